@@ -1,0 +1,214 @@
+/**
+ * The one typed options object of the server. Defaults live here and only here
+ * (values match the Go server's `server/const.go` and `opts.go` setBaselineOptions).
+ * Order of precedence: defaults, then config file, then CLI flags (Go re-applies flags last).
+ */
+
+export interface UserPermissionsSpec {
+  publish?: SubjectPermission;
+  subscribe?: SubjectPermission;
+  /** `allow_responses`: true, or limits for reply permissions. */
+  allow_responses?: ResponsePermission;
+}
+
+export interface SubjectPermission {
+  allow?: string[];
+  deny?: string[];
+}
+
+export interface ResponsePermission {
+  /** max number of responses per request (default 1) */
+  max: number;
+  /** how long the reply subject stays allowed, in ms (default 2 minutes) */
+  expires: number;
+}
+
+export interface UserSpec {
+  user?: string;
+  password?: string;
+  nkey?: string;
+  permissions?: UserPermissionsSpec;
+  allowed_connection_types?: string[];
+  account?: string;
+}
+
+export interface TlsOptions {
+  cert_file?: string;
+  key_file?: string;
+  ca_file?: string;
+  /** Require and verify client certificates. */
+  verify: boolean;
+  verify_and_map?: boolean;
+  insecure?: boolean;
+  /** Handshake timeout in ms (Go default 2s). */
+  timeout: number;
+  /** TLS before INFO. `true`, or a fallback delay in ms ("auto" = 50ms). */
+  handshake_first: boolean | number;
+  min_version?: string;
+  cipher_suites?: string[];
+  curve_preferences?: string[];
+  pinned_certs?: string[];
+  connection_rate_limit?: number;
+}
+
+export interface Options {
+  // ---- listener ----
+  host: string;
+  /** 4222; -1 = random; 0 = random too (embedded default). */
+  port: number;
+  client_advertise?: string;
+  server_name?: string;
+  /** Do not listen for clients at all (embedding). */
+  dont_listen: boolean;
+
+  // ---- logging ----
+  debug: boolean;
+  trace: boolean;
+  trace_verbose: boolean;
+  logtime: boolean;
+  logtime_utc: boolean;
+  logfile?: string;
+  log_size_limit: number;
+  log_max_num: number;
+  syslog: boolean;
+  remote_syslog?: string;
+  max_traced_msg_len: number;
+  /** Embedded servers: log nothing unless asked. */
+  no_log: boolean;
+
+  // ---- files ----
+  pidfile?: string;
+  ports_file_dir?: string;
+
+  // ---- monitoring ----
+  http_host: string;
+  /** 0 = disabled; -1 = random. */
+  http_port: number;
+  https_port: number;
+  http_base_path: string;
+
+  // ---- limits ----
+  max_control_line: number;
+  max_payload: number;
+  max_pending: number;
+  max_connections: number;
+  max_subscriptions: number;
+  max_sub_tokens: number;
+  max_closed_clients: number;
+  /** ms */
+  ping_interval: number;
+  ping_max: number;
+  /** ms */
+  write_deadline: number;
+  write_timeout: 'default' | 'close' | 'retry';
+  /** ms */
+  lame_duck_duration: number;
+  /** ms */
+  lame_duck_grace_period: number;
+  no_fast_producer_stall: boolean;
+  disable_sublist_cache: boolean;
+  no_header_support: boolean;
+
+  // ---- auth (single account) ----
+  username?: string;
+  password?: string;
+  authorization?: string; // token
+  /** ms; Go default 2s (or tls.timeout + 1s when TLS is on). */
+  auth_timeout: number;
+  /** set when auth_timeout came from config, so TLS does not override it */
+  auth_timeout_set: boolean;
+  users: UserSpec[];
+  nkeys: UserSpec[];
+  default_permissions?: UserPermissionsSpec;
+  no_auth_user?: string;
+
+  // ---- TLS ----
+  tls?: TlsOptions;
+  allow_non_tls: boolean;
+
+  // ---- JetStream (issue 3) ----
+  jetstream: boolean;
+  store_dir?: string;
+
+  /** Config keys this build parses but does not act on yet (kept for reload/varz). */
+  extra: Record<string, unknown>;
+  /** The config file in use, if any. */
+  config_file?: string;
+  config_digest?: string;
+
+  // ---- misc ----
+  tags: string[];
+  metadata: Record<string, string>;
+  connect_error_reports: number;
+  reconnect_error_reports: number;
+}
+
+export const DEFAULT_PORT = 4222;
+export const DEFAULT_HTTP_PORT = 8222;
+export const DEFAULT_MAX_CONTROL_LINE = 4096;
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+export const MAX_PAYLOAD_WARN = 8 * 1024 * 1024;
+export const DEFAULT_MAX_PENDING = 64 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS = 64 * 1024;
+export const DEFAULT_PING_INTERVAL_MS = 2 * 60 * 1000;
+export const DEFAULT_PING_MAX = 2;
+export const DEFAULT_WRITE_DEADLINE_MS = 10 * 1000;
+export const DEFAULT_AUTH_TIMEOUT_MS = 2 * 1000;
+export const DEFAULT_TLS_TIMEOUT_MS = 2 * 1000;
+export const DEFAULT_MAX_CLOSED_CLIENTS = 10000;
+export const DEFAULT_LAME_DUCK_DURATION_MS = 2 * 60 * 1000;
+export const DEFAULT_LAME_DUCK_GRACE_MS = 10 * 1000;
+export const DEFAULT_ALLOW_RESPONSES: ResponsePermission = { max: 1, expires: 2 * 60 * 1000 };
+
+export function defaultTlsOptions(): TlsOptions {
+  return { verify: false, timeout: DEFAULT_TLS_TIMEOUT_MS, handshake_first: false };
+}
+
+export function defaultOptions(): Options {
+  return {
+    host: '0.0.0.0',
+    port: DEFAULT_PORT,
+    dont_listen: false,
+    debug: false,
+    trace: false,
+    trace_verbose: false,
+    logtime: true,
+    logtime_utc: false,
+    log_size_limit: 0,
+    log_max_num: 0,
+    syslog: false,
+    max_traced_msg_len: 0,
+    no_log: false,
+    http_host: '0.0.0.0',
+    http_port: 0,
+    https_port: 0,
+    http_base_path: '',
+    max_control_line: DEFAULT_MAX_CONTROL_LINE,
+    max_payload: DEFAULT_MAX_PAYLOAD,
+    max_pending: DEFAULT_MAX_PENDING,
+    max_connections: DEFAULT_MAX_CONNECTIONS,
+    max_subscriptions: 0,
+    max_sub_tokens: 0,
+    max_closed_clients: DEFAULT_MAX_CLOSED_CLIENTS,
+    ping_interval: DEFAULT_PING_INTERVAL_MS,
+    ping_max: DEFAULT_PING_MAX,
+    write_deadline: DEFAULT_WRITE_DEADLINE_MS,
+    write_timeout: 'default',
+    lame_duck_duration: DEFAULT_LAME_DUCK_DURATION_MS,
+    lame_duck_grace_period: DEFAULT_LAME_DUCK_GRACE_MS,
+    no_fast_producer_stall: false,
+    disable_sublist_cache: false,
+    no_header_support: false,
+    auth_timeout: DEFAULT_AUTH_TIMEOUT_MS,
+    auth_timeout_set: false,
+    users: [],
+    nkeys: [],
+    allow_non_tls: false,
+    jetstream: false,
+    extra: {},
+    tags: [],
+    metadata: {},
+    connect_error_reports: 3600,
+    reconnect_error_reports: 1,
+  };
+}
