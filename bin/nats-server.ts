@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+/**
+ * nats-server-ts command line: the Go nats-server's flags and config file,
+ * signals (SIGINT/SIGTERM stop, SIGHUP reload, SIGUSR2 lame duck), pid and
+ * ports files.
+ */
+import { parseArgs, mergeOptions, versionString } from '../src/config/cli.js';
+import { usage, tlsHelp } from '../src/config/help.js';
+import { loadConfigFile } from '../src/config/from-file.js';
+import { defaultOptions, type Options } from '../src/config/options.js';
+import { launch } from '../src/index.js';
+import { Logger } from '../src/log/logger.js';
+import { writePortsFile, removePortsFile } from '../src/server/ports-file.js';
+import { writePidFile, removePidFile } from '../src/server/pid-file.js';
+import { installSignals } from '../src/server/signals.js';
+
+async function main(): Promise<number> {
+  let cli;
+  try {
+    cli = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`nats-server: ${(e as Error).message}\n${usage()}\n`);
+    return 1;
+  }
+  switch (cli.action) {
+    case 'version':
+      process.stdout.write(versionString() + '\n');
+      return 0;
+    case 'help':
+      process.stdout.write(usage() + '\n');
+      return 0;
+    case 'help_tls':
+      process.stdout.write(tlsHelp() + '\n');
+      return 0;
+    default:
+      break;
+  }
+
+  let opts: Options = defaultOptions();
+  if (cli.configFile) {
+    try {
+      opts = loadConfigFile(cli.configFile, opts);
+    } catch (e) {
+      process.stderr.write(`nats-server: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  if (cli.action === 'test_config') {
+    process.stdout.write(`nats-server: configuration file ${cli.configFile} is valid (${opts.config_digest ?? ''})\n`);
+    return 0;
+  }
+  if (cli.action === 'signal') {
+    const { sendSignal } = await import('../src/server/signals.js');
+    try {
+      sendSignal(cli.signal!.command, cli.signal!.target);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`nats-server: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  opts = mergeOptions(opts, cli.overrides);
+
+  const log = new Logger({
+    debug: opts.debug,
+    trace: opts.trace,
+    logtime: opts.logtime,
+    logtime_utc: opts.logtime_utc,
+    logfile: opts.logfile,
+  });
+  let running;
+  try {
+    running = await launch(opts, log);
+  } catch (e) {
+    log.fatal((e as Error).message);
+    return 1;
+  }
+  const srv = running.server;
+  if (opts.pidfile) writePidFile(opts.pidfile);
+  let portsFile: string | null = null;
+  if (opts.ports_file_dir) {
+    portsFile = writePortsFile(opts.ports_file_dir, {
+      nats: [running.url.replace('127.0.0.1', advertisedHost(opts))],
+      monitoring: running.monitorUrl ? [running.monitorUrl] : undefined,
+    });
+  }
+  srv.onShutdown(() => {
+    if (portsFile) removePortsFile(portsFile);
+    if (opts.pidfile) removePidFile(opts.pidfile);
+  });
+  installSignals(srv, cli.configFile);
+  return -1; // keep running
+}
+
+function advertisedHost(o: Options): string {
+  return o.host === '0.0.0.0' || o.host === '::' || o.host === '' ? '127.0.0.1' : o.host;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e) => {
+    process.stderr.write(`nats-server: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,692 @@
+/**
+ * A client connection (Go client.go, CLIENT kind): protocol handling, message
+ * routing from this connection's publishes to matching subscriptions, and the
+ * connection's own output. Socket I/O is reached only through `ClientHost`
+ * and the socket given at construction, so tests can drive it directly.
+ */
+import type { Socket } from 'node:net';
+import { Parser, type ParserHandler, type PubArg } from '../protocol/parser.js';
+import * as E from '../protocol/errors.js';
+import { Outbound, BY_REF_THRESHOLD } from './outbound.js';
+import { Subscription } from './subscription.js';
+import { ClosedReason } from './closed-reason.js';
+import { decodeConnect, defaultConnectOptions } from './connect.js';
+import { copyBytes, latin1, writeLatin1, writeUint, displayString } from '../util/bytes.js';
+import { isValidLiteralSubject } from '../sublist/subject.js';
+import type { Account } from '../accounts/account.js';
+import type { ClientHost } from './host.js';
+import type { ClientPermissions, ConnectOptions, ConnectionType } from '../auth/types.js';
+
+export const CLIENT = 0;
+
+const PONG = Buffer.from('PONG\r\n');
+const PING = Buffer.from('PING\r\n');
+const OK = Buffer.from('+OK\r\n');
+const CRLF_LEN = 2;
+/** Go firstClientPingInterval: the first PING after CONNECT comes early, to measure RTT. */
+const FIRST_CLIENT_PING_MS = 2000;
+/** Go DEFAULT_RTT_MEASUREMENT_INTERVAL */
+const RTT_MEASUREMENT_INTERVAL_MS = 60 * 60 * 1000;
+
+export class Client implements ParserHandler {
+  readonly cid: number;
+  readonly kind = CLIENT;
+  readonly parser: Parser;
+  readonly out = new Outbound();
+  readonly subs = new Map<string, Subscription>();
+  opts: ConnectOptions = defaultConnectOptions();
+  acc: Account;
+  perms: ClientPermissions | null = null;
+  connectionType: ConnectionType = 'STANDARD';
+
+  // negotiated from CONNECT
+  echo = true;
+  headers = false;
+  verbose = true;
+  pedantic = true;
+
+  // identity and stats (for /connz)
+  readonly host: string;
+  readonly port: number;
+  readonly start = new Date();
+  lastActivity = this.start;
+  lastIn = Date.now();
+  rtt = 0;
+  rttStart = 0;
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  authorizedUser = '';
+  nonce: string | null = null;
+  tlsVersion = '';
+  tlsCipher = '';
+  tlsFirst = false;
+
+  // state
+  connectReceived = false;
+  firstPongSent = false;
+  closed = false;
+  closeReason: ClosedReason | null = null;
+  stop: Date | null = null;
+  /** set while queued on the host's pending-flush list */
+  dirty = false;
+  /** bytes handed to the socket but not yet written, as of the last flush */
+  sockPending = 0;
+  private pingsOut = 0;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private authTimer: NodeJS.Timeout | null = null;
+  private writeDeadlineTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly host_: ClientHost,
+    readonly socket: Socket,
+    cid: number,
+    acc: Account,
+  ) {
+    this.cid = cid;
+    this.acc = acc;
+    this.parser = new Parser(this, host_.opts.max_control_line);
+    this.host = socket.remoteAddress ?? '';
+    this.port = socket.remotePort ?? 0;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Start reading; `authRequired` arms the auth timer and requires CONNECT first. */
+  startReading(authRequired: boolean): void {
+    const s = this.socket;
+    s.setNoDelay(true);
+    s.on('data', (chunk: Buffer) => this.onData(chunk));
+    s.on('error', () => this.closeConnection(ClosedReason.ReadError));
+    s.on('close', () => this.closeConnection(ClosedReason.ClientClosed));
+    s.on('drain', () => this.onDrain());
+    if (authRequired) {
+      this.parser.awaitingConnect = true;
+      this.authTimer = setTimeout(() => this.onAuthTimeout(), this.host_.authTimeoutMs());
+      this.authTimer.unref?.();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastIn = Date.now();
+    this.host_.beginRead(this);
+    try {
+      this.parser.parse(chunk);
+    } catch (e) {
+      // Nothing may throw out of a socket handler; an internal fault closes this connection only.
+      this.host_.log.error(`${this.label()} - internal error while processing input: ${(e as Error).stack ?? e}`);
+      this.closeConnection(ClosedReason.ProtocolViolation);
+    } finally {
+      this.host_.endRead();
+    }
+  }
+
+  label(): string {
+    return `${this.host}:${this.port} - cid:${this.cid}`;
+  }
+
+  // ------------------------------------------------------------------ output
+
+  /** Queue a protocol frame (copied) and make sure a flush follows. */
+  enqueue(buf: Buffer): void {
+    if (this.closed) return;
+    this.out.append(buf);
+    this.host_.markDirty(this);
+  }
+
+  sendErr(text: string): void {
+    if (this.host_.log.traceEnabled) this.host_.log.trace(`${this.label()} - ->> [-ERR ${text}]`);
+    this.enqueue(E.errFrame(text));
+  }
+
+  private sendOK(): void {
+    this.enqueue(OK);
+  }
+
+  /** Write queued output to the socket (called once per read cycle by the host). */
+  flush(): void {
+    this.dirty = false;
+    if (this.closed) return;
+    const n = this.out.flush(this.socket);
+    if (n === 0) return;
+    const pending = this.socket.writableLength;
+    this.sockPending = pending;
+    if (pending > 0 && this.writeDeadlineTimer === null && this.host_.opts.write_deadline > 0) {
+      this.writeDeadlineTimer = setTimeout(() => this.onWriteDeadline(), this.host_.opts.write_deadline);
+    }
+  }
+
+  private onDrain(): void {
+    this.sockPending = this.socket.writableLength;
+    if (this.writeDeadlineTimer !== null) {
+      clearTimeout(this.writeDeadlineTimer);
+      this.writeDeadlineTimer = null;
+    }
+  }
+
+  private onWriteDeadline(): void {
+    this.writeDeadlineTimer = null;
+    if (this.closed || this.socket.writableLength === 0) return;
+    this.host_.noteSlowConsumer(this);
+    if (this.host_.opts.write_timeout === 'retry') return;
+    this.host_.log.debug(`${this.label()} - Slow Consumer Detected: WriteDeadline of ${this.host_.opts.write_deadline}ms exceeded`);
+    this.closeConnection(ClosedReason.SlowConsumerWriteDeadline);
+  }
+
+  /** Pending bytes as Go counts them: queued here plus not yet written by the socket. */
+  pendingBytes(): number {
+    return this.out.queued + (this.closed ? 0 : this.socket.writableLength);
+  }
+
+  // ------------------------------------------------------------------ parser callbacks
+
+  onNonConnectFirstOp(): boolean {
+    // Go lets a client skip CONNECT when no_auth_user is configured (telnet demos).
+    const r = this.host_.auth.noAuthUser({ opts: this.opts, nonce: this.nonce, connectionType: this.connectionType });
+    if (r !== null) {
+      this.clearAuthTimer();
+      this.connectReceived = true;
+      this.applyAuth(r.user, r.permissions, r.account);
+      this.parser.awaitingConnect = false;
+      return true;
+    }
+    this.authViolation();
+    return false;
+  }
+
+  onConnect(buf: Buffer, s: number, e: number): boolean {
+    this.clearAuthTimer();
+    this.lastActivity = new Date();
+    if (this.host_.log.traceEnabled) this.host_.log.trace(`${this.label()} - <<- [CONNECT ${redactConnect(buf.toString('utf8', s, e))}]`);
+    const firstConnect = !this.connectReceived;
+    if (firstConnect) {
+      this.rtt = Date.now() - this.start.getTime();
+      this.armFirstPing();
+    }
+    const err = decodeConnect(buf.toString('utf8', s, e), this.opts);
+    if (err !== null) {
+      this.host_.log.error(`${this.label()} - ${err}`);
+      this.closeConnection(ClosedReason.ProtocolViolation);
+      return false;
+    }
+    this.connectReceived = true;
+    const o = this.opts;
+    this.echo = o.echo;
+    this.verbose = o.verbose;
+    this.pedantic = o.pedantic;
+    this.headers = !this.host_.opts.no_header_support && o.headers;
+    if (!firstConnect) this.removeAllSubs();
+
+    if (this.host_.auth.authRequired || this.parser.awaitingConnect) {
+      const hasCreds = !!(o.user || o.pass || o.auth_token || o.nkey || o.sig || o.jwt);
+      let r = this.host_.auth.authenticate({ opts: o, nonce: this.nonce, connectionType: this.connectionType });
+      if (r === null && !hasCreds) r = this.host_.auth.noAuthUser({ opts: o, nonce: this.nonce, connectionType: this.connectionType });
+      if (r === null) {
+        this.authViolation();
+        return false;
+      }
+      this.applyAuth(r.user, r.permissions, r.account);
+    }
+    if (o.new_account || (o.account !== undefined && o.account !== '')) {
+      this.authViolation();
+      return false;
+    }
+    this.parser.awaitingConnect = false;
+    if (o.protocol < 0 || o.protocol > 1) {
+      this.sendErr(E.ERR_BAD_CLIENT_PROTOCOL);
+      this.closeConnection(ClosedReason.BadClientProtocolVersion);
+      return false;
+    }
+    if (o.no_responders && !this.headers) {
+      this.sendErr(E.ERR_NO_RESPONDERS_REQUIRES_HEADERS);
+      this.closeConnection(ClosedReason.NoRespondersRequiresHeaders);
+      return false;
+    }
+    if (this.verbose) this.sendOK();
+    return true;
+  }
+
+  private applyAuth(user: string, perms: ClientPermissions | null, account: string): void {
+    this.authorizedUser = user;
+    this.perms = perms;
+    const acc = this.host_.lookupAccount(account);
+    if (acc !== null && acc !== this.acc) this.host_.moveToAccount(this, acc);
+  }
+
+  private authViolation(): void {
+    this.host_.log.error(`${this.label()} - authentication error${this.opts.user ? ` - User "${this.opts.user}"` : ''}`);
+    this.sendErr(E.ERR_AUTH_VIOLATION);
+    this.closeConnection(ClosedReason.AuthenticationViolation);
+  }
+
+  private onAuthTimeout(): void {
+    this.authTimer = null;
+    if (this.closed || this.connectReceived) return;
+    this.sendErr(E.ERR_AUTH_TIMEOUT);
+    this.closeConnection(ClosedReason.AuthenticationTimeout);
+  }
+
+  private clearAuthTimer(): void {
+    if (this.authTimer !== null) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
+  }
+
+  onPubArgs(pa: PubArg, isHeader: boolean): boolean {
+    if (isHeader && !this.headers) {
+      this.host_.log.error(`${this.label()} - message headers not supported`);
+      this.closeConnection(ClosedReason.ProtocolViolation);
+      return false;
+    }
+    const max = this.host_.opts.max_payload;
+    if (max >= 0 && pa.size > max) {
+      this.host_.log.error(`${this.label()} - Maximum Payload Exceeded: ${pa.size} vs ${max}`);
+      this.sendErr(E.ERR_MAX_PAYLOAD);
+      this.closeConnection(ClosedReason.MaxPayloadExceeded);
+      return false;
+    }
+    if (this.pedantic && !isValidLiteralSubject(pa.subject)) this.sendErr(E.ERR_INVALID_PUBLISH_SUBJECT);
+    return true;
+  }
+
+  onMsg(pa: PubArg, buf: Buffer, s: number, e: number): boolean {
+    this.inMsgs++;
+    this.inBytes += e - s;
+    this.host_.stats.inMsgs++;
+    this.host_.stats.inBytes += e - s;
+    const subject = pa.subject;
+    if (this.host_.log.traceEnabled) this.traceMsg(pa, buf, s, e);
+    // Clients may not publish into the gateway reply space or raft traffic (Go processInboundClientMsg).
+    if (subject.startsWith('_GR_.') && subject.length > 5) return this.pubViolation(subject);
+    const perms = this.perms;
+    if (perms !== null && perms.hasPub && !perms.canPublish(subject)) return this.pubViolation(subject);
+    if (subject.startsWith('$NRG.') && !this.host_.isSystemAccount(this.acc)) return this.pubViolation(subject);
+    const reply = pa.reply;
+    if (reply.length > 0 && isReservedReply(reply)) {
+      this.sendErr(E.errReplyViolation(displayString(reply)));
+      return true;
+    }
+    if (this.verbose) this.sendOK();
+    const delivered = this.host_.route(this, this.acc, pa, buf, s, e);
+    if (!delivered && reply.length > 0 && this.opts.no_responders) this.sendNoResponders(pa);
+    return !this.closed;
+  }
+
+  private pubViolation(subject: string): boolean {
+    this.host_.log.error(`${this.label()} - Publish Violation - User "${this.authorizedUser}", Subject "${displayString(subject)}"`);
+    this.sendErr(E.errPubViolation(displayString(subject)));
+    return true;
+  }
+
+  /** The 503 status the Go server sends to a requester when nothing received its request. */
+  private sendNoResponders(pa: PubArg): void {
+    const r = this.acc.sl.match(pa.reply);
+    let sid: string | null = null;
+    for (const sub of r.psubs) {
+      if (sub.client === this) {
+        sid = sub.sid;
+        break;
+      }
+    }
+    if (sid === null) return;
+    const hdrLen = 32 + pa.subject.length;
+    const frame = `HMSG ${pa.reply} ${sid} ${hdrLen} ${hdrLen}\r\nNATS/1.0 503\r\nNats-Subject: ${pa.subject}\r\n\r\n\r\n`;
+    this.enqueue(Buffer.from(frame, 'latin1'));
+  }
+
+  onSub(buf: Buffer, s: number, e: number): boolean {
+    if (this.host_.log.traceEnabled) this.host_.log.trace(`${this.label()} - <<- [SUB ${buf.toString('utf8', s, e)}]`);
+    const f = splitFields(buf, s, e, 3);
+    if (f === null || (f.length !== 2 && f.length !== 3)) return this.argsError('SUB', buf, s, e);
+    const subject = f[0];
+    const queue = f.length === 3 ? f[1] : null;
+    const sid = f[f.length - 1];
+    this.processSub(subject, queue, sid);
+    return !this.closed;
+  }
+
+  /** Go processSubEx for a client. Returns the subscription or null when refused. */
+  processSub(subject: string, queue: string | null, sid: string): Subscription | null {
+    const opts = this.host_.opts;
+    const perms = this.perms;
+    if ((queue !== null && queue === '_sys_') || (perms !== null && perms.hasSub && !perms.canSubscribe(subject, queue))) {
+      this.sendErr(E.errSubViolation(displayString(subject), queue === null ? null : displayString(queue)));
+      this.host_.log.error(`${this.label()} - Subscription Violation - User "${this.authorizedUser}", Subject "${displayString(subject)}"${queue ? `, Queue: "${displayString(queue)}"` : ''}, SID: ${sid}`);
+      return null;
+    }
+    if (opts.max_sub_tokens > 0 && countTokens(subject) > opts.max_sub_tokens) {
+      this.sendErr(E.errSubTooManyTokens(displayString(subject)));
+      return null;
+    }
+    if (opts.max_subscriptions > 0 && this.subs.size >= opts.max_subscriptions) {
+      this.host_.log.error(`${this.label()} - ${E.ERR_MAX_SUBSCRIPTIONS}`);
+      this.sendErr(E.ERR_MAX_SUBSCRIPTIONS);
+      return null;
+    }
+    const existing = this.subs.get(sid);
+    if (existing !== undefined) {
+      if (this.verbose) this.sendOK();
+      return existing;
+    }
+    const sub = new Subscription(this, subject, queue, sid);
+    if (!this.acc.sl.insert(sub)) {
+      this.sendErr(E.ERR_INVALID_SUBJECT);
+      return null;
+    }
+    this.subs.set(sid, sub);
+    if (this.verbose) this.sendOK();
+    return sub;
+  }
+
+  onUnsub(buf: Buffer, s: number, e: number): boolean {
+    if (this.host_.log.traceEnabled) this.host_.log.trace(`${this.label()} - <<- [UNSUB ${buf.toString('utf8', s, e)}]`);
+    const f = splitFields(buf, s, e, 2);
+    if (f === null || f.length < 1) return this.argsError('UNSUB', buf, s, e);
+    const sid = f[0];
+    let max = -1;
+    if (f.length === 2) {
+      const b = Buffer.from(f[1], 'latin1');
+      max = parseSizeStr(b);
+    }
+    const sub = this.subs.get(sid);
+    if (this.verbose) this.sendOK();
+    if (sub !== undefined) {
+      if (max > 0 && max > sub.nm) {
+        sub.max = max;
+      } else {
+        this.unsubscribe(sub);
+      }
+    }
+    return true;
+  }
+
+  unsubscribe(sub: Subscription): void {
+    if (sub.closed) return;
+    sub.closed = true;
+    this.subs.delete(sub.sid);
+    this.acc.sl.remove(sub);
+  }
+
+  private removeAllSubs(): void {
+    if (this.subs.size === 0) return;
+    for (const sub of this.subs.values()) sub.closed = true;
+    this.acc.sl.removeBatch(this.subs.values());
+    this.subs.clear();
+  }
+
+  onPing(): boolean {
+    if (this.host_.log.traceEnabled) this.host_.log.trace(`${this.label()} - <<- [PING]`);
+    this.enqueue(PONG);
+    if (!this.connectReceived || this.firstPongSent) return true;
+    this.firstPongSent = true;
+    if (this.opts.protocol >= 1) {
+      // Proto-1 clients get one INFO with connect_info after their first PING.
+      this.enqueue(Buffer.from(`INFO ${this.host_.infoJSON(this, true)}\r\n`, 'utf8'));
+    }
+    return true;
+  }
+
+  onPong(): boolean {
+    this.pingsOut = 0;
+    if (this.rttStart > 0) this.rtt = Date.now() - this.rttStart;
+    return true;
+  }
+
+  onInfo(): boolean {
+    // Clients do not send INFO; Go ignores it on client connections.
+    return true;
+  }
+
+  onErr(buf: Buffer, s: number, e: number): boolean {
+    this.host_.log.error(`${this.label()} - Client Error ${buf.toString('utf8', s, e)}`);
+    this.closeConnection(ClosedReason.ParseError);
+    return false;
+  }
+
+  onParseError(state: number, buf: Buffer, at: number): void {
+    this.sendErr(E.ERR_UNKNOWN_PROTOCOL);
+    const snip = JSON.stringify(buf.toString('latin1', at, Math.min(buf.length, at + 32)));
+    this.host_.log.error(`${this.label()} - Client parser ERROR, state=${state}, i=${at}: proto='${snip}...'`);
+    this.closeConnection(ClosedReason.ParseError);
+  }
+
+  onMaxControlLine(len: number): void {
+    this.sendErr(E.ERR_MAX_CONTROL_LINE);
+    this.host_.log.error(`${this.label()} - ${E.ERR_MAX_CONTROL_LINE}: ${len} vs ${this.parser.maxControlLine}`);
+    this.closeConnection(ClosedReason.MaxControlLineExceeded);
+  }
+
+  onArgsError(op: string, buf: Buffer, s: number, e: number): void {
+    this.argsError(op, buf, s, e);
+  }
+
+  private argsError(op: string, buf: Buffer, s: number, e: number): false {
+    this.host_.log.error(`${this.label()} - process${op === 'HPUB' ? 'HeaderPub' : op.charAt(0) + op.slice(1).toLowerCase()} Parse Error: ${JSON.stringify(buf.toString('utf8', s, e))}`);
+    this.closeConnection(ClosedReason.ProtocolViolation);
+    return false;
+  }
+
+  // ------------------------------------------------------------------ delivery (hot path)
+
+  /**
+   * Queue one message for this client's subscription `sub`. `pa` and `buf[s,e)`
+   * are the producer's parsed arguments and message. Returns false if not delivered.
+   */
+  deliver(sub: Subscription, pa: PubArg, buf: Buffer, s: number, e: number): boolean {
+    if (this.closed || sub.closed) return false;
+    const perms = this.perms;
+    if (perms !== null && perms.hasSubDeny && perms.denyDelivery(pa.subject, sub.queue)) return false;
+    sub.nm++;
+    if (sub.max > 0) {
+      if (sub.nm > sub.max) {
+        this.unsubscribe(sub);
+        return false;
+      }
+      if (sub.nm === sub.max) this.unsubscribe(sub);
+    }
+    if (sub.icb !== null) {
+      const hdr = pa.hdr > 0 ? buf.subarray(s, s + pa.hdr) : null;
+      sub.icb(sub, pa.subject, pa.reply, hdr, buf.subarray(pa.hdr > 0 ? s + pa.hdr : s, e), this.host_.currentProducer());
+      return true;
+    }
+    if (perms !== null && perms.hasResponses && pa.reply.length > 0) perms.onReplyDelivered(pa.reply);
+
+    const pb = pa.buf;
+    const hasHdr = pa.hdr > 0;
+    const withHdr = hasHdr && this.headers;
+    // Payload region actually sent (headers stripped for clients that did not ask for them).
+    const ps = hasHdr && !withHdr ? s + pa.hdr : s;
+    const plen = e - ps;
+    const sidLen = sub.sid.length;
+    const subjLen = pa.subjectEnd - pa.subjectStart;
+    const replyLen = pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart : -1;
+    // Upper bound of the MSG/HMSG line: op + subject + sid + reply + two sizes + separators.
+    const lineMax = 5 + subjLen + 1 + sidLen + 1 + (replyLen >= 0 ? replyLen + 1 : 0) + 22 + CRLF_LEN;
+    const out = this.out;
+    const byRef = plen >= BY_REF_THRESHOLD;
+    let p = out.reserve(byRef ? lineMax : lineMax + plen + CRLF_LEN);
+    const d = out.slab;
+    if (withHdr) {
+      d[p++] = 0x48; // H
+    }
+    d[p++] = 0x4d; d[p++] = 0x53; d[p++] = 0x47; d[p++] = 0x20; // "MSG "
+    p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
+    d[p++] = 0x20;
+    p = writeLatin1(d, sub.sid, p);
+    d[p++] = 0x20;
+    if (replyLen >= 0) {
+      p = copyBytes(pb, pa.replyStart, pa.replyEnd, d, p);
+      d[p++] = 0x20;
+    }
+    if (withHdr) {
+      p = copyBytes(pb, pa.hdrStart, pa.hdrEnd, d, p);
+      d[p++] = 0x20;
+      p = copyBytes(pb, pa.sizeStart, pa.sizeEnd, d, p);
+    } else if (hasHdr) {
+      p = writeUint(d, plen, p);
+    } else {
+      p = copyBytes(pb, pa.sizeStart, pa.sizeEnd, d, p);
+    }
+    d[p++] = 13; d[p++] = 10;
+    if (byRef) {
+      out.commit(p);
+      out.pushRef(buf.subarray(ps, e));
+      p = out.reserve(CRLF_LEN);
+      out.slab[p++] = 13; out.slab[p++] = 10;
+      out.commit(p);
+    } else {
+      p = copyBytes(buf, ps, e, d, p);
+      d[p++] = 13; d[p++] = 10;
+      out.commit(p);
+    }
+    this.outMsgs++;
+    this.outBytes += plen;
+    const stats = this.host_.stats;
+    stats.outMsgs++;
+    stats.outBytes += plen;
+    if (!this.dirty) this.host_.markDirty(this);
+    // Slow consumer: our queue plus what the socket still holds (Go max_pending).
+    if (out.queued + this.sockPending > this.host_.opts.max_pending) this.slowConsumer();
+    return true;
+  }
+
+  private slowConsumer(): void {
+    this.host_.noteSlowConsumer(this);
+    this.host_.log.debug(`${this.label()} - Slow Consumer Detected: MaxPending of ${this.host_.opts.max_pending} Exceeded`);
+    this.closeConnection(ClosedReason.SlowConsumerPendingBytes);
+  }
+
+  private traceMsg(pa: PubArg, buf: Buffer, s: number, e: number): void {
+    const op = pa.hdr >= 0 ? 'HPUB' : 'PUB';
+    const args = pa.buf.toString('utf8', pa.subjectStart, pa.sizeEnd);
+    this.host_.log.trace(`${this.label()} - <<- [${op} ${args}]`);
+    const max = this.host_.opts.max_traced_msg_len;
+    const body = buf.toString('utf8', s, max > 0 ? Math.min(e, s + max) : e);
+    this.host_.log.trace(`${this.label()} - <<- MSG_PAYLOAD: [${JSON.stringify(body)}${max > 0 && e - s > max ? '...' : ''}]`);
+  }
+
+  // ------------------------------------------------------------------ pings
+
+  private armFirstPing(): void {
+    const interval = this.host_.opts.ping_interval;
+    if (interval <= 0) return;
+    let d = Math.min(interval, FIRST_CLIENT_PING_MS);
+    d += Math.floor(Math.random() * (d / 5));
+    this.setPingTimer(d);
+  }
+
+  private setPingTimer(ms: number): void {
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(() => this.onPingTimer(), ms);
+  }
+
+  private onPingTimer(): void {
+    this.pingTimer = null;
+    if (this.closed) return;
+    const opts = this.host_.opts;
+    const now = Date.now();
+    const needRTT = this.rtt === 0 || now - this.rttStart > RTT_MEASUREMENT_INTERVAL_MS;
+    if (needRTT || now - this.lastIn >= opts.ping_interval) {
+      this.pingsOut++;
+      if (this.pingsOut > opts.ping_max) {
+        this.host_.noteStaleConnection(this);
+        this.sendErr(E.ERR_STALE_CONNECTION);
+        this.closeConnection(ClosedReason.StaleConnection);
+        return;
+      }
+      this.rttStart = now;
+      this.enqueue(PING);
+    }
+    this.setPingTimer(opts.ping_interval);
+  }
+
+  // ------------------------------------------------------------------ close
+
+  /** The one close path: flush what is queued (e.g. a final -ERR), release everything, record the reason. */
+  closeConnection(reason: ClosedReason): void {
+    if (this.closed) return;
+    // Write out anything queued so a final -ERR reaches the peer (not for a slow consumer: Go drops its backlog).
+    const slow = reason === ClosedReason.SlowConsumerPendingBytes || reason === ClosedReason.SlowConsumerWriteDeadline;
+    if (slow) this.out.clear();
+    if (this.out.queued > 0 && !this.socket.destroyed) {
+      try {
+        this.out.flush(this.socket);
+      } catch {
+        /* socket already gone */
+      }
+    }
+    this.closed = true;
+    this.closeReason = reason;
+    this.stop = new Date();
+    this.clearAuthTimer();
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    if (this.writeDeadlineTimer !== null) clearTimeout(this.writeDeadlineTimer);
+    this.pingTimer = null;
+    this.writeDeadlineTimer = null;
+    this.out.clear();
+    if (!this.socket.destroyed) {
+      // end() lets the final -ERR drain; destroy after a short grace so a stuck peer cannot hold us.
+      if (slow) this.socket.destroy();
+      else this.socket.end();
+      const t = setTimeout(() => this.socket.destroy(), 100);
+      t.unref?.();
+      this.socket.once('close', () => clearTimeout(t));
+    }
+    for (const sub of this.subs.values()) sub.closed = true;
+    if (this.subs.size > 0) this.acc.sl.removeBatch(this.subs.values());
+    this.host_.removeClient(this, reason);
+  }
+}
+
+/** `_R_.`, `$JS.ACK.` and `_GR_.` reply prefixes are reserved (Go isReservedReply). */
+function isReservedReply(reply: string): boolean {
+  return (
+    (reply.length > 3 && reply.startsWith('_R_.')) ||
+    (reply.length > 8 && reply.startsWith('$JS.ACK.')) ||
+    (reply.length > 5 && reply.startsWith('_GR_.'))
+  );
+}
+
+/** Split on spaces, tabs, CR and LF (Go splitArg). Returns null when more than `max` fields. */
+function splitFields(buf: Buffer, s: number, e: number, max: number): string[] | null {
+  const out: string[] = [];
+  let start = -1;
+  for (let k = s; k <= e; k++) {
+    const c = k < e ? buf[k] : 32;
+    if (c === 32 || c === 9 || c === 13 || c === 10) {
+      if (start >= 0) {
+        if (out.length === max) return null;
+        out.push(latin1(buf, start, k));
+        start = -1;
+      }
+    } else if (start < 0) {
+      start = k;
+    }
+  }
+  return out;
+}
+
+function parseSizeStr(b: Buffer): number {
+  if (b.length === 0 || b.length > 9) return -1;
+  let n = 0;
+  for (let k = 0; k < b.length; k++) {
+    const c = b[k] - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+function countTokens(subject: string): number {
+  let n = 1;
+  for (let k = 0; k < subject.length; k++) if (subject.charCodeAt(k) === 46) n++;
+  return n;
+}
+
+/** Hide secrets in a traced CONNECT (Go removeSecretsFromTrace). */
+function redactConnect(s: string): string {
+  return s.replace(/"(pass|auth_token|sig|jwt)"\s*:\s*"[^"]*"/g, '"$1":"[REDACTED]"');
+}

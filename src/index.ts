@@ -1,0 +1,88 @@
+/**
+ * nats-server-ts public API: run a NATS server inside a Node process.
+ *
+ * @example
+ * import { startServer } from 'nats-server-ts';
+ * const srv = await startServer();           // random port on 127.0.0.1
+ * const nc = await connect({ servers: srv.url });
+ * ...
+ * await srv.stop();
+ */
+import { Server } from './server/server.js';
+import { defaultOptions, type Options } from './config/options.js';
+import { startMonitoring, type MonitorServer } from './monitor/http.js';
+import { Logger } from './log/logger.js';
+
+export { Server } from './server/server.js';
+export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
+export { defaultOptions } from './config/options.js';
+export { Logger } from './log/logger.js';
+export { VERSION } from './util/version.js';
+
+/** A running server started with {@link startServer}. */
+export interface RunningServer {
+  /** `nats://127.0.0.1:<port>`: hand this to any NATS client. */
+  readonly url: string;
+  /** The client port actually bound. */
+  readonly port: number;
+  /** `http://host:port` of the monitoring endpoint, when monitoring is enabled. */
+  readonly monitorUrl: string | undefined;
+  /** The server object (connections, accounts, statistics). */
+  readonly server: Server;
+  /** Close every connection and listener. Safe to call more than once. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Options for {@link startServer}: any server option, plus a log sink for embedding. */
+export interface StartOptions extends Partial<Options> {
+  /** Receive each log line (in Go's format) instead of writing to stderr. */
+  logSink?: (line: string) => void;
+}
+
+/**
+ * Start a server in this process. Unlike the CLI, the defaults suit embedding:
+ * a random free port (`port: 0`) on 127.0.0.1 and no log output unless
+ * `logSink` or `no_log: false` is given. Every other option has the Go server's
+ * default.
+ */
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const { logSink, ...rest } = opts;
+  const o: Options = { ...defaultOptions(), port: 0, host: '127.0.0.1', no_log: logSink === undefined, ...rest };
+  const log = new Logger({
+    debug: o.debug,
+    trace: o.trace,
+    logtime: o.logtime,
+    logtime_utc: o.logtime_utc,
+    logfile: o.logfile,
+    enabled: !o.no_log,
+    sink: logSink,
+  });
+  return launch(o, log);
+}
+
+/** Start a fully configured server (used by startServer and the CLI). */
+export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
+  const server = new Server(o, log);
+  await server.startListening();
+  let monitor: MonitorServer | null = null;
+  if (o.http_port !== 0 || o.https_port !== 0) {
+    try {
+      monitor = await startMonitoring(server);
+    } catch (e) {
+      await server.shutdown();
+      throw e;
+    }
+    const m = monitor;
+    server.onShutdown(() => m.close());
+  }
+  const stop = () => server.shutdown();
+  return {
+    url: server.clientURL(),
+    port: server.port,
+    monitorUrl: monitor?.url,
+    server,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

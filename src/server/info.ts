@@ -1,0 +1,62 @@
+/**
+ * The INFO document sent to clients (Go server.go Info), with Go's field
+ * order and omitempty rules.
+ */
+
+export interface ServerInfo {
+  server_id: string;
+  server_name: string;
+  version: string;
+  proto: number;
+  git_commit?: string;
+  go: string;
+  host: string;
+  port: number;
+  headers: boolean;
+  auth_required?: boolean;
+  tls_required?: boolean;
+  tls_verify?: boolean;
+  tls_available?: boolean;
+  max_payload: number;
+  jetstream?: boolean;
+  ip?: string;
+  client_id?: number;
+  client_ip?: string;
+  nonce?: string;
+  cluster?: string;
+  cluster_dynamic?: boolean;
+  domain?: string;
+  connect_urls?: string[];
+  ws_connect_urls?: string[];
+  ldm?: boolean;
+  compression?: string;
+  connect_info?: boolean;
+  remote_account?: string;
+  acc_is_sys?: boolean;
+  api_lvl?: number;
+  xkey?: string;
+}
+
+/** What this runtime puts in the `go` field: the truthful runtime, in Go's "go1.x" slot. */
+export const RUNTIME_VERSION = `node${process.versions.node}`;
+
+const ORDER: (keyof ServerInfo)[] = [
+  'server_id', 'server_name', 'version', 'proto', 'git_commit', 'go', 'host', 'port', 'headers',
+  'auth_required', 'tls_required', 'tls_verify', 'tls_available', 'max_payload', 'jetstream', 'ip',
+  'client_id', 'client_ip', 'nonce', 'cluster', 'cluster_dynamic', 'domain', 'connect_urls',
+  'ws_connect_urls', 'ldm', 'compression', 'connect_info', 'remote_account', 'acc_is_sys', 'api_lvl', 'xkey',
+];
+const ALWAYS = new Set<keyof ServerInfo>(['server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'max_payload']);
+
+/** JSON in Go's field order, leaving out empty omitempty fields. */
+export function infoToJSON(info: ServerInfo): string {
+  const o: Record<string, unknown> = {};
+  for (const k of ORDER) {
+    const v = info[k];
+    if (!ALWAYS.has(k)) {
+      if (v === undefined || v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0)) continue;
+    }
+    o[k] = v;
+  }
+  return JSON.stringify(o);
+}

@@ -1,0 +1,370 @@
+/**
+ * The server: lifecycle, client listener, the registry of connections and
+ * accounts, per-read-cycle output flushing (Go flushClients), INFO, and the
+ * hooks that monitoring reads.
+ */
+import net from 'node:net';
+import { createServer as createServerKey } from '@nats-io/nkeys';
+import { defaultOptions, type Options } from '../config/options.js';
+import { Logger } from '../log/logger.js';
+import { Client } from '../conn/client.js';
+import { ClosedReason } from '../conn/closed-reason.js';
+import { ServerStats, type ClientHost } from '../conn/host.js';
+import { Account, GLOBAL_ACCOUNT } from '../accounts/account.js';
+import { routeMessage } from './router.js';
+import { infoToJSON, RUNTIME_VERSION, type ServerInfo } from './info.js';
+import { createAuthenticator } from '../auth/authenticator.js';
+import { generateNonce } from '../auth/nkeys.js';
+import type { Authenticator } from '../auth/types.js';
+import type { PubArg } from '../protocol/parser.js';
+import { errFrame, ERR_MAX_CONNECTIONS } from '../protocol/errors.js';
+import { VERSION } from '../util/version.js';
+import { ClosedClients, type ClosedClientInfo } from './closed-clients.js';
+import { TlsSetup } from './tls.js';
+
+export const SYSTEM_ACCOUNT = '$SYS';
+
+export class Server implements ClientHost {
+  readonly opts: Options;
+  readonly log: Logger;
+  readonly auth: Authenticator;
+  readonly stats = new ServerStats();
+  readonly id: string;
+  readonly name: string;
+  readonly start = new Date();
+  readonly clients = new Map<number, Client>();
+  readonly accounts = new Map<string, Account>();
+  readonly globalAccount: Account;
+  readonly systemAccount: Account;
+  readonly closedClients: ClosedClients;
+  totalConnections = 0;
+  configLoadTime = new Date();
+  ldm = false;
+
+  private listener: net.Server | null = null;
+  private tls: TlsSetup | null = null;
+  private cidSeq = 0;
+  private readDepth = 0;
+  private producer: Client | null = null;
+  private readonly dirty: Client[] = [];
+  private flushScheduled = false;
+  private running = false;
+  private shutdownPromise: Promise<void> | null = null;
+  private boundPort = 0;
+  private readonly shutdownHooks: (() => Promise<void> | void)[] = [];
+
+  constructor(opts: Partial<Options> = {}, log?: Logger) {
+    this.opts = { ...defaultOptions(), ...opts };
+    this.log =
+      log ??
+      new Logger({
+        debug: this.opts.debug,
+        trace: this.opts.trace,
+        logtime: this.opts.logtime,
+        logtime_utc: this.opts.logtime_utc,
+        logfile: this.opts.logfile,
+        enabled: !this.opts.no_log,
+      });
+    this.id = createServerKey().getPublicKey();
+    this.name = this.opts.server_name || this.id;
+    this.auth = createAuthenticator(this.opts);
+    const cache = !this.opts.disable_sublist_cache;
+    this.globalAccount = new Account(GLOBAL_ACCOUNT, cache);
+    this.systemAccount = new Account(SYSTEM_ACCOUNT, cache);
+    this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);
+    this.accounts.set(SYSTEM_ACCOUNT, this.systemAccount);
+    this.closedClients = new ClosedClients(this.opts.max_closed_clients);
+    if (this.opts.tls) this.tls = new TlsSetup(this.opts.tls);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Open the client listener. Resolves when the server accepts connections. */
+  async startListening(): Promise<void> {
+    this.running = true;
+    this.log.info(`Starting nats-server`);
+    this.log.info(`  Version:  ${VERSION}`);
+    this.log.info(`  Runtime:  ${RUNTIME_VERSION}`);
+    this.log.info(`  Name:     ${this.name}`);
+    this.log.info(`  ID:       ${this.id}`);
+    if (this.opts.config_file) this.log.info(`Using configuration file: ${this.opts.config_file}`);
+    if (this.opts.dont_listen) return;
+    const port = this.opts.port < 0 ? 0 : this.opts.port;
+    const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
+    srv.maxConnections = Number.MAX_SAFE_INTEGER;
+    this.listener = srv;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen({ port, host: this.opts.host, backlog: 511 }, () => {
+        srv.removeListener('error', reject);
+        resolve();
+      });
+    });
+    srv.on('error', (e) => this.log.error(`Client listener error: ${e.message}`));
+    const addr = srv.address() as net.AddressInfo;
+    this.boundPort = addr.port;
+    this.log.info(`Listening for client connections on ${hostPort(this.opts.host, addr.port)}`);
+    if (this.tls) this.log.info('TLS required for client connections');
+    this.log.info('Server is ready');
+  }
+
+  /** Register work to run at shutdown (monitoring, subsystems). */
+  onShutdown(fn: () => Promise<void> | void): void {
+    this.shutdownHooks.push(fn);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Stop accepting, close every connection, run shutdown hooks. Idempotent. */
+  shutdown(): Promise<void> {
+    if (this.shutdownPromise) return this.shutdownPromise;
+    this.shutdownPromise = (async () => {
+      this.running = false;
+      const l = this.listener;
+      this.listener = null;
+      const closed = l ? new Promise<void>((r) => l.close(() => r())) : Promise.resolve();
+      for (const c of [...this.clients.values()]) c.closeConnection(ClosedReason.ServerShutdown);
+      for (const fn of this.shutdownHooks.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch (e) {
+          this.log.error(`shutdown hook failed: ${(e as Error).message}`);
+        }
+      }
+      await closed;
+      this.log.info('Server Exiting..');
+    })();
+    return this.shutdownPromise;
+  }
+
+  /**
+   * Lame duck mode (Go lameDuckMode): stop accepting, tell proto-1 clients,
+   * then close clients spread over the duration, then shut down.
+   */
+  async lameDuckMode(): Promise<void> {
+    if (this.ldm || !this.running) return;
+    this.ldm = true;
+    this.log.info('Entering lame duck mode, stop accepting new clients');
+    const l = this.listener;
+    this.listener = null;
+    if (l) l.close();
+    const info = Buffer.from(`INFO ${infoToJSON({ ...this.baseInfo(), ldm: true })}\r\n`);
+    for (const c of this.clients.values()) if (c.opts.protocol >= 1 && c.connectReceived) c.enqueue(info);
+    const grace = this.opts.lame_duck_grace_period;
+    await delay(grace);
+    const clients = [...this.clients.values()];
+    const span = Math.max(0, this.opts.lame_duck_duration - grace);
+    const step = clients.length > 0 ? span / clients.length : 0;
+    for (const c of clients) {
+      if (!this.running) break;
+      c.closeConnection(ClosedReason.ServerShutdown);
+      if (step > 0) await delay(Math.min(step, 1000));
+    }
+    await this.shutdown();
+  }
+
+  // ------------------------------------------------------------------ connections
+
+  private accept(sock: net.Socket): void {
+    if (!this.running || this.ldm) {
+      sock.destroy();
+      return;
+    }
+    sock.on('error', () => {
+      /* handled by the client once it exists */
+    });
+    if (this.tls && this.opts.tls!.handshake_first) {
+      this.tls.handshakeFirst(sock, this, (tsock) => this.createClient(tsock, true));
+      return;
+    }
+    this.createClient(sock, false);
+  }
+
+  /** Create the client for an accepted socket, send INFO and start reading. */
+  createClient(sock: net.Socket, tlsDone: boolean): Client | null {
+    const cid = ++this.cidSeq;
+    this.totalConnections++;
+    const c = new Client(this, sock, cid, this.globalAccount);
+    if (this.auth.nonceRequired) c.nonce = generateNonce();
+    const info = this.clientInfo(c, false);
+    if (tlsDone) info.tls_required = true;
+    sock.write(`INFO ${infoToJSON(info)}\r\n`);
+    const max = this.opts.max_connections;
+    if (max < 0 || (max > 0 && this.clients.size >= max)) {
+      this.log.error(`${c.label()} - ${ERR_MAX_CONNECTIONS}`);
+      sock.end(errFrame(ERR_MAX_CONNECTIONS));
+      this.closedClients.add(closedInfo(c, ClosedReason.MaxConnectionsExceeded));
+      setTimeout(() => sock.destroy(), 100).unref();
+      return null;
+    }
+    this.clients.set(cid, c);
+    this.globalAccount.numClients++;
+    if (this.log.debugEnabled) this.log.debug(`${c.label()} - Client connection created`);
+    if (this.tls && !tlsDone) {
+      this.tls.upgradeAfterInfo(c, sock, this, (tsock) => this.attachSocket(c, tsock));
+      return c;
+    }
+    c.startReading(this.auth.authRequired);
+    return c;
+  }
+
+  /** Swap a client's socket for its TLS socket once the handshake is done. */
+  private attachSocket(c: Client, tsock: net.Socket): void {
+    (c as { socket: net.Socket }).socket = tsock;
+    c.startReading(this.auth.authRequired);
+  }
+
+  removeClient(c: Client, reason: ClosedReason): void {
+    if (!this.clients.delete(c.cid)) return;
+    c.acc.numClients--;
+    this.closedClients.add(closedInfo(c, reason));
+    if (this.log.debugEnabled) this.log.debug(`${c.label()} - Client connection closed: ${reason}`);
+  }
+
+  authTimeoutMs(): number {
+    if (this.opts.auth_timeout_set || !this.opts.tls) return this.opts.auth_timeout;
+    // Go: with TLS the default auth timeout becomes the TLS timeout plus one second.
+    return Math.max(this.opts.auth_timeout, this.opts.tls.timeout + 1000);
+  }
+
+  // ------------------------------------------------------------------ INFO
+
+  baseInfo(): ServerInfo {
+    const o = this.opts;
+    const tls = o.tls;
+    return {
+      server_id: this.id,
+      server_name: this.name,
+      version: VERSION,
+      proto: 1,
+      go: RUNTIME_VERSION,
+      host: o.host,
+      port: this.boundPort,
+      headers: !o.no_header_support,
+      auth_required: this.auth.authRequired,
+      tls_required: !!tls && !o.allow_non_tls,
+      tls_verify: !!tls && tls.verify,
+      tls_available: !!tls && o.allow_non_tls,
+      max_payload: o.max_payload,
+      jetstream: o.jetstream,
+    };
+  }
+
+  private clientInfo(c: Client, connectInfo: boolean): ServerInfo {
+    const info = this.baseInfo();
+    if (info.auth_required && this.opts.no_auth_user && !connectInfo) info.auth_required = false;
+    info.client_id = c.cid;
+    info.client_ip = c.host;
+    if (c.nonce) info.nonce = c.nonce;
+    if (connectInfo) {
+      info.connect_info = true;
+      info.remote_account = c.acc.name;
+      info.acc_is_sys = c.acc === this.systemAccount;
+    }
+    return info;
+  }
+
+  infoJSON(c: Client, connectInfo: boolean): string {
+    return infoToJSON(this.clientInfo(c, connectInfo));
+  }
+
+  // ------------------------------------------------------------------ accounts
+
+  lookupAccount(name: string): Account | null {
+    return this.accounts.get(name) ?? null;
+  }
+
+  moveToAccount(c: Client, acc: Account): void {
+    c.acc.numClients--;
+    c.acc = acc;
+    acc.numClients++;
+  }
+
+  isSystemAccount(acc: Account): boolean {
+    return acc === this.systemAccount;
+  }
+
+  // ------------------------------------------------------------------ routing and flushing
+
+  route(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number): boolean {
+    return routeMessage(from, acc, pa, buf, s, e);
+  }
+
+  currentProducer(): Client | null {
+    return this.producer;
+  }
+
+  beginRead(c: Client): void {
+    this.readDepth++;
+    this.producer = c;
+  }
+
+  endRead(): void {
+    if (--this.readDepth === 0) {
+      this.producer = null;
+      this.flushDirty();
+    }
+  }
+
+  markDirty(c: Client): void {
+    if (c.dirty) return;
+    c.dirty = true;
+    this.dirty.push(c);
+    if (this.readDepth === 0 && !this.flushScheduled) {
+      // Output produced outside a read cycle (timers, internal senders): one flush per loop turn.
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        if (this.readDepth === 0) this.flushDirty();
+      });
+    }
+  }
+
+  private flushDirty(): void {
+    const d = this.dirty;
+    for (let k = 0; k < d.length; k++) d[k].flush();
+    d.length = 0;
+  }
+
+  noteSlowConsumer(_c: Client): void {
+    this.stats.slowConsumers++;
+    this.stats.slowConsumersClients++;
+  }
+
+  noteStaleConnection(_c: Client): void {
+    this.stats.staleConnections++;
+    this.stats.staleConnectionsClients++;
+  }
+
+  // ------------------------------------------------------------------ accessors
+
+  /** `nats://host:port` for clients to connect to (loopback when bound to all interfaces). */
+  clientURL(): string {
+    const h = this.opts.host === '0.0.0.0' || this.opts.host === '::' || this.opts.host === '' ? '127.0.0.1' : this.opts.host;
+    return `nats://${h.includes(':') ? `[${h}]` : h}:${this.boundPort}`;
+  }
+
+  numSubscriptions(): number {
+    let n = 0;
+    for (const a of this.accounts.values()) n += a.sl.count();
+    return n;
+  }
+}
+
+function closedInfo(c: Client, reason: ClosedReason): ClosedClientInfo {
+  return { client: c, reason, stop: c.stop ?? new Date() };
+}
+
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref?.());
+}

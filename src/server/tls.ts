@@ -1,0 +1,141 @@
+/**
+ * TLS for client connections (Go server.go createClientEx + doTLSServerHandshake):
+ * INFO goes out in plaintext, then the client starts the handshake on the
+ * same socket; with `handshake_first` the handshake comes before INFO (with
+ * an optional fallback delay); with `allow_non_tls` the first byte decides.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import type { TlsOptions } from '../config/options.js';
+import type { Client } from '../conn/client.js';
+import { ClosedReason } from '../conn/closed-reason.js';
+import { errFrame, ERR_TLS_REQUIRED } from '../protocol/errors.js';
+import { ConfigError } from '../util/errors.js';
+import type { Server } from './server.js';
+
+const TLS_RECORD_HANDSHAKE = 0x16;
+
+export class TlsSetup {
+  readonly context: tls.SecureContext;
+
+  constructor(readonly opts: TlsOptions) {
+    if (!opts.cert_file || !opts.key_file) throw new ConfigError('missing \'cert_file\' or \'key_file\' in TLS configuration');
+    try {
+      this.context = tls.createSecureContext({
+        cert: readFileSync(opts.cert_file),
+        key: readFileSync(opts.key_file),
+        ca: opts.ca_file ? readFileSync(opts.ca_file) : undefined,
+        minVersion: opts.min_version === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
+        ciphers: opts.cipher_suites && opts.cipher_suites.length > 0 ? opts.cipher_suites.join(':') : undefined,
+      });
+    } catch (e) {
+      throw new ConfigError(`error parsing X509 certificate/key pair: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private wrap(sock: net.Socket): tls.TLSSocket {
+    return new tls.TLSSocket(sock, {
+      isServer: true,
+      secureContext: this.context,
+      requestCert: this.opts.verify,
+      rejectUnauthorized: this.opts.verify,
+    });
+  }
+
+  /** Handshake on `sock`; calls done with the TLS socket, or closes the client on failure/timeout. */
+  private handshake(sock: net.Socket, srv: Server, c: Client | null, done: (t: tls.TLSSocket) => void): void {
+    const t = this.wrap(sock);
+    let finished = false;
+    const timer = setTimeout(() => {
+      if (finished) return;
+      finished = true;
+      srv.log.debug(`${sock.remoteAddress}:${sock.remotePort} - TLS handshake timeout`);
+      if (c) {
+        c.sendErr(ERR_TLS_REQUIRED);
+        c.closeConnection(ClosedReason.TLSHandshakeError);
+      } else {
+        sock.end(errFrame(ERR_TLS_REQUIRED));
+      }
+      t.destroy();
+    }, this.opts.timeout);
+    t.once('secure', () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (c) {
+        c.tlsVersion = tlsVersion(t.getProtocol());
+        c.tlsCipher = t.getCipher()?.standardName ?? '';
+      }
+      done(t);
+    });
+    t.once('error', (e) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      srv.log.error(`${sock.remoteAddress}:${sock.remotePort} - TLS handshake error: ${e.message}`);
+      if (c) c.closeConnection(ClosedReason.TLSHandshakeError);
+      t.destroy();
+      sock.destroy();
+    });
+  }
+
+  /** Normal mode: INFO was sent in plaintext; the client now upgrades (or, with allow_non_tls, may not). */
+  upgradeAfterInfo(c: Client, sock: net.Socket, srv: Server, done: (s: net.Socket) => void): void {
+    if (!srv.opts.allow_non_tls) {
+      this.handshake(sock, srv, c, done);
+      return;
+    }
+    // Sniff the first byte: a TLS record starts with 0x16.
+    sock.once('data', (chunk: Buffer) => {
+      sock.pause();
+      sock.unshift(chunk);
+      if (chunk[0] === TLS_RECORD_HANDSHAKE) this.handshake(sock, srv, c, done);
+      else {
+        done(sock);
+        sock.resume();
+      }
+    });
+  }
+
+  /** handshake_first: TLS before INFO; with a fallback delay, plaintext clients get INFO-first after it. */
+  handshakeFirst(sock: net.Socket, srv: Server, create: (s: net.Socket) => void): void {
+    const hf = this.opts.handshake_first;
+    if (hf === true || typeof hf !== 'number' || hf <= 0) {
+      this.handshake(sock, srv, null, (t) => {
+        const c = srv.createClient(t, true);
+        if (c) {
+          c.tlsFirst = true;
+          c.tlsVersion = tlsVersion(t.getProtocol());
+          c.tlsCipher = t.getCipher()?.standardName ?? '';
+        }
+      });
+      return;
+    }
+    let decided = false;
+    const timer = setTimeout(() => {
+      if (decided) return;
+      decided = true;
+      sock.removeListener('data', onData);
+      srv.createClient(sock, false);
+    }, hf);
+    const onData = (chunk: Buffer) => {
+      if (decided) return;
+      decided = true;
+      clearTimeout(timer);
+      sock.pause();
+      sock.unshift(chunk);
+      this.handshake(sock, srv, null, (t) => {
+        const c = srv.createClient(t, true);
+        if (c) c.tlsFirst = true;
+      });
+    };
+    sock.once('data', onData);
+    void create;
+  }
+}
+
+/** Node's "TLSv1.3" as Go prints it in /connz: "1.3". */
+function tlsVersion(p: string | null): string {
+  return p ? p.replace(/^TLSv/, '') : '';
+}

@@ -1,0 +1,70 @@
+/**
+ * Byte helpers for the hot path. Subjects, replies and sids are kept as
+ * latin1 strings (one char per byte) so they decode and encode with no UTF-8
+ * work and round-trip any byte sequence exactly; `displayString` turns one
+ * back into readable UTF-8 for monitoring and logs.
+ */
+
+declare global {
+  interface Buffer {
+    /** Node's internal, argument-check-free latin1 decoder (present on every Buffer). */
+    latin1Slice(start: number, end: number): string;
+    /** Node's internal latin1 encoder; returns bytes written. */
+    latin1Write(s: string, offset: number, length?: number): number;
+  }
+}
+
+/** Decode bytes [s, e) as a latin1 string (the one place subjects are decoded). */
+export function latin1(b: Buffer, s: number, e: number): string {
+  return b.latin1Slice(s, e);
+}
+
+/** Copy src[s, e) into dst at pos; a byte loop for short runs avoids the native call overhead. */
+export function copyBytes(src: Uint8Array, s: number, e: number, dst: Uint8Array, pos: number): number {
+  const n = e - s;
+  if (n <= 48) {
+    for (let k = 0; k < n; k++) dst[pos + k] = src[s + k];
+  } else {
+    dst.set(src.subarray(s, e), pos);
+  }
+  return pos + n;
+}
+
+/** Write a latin1 string at pos; returns the new position. */
+export function writeLatin1(dst: Buffer, s: string, pos: number): number {
+  const n = s.length;
+  if (n <= 24) {
+    for (let k = 0; k < n; k++) dst[pos + k] = s.charCodeAt(k);
+    return pos + n;
+  }
+  return pos + dst.latin1Write(s, pos, n);
+}
+
+/** Write a non-negative integer in decimal at pos; returns the new position. */
+export function writeUint(dst: Buffer, n: number, pos: number): number {
+  if (n < 10) {
+    dst[pos] = 48 + n;
+    return pos + 1;
+  }
+  let digits = 0;
+  for (let t = n; t > 0; t = Math.floor(t / 10)) digits++;
+  let p = pos + digits - 1;
+  for (let t = n; t > 0; t = Math.floor(t / 10)) dst[p--] = 48 + (t % 10);
+  return pos + digits;
+}
+
+/** A latin1 (byte) string as readable text: re-decode its bytes as UTF-8. */
+export function displayString(s: string): string {
+  for (let k = 0; k < s.length; k++) {
+    if (s.charCodeAt(k) > 0x7f) return Buffer.from(s, 'latin1').toString('utf8');
+  }
+  return s;
+}
+
+/** A UTF-8 JS string as the latin1 byte string the server uses internally. */
+export function byteString(s: string): string {
+  for (let k = 0; k < s.length; k++) {
+    if (s.charCodeAt(k) > 0x7f) return Buffer.from(s, 'utf8').toString('latin1');
+  }
+  return s;
+}

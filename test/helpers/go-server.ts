@@ -1,0 +1,63 @@
+/**
+ * Launch the reference Go nats-server (Debian's 2.9.10) for differential
+ * tests: random ports, a temp dir, the ports file to learn them, and a kill
+ * on stop. Tests skip when the binary is absent.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from './wait.js';
+
+export const GO_SERVER_BIN = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
+
+export interface GoServer {
+  port: number;
+  monitorPort?: number;
+  url: string;
+  dir: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Start Go's server with extra flags and optional config text. */
+export async function startGoServer(args: string[] = [], config?: string): Promise<GoServer> {
+  if (!GO_SERVER_BIN) throw new Error('Go nats-server not installed');
+  const dir = mkdtempSync(join(tmpdir(), 'gonats-'));
+  const full = ['-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir, ...args];
+  if (config !== undefined) {
+    const f = join(dir, 'server.conf');
+    writeFileSync(f, config);
+    full.push('-c', f);
+  }
+  const proc = spawn(GO_SERVER_BIN, full, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d) => (stderr += d.toString()));
+  const ports = await waitFor(() => {
+    if (proc.exitCode !== null) throw new Error(`nats-server exited: ${stderr}`);
+    const f = readdirSync(dir).find((n) => n.endsWith('.ports'));
+    if (!f) return null;
+    try {
+      return JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nats: string[]; monitoring?: string[] };
+    } catch {
+      return null;
+    }
+  }, 10000);
+  const port = Number(new URL(ports.nats[0]).port);
+  const monitorPort = ports.monitoring ? Number(new URL(ports.monitoring[0]).port) : undefined;
+  return {
+    port,
+    monitorPort,
+    url: `nats://127.0.0.1:${port}`,
+    dir,
+    proc,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
