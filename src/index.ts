@@ -63,6 +63,8 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 
 /** Start a fully configured server (used by startServer and the CLI). */
 export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
+  // Go: the monitoring listener binds to the client host unless http_host says otherwise.
+  if (!o.http_host) o = { ...o, http_host: o.host };
   const server = new Server(o, log);
   await server.startListening();
   let monitor: MonitorServer | null = null;

@@ -179,7 +179,7 @@ export function defaultOptions(): Options {
     syslog: false,
     max_traced_msg_len: 0,
     no_log: false,
-    http_host: '0.0.0.0',
+    http_host: '',
     http_port: 0,
     https_port: 0,
     http_base_path: '',

@@ -33,7 +33,7 @@ export async function startGoServer(args: string[] = [], config?: string): Promi
   const proc = spawn(GO_SERVER_BIN, full, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d.toString()));
-  const ports = await waitFor(() => {
+  const ports = await waitFor((): { nats: string[]; monitoring?: string[] } | null => {
     if (proc.exitCode !== null) throw new Error(`nats-server exited: ${stderr}`);
     const f = readdirSync(dir).find((n) => n.endsWith('.ports'));
     if (!f) return null;
@@ -43,6 +43,7 @@ export async function startGoServer(args: string[] = [], config?: string): Promi
       return null;
     }
   }, 10000);
+  if (!ports) throw new Error('no ports file');
   const port = Number(new URL(ports.nats[0]).port);
   const monitorPort = ports.monitoring ? Number(new URL(ports.monitoring[0]).port) : undefined;
   return {

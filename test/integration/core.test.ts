@@ -40,7 +40,7 @@ describe('core messaging with @nats-io/transport-node', () => {
   it('delivers published messages to subscribers, with wildcards', async () => {
     const nc = await open();
     const got: string[] = [];
-    const sub = nc.subscribe('orders.*.created', { max: 3, callback: (_e, m) => got.push(`${m.subject}:${m.string()}`) });
+    const sub = nc.subscribe('orders.*.created', { max: 3, callback: (_e, m) => { got.push(`${m.subject}:${m.string()}`); } });
     const all = nc.subscribe('orders.>', { max: 4 });
     await nc.flush();
     nc.publish('orders.1.created', 'a');
@@ -56,7 +56,7 @@ describe('core messaging with @nats-io/transport-node', () => {
 
   it('request/reply works, and no responders answers 503 to a request nobody takes', async () => {
     const nc = await open();
-    nc.subscribe('svc.echo', { callback: (_e, m) => m.respond(m.data) });
+    nc.subscribe('svc.echo', { callback: (_e, m) => { m.respond(m.data); } });
     await nc.flush();
     const r = await nc.request('svc.echo', 'ping', { timeout: 2000 });
     assert.equal(r.string(), 'ping');
@@ -84,8 +84,8 @@ describe('core messaging with @nats-io/transport-node', () => {
     const b = await open();
     let na = 0;
     let nb = 0;
-    a.subscribe('work', { queue: 'w', callback: () => na++ });
-    b.subscribe('work', { queue: 'w', callback: () => nb++ });
+    a.subscribe('work', { queue: 'w', callback: () => { na++; } });
+    b.subscribe('work', { queue: 'w', callback: () => { nb++; } });
     await Promise.all([a.flush(), b.flush()]);
     const p = await open();
     for (let k = 0; k < 1000; k++) p.publish('work', 'x');
@@ -98,7 +98,7 @@ describe('core messaging with @nats-io/transport-node', () => {
     const nc = await open({ noEcho: true });
     const other = await open();
     const got: string[] = [];
-    nc.subscribe('echo.test', { callback: (_e, m) => got.push(m.string()) });
+    nc.subscribe('echo.test', { callback: (_e, m) => { got.push(m.string()); } });
     await nc.flush();
     nc.publish('echo.test', 'self');
     other.publish('echo.test', 'other');

@@ -97,7 +97,7 @@ describe('fuzzed input', () => {
     const srv = await startServer({ max_payload: 64 * 1024, max_control_line: 1024 });
     const nc = await connect({ servers: srv.url });
     try {
-      nc.subscribe('health', { callback: (_e, m) => m.respond(m.data) });
+      nc.subscribe('health', { callback: (_e, m) => { m.respond(m.data); } });
       await nc.flush();
       const seed = Number(process.env.FUZZ_SEED ?? 20261122);
       const r = rng(seed);
