@@ -104,7 +104,7 @@ export class Server implements ClientHost {
     const addr = srv.address() as net.AddressInfo;
     this.boundPort = addr.port;
     this.log.info(`Listening for client connections on ${hostPort(this.opts.host, addr.port)}`);
-    if (this.tls) this.log.info('TLS required for client connections');
+    if (this.tls) this.log.info(this.opts.allow_non_tls ? 'TLS available for client connections' : 'TLS required for client connections');
     this.log.info('Server is ready');
   }
 
