@@ -4,14 +4,14 @@
  * signals (SIGINT/SIGTERM stop, SIGHUP reload, SIGUSR2 lame duck), pid and
  * ports files.
  */
-import { parseArgs, mergeOptions, versionString } from '../src/config/cli.js';
+import { parseArgs, mergeOptions, versionString, checkRoutesNeedCluster, FlagSyntaxError } from '../src/config/cli.js';
 import { usage, tlsHelp } from '../src/config/help.js';
 import { loadConfigFile } from '../src/config/from-file.js';
 import { defaultOptions, type Options } from '../src/config/options.js';
 import { launch } from '../src/index.js';
 import { Logger } from '../src/log/logger.js';
-import { writePortsFile, removePortsFile } from '../src/server/ports-file.js';
-import { writePidFile, removePidFile } from '../src/server/pid-file.js';
+import { writePortsFile, removePortsFile, listenerUrls } from '../src/server/ports-file.js';
+import { writePidFile } from '../src/server/pid-file.js';
 import { installSignals } from '../src/server/signals.js';
 
 async function main(): Promise<number> {
@@ -19,7 +19,13 @@ async function main(): Promise<number> {
   try {
     cli = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`nats-server: ${(e as Error).message}\n${usage()}\n`);
+    // Go: flag syntax errors print the bare message, then usage on stdout, exit 0; others exit 1.
+    if (e instanceof FlagSyntaxError) {
+      process.stderr.write(`${e.message}\n`);
+      process.stdout.write(usage() + '\n');
+      return 0;
+    }
+    process.stderr.write(`nats-server: ${(e as Error).message}\n`);
     return 1;
   }
   switch (cli.action) {
@@ -46,7 +52,7 @@ async function main(): Promise<number> {
     }
   }
   if (cli.action === 'test_config') {
-    process.stdout.write(`nats-server: configuration file ${cli.configFile} is valid (${opts.config_digest ?? ''})\n`);
+    process.stderr.write(`nats-server: configuration file ${cli.configFile} is valid (${opts.config_digest ?? ''})\n`);
     return 0;
   }
   if (cli.action === 'signal') {
@@ -60,6 +66,12 @@ async function main(): Promise<number> {
     }
   }
   opts = mergeOptions(opts, cli.overrides);
+  try {
+    checkRoutesNeedCluster(opts, cli.overrides);
+  } catch (e) {
+    process.stderr.write(`nats-server: ${(e as Error).message}\n`);
+    return 1;
+  }
 
   const log = new Logger({
     debug: opts.debug,
@@ -79,21 +91,18 @@ async function main(): Promise<number> {
   if (opts.pidfile) writePidFile(opts.pidfile);
   let portsFile: string | null = null;
   if (opts.ports_file_dir) {
+    const mon = running.monitorUrl ? new URL(running.monitorUrl) : null;
     portsFile = writePortsFile(opts.ports_file_dir, {
-      nats: [running.url.replace('127.0.0.1', advertisedHost(opts))],
-      monitoring: running.monitorUrl ? [running.monitorUrl] : undefined,
+      nats: listenerUrls('nats', opts.host, running.port),
+      monitoring: mon ? listenerUrls('http', opts.http_host || opts.host, Number(mon.port)) : undefined,
     });
   }
   srv.onShutdown(() => {
+    // Go removes the ports file on shutdown but leaves the pid file.
     if (portsFile) removePortsFile(portsFile);
-    if (opts.pidfile) removePidFile(opts.pidfile);
   });
   installSignals(srv, cli.configFile);
   return -1; // keep running
-}
-
-function advertisedHost(o: Options): string {
-  return o.host === '0.0.0.0' || o.host === '::' || o.host === '' ? '127.0.0.1' : o.host;
 }
 
 main().then(
