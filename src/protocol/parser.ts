@@ -623,9 +623,32 @@ export class Parser {
         return false;
       }
     }
-    pa.subject = latin1(b, pa.subjectStart, pa.subjectEnd);
+    pa.subject = this.subjectString(b, pa.subjectStart, pa.subjectEnd);
     pa.reply = pa.replyStart >= 0 ? latin1(b, pa.replyStart, pa.replyEnd) : '';
     return this.h.onPubArgs(pa, isH);
+  }
+
+  // One-entry subject cache: publishers mostly repeat a subject, and reusing the
+  // same string object saves the decode and lets Map lookups reuse its hash.
+  private lastSubject = '';
+  private readonly lastSubjectBytes = Buffer.allocUnsafe(64);
+  private lastSubjectLen = -1;
+
+  private subjectString(b: Buffer, s: number, e: number): string {
+    const n = e - s;
+    if (n === this.lastSubjectLen) {
+      const lb = this.lastSubjectBytes;
+      let k = 0;
+      while (k < n && lb[k] === b[s + k]) k++;
+      if (k === n) return this.lastSubject;
+    }
+    const str = latin1(b, s, e);
+    if (n <= 64) {
+      b.copy(this.lastSubjectBytes, 0, s, e);
+      this.lastSubjectLen = n;
+      this.lastSubject = str;
+    }
+    return str;
   }
 
   /** The payload of the current message did not fit in this chunk: start collecting it. */

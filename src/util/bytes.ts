@@ -22,7 +22,7 @@ export function latin1(b: Buffer, s: number, e: number): string {
 /** Copy src[s, e) into dst at pos; a byte loop for short runs avoids the native call overhead. */
 export function copyBytes(src: Uint8Array, s: number, e: number, dst: Uint8Array, pos: number): number {
   const n = e - s;
-  if (n <= 48) {
+  if (n <= 256) {
     for (let k = 0; k < n; k++) dst[pos + k] = src[s + k];
   } else {
     dst.set(src.subarray(s, e), pos);

@@ -1,0 +1,26 @@
+/**
+ * Nonce-based nkey authentication (Go nkey.go): INFO carries a random nonce
+ * (11 random bytes, base64url without padding = 15 chars); the client signs
+ * it with its nkey seed and sends the public key and signature in CONNECT.
+ */
+import { randomBytes } from 'node:crypto';
+import { fromPublic } from '@nats-io/nkeys';
+
+export function generateNonce(): string {
+  return randomBytes(11).toString('base64url');
+}
+
+/** Verify `sig` (base64url, or standard base64 as a fallback) over `nonce` for user public key `nkey`. */
+export function verifyNonceSignature(nkey: string, nonce: string, sig: string | undefined): boolean {
+  if (!sig) return false;
+  let raw: Buffer;
+  if (/^[A-Za-z0-9_-]+$/.test(sig)) raw = Buffer.from(sig, 'base64url');
+  else if (/^[A-Za-z0-9+/]+=*$/.test(sig)) raw = Buffer.from(sig, 'base64');
+  else return false;
+  try {
+    const kp = fromPublic(nkey);
+    return kp.verify(new TextEncoder().encode(nonce), raw);
+  } catch {
+    return false;
+  }
+}
