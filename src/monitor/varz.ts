@@ -1,0 +1,109 @@
+/**
+ * /varz (Go monitor.go Varz): server identity, configuration limits, runtime
+ * figures and traffic counters, with Go's field names and units
+ * (ping_interval and write_deadline in nanoseconds, timeouts in seconds).
+ */
+import os from 'node:os';
+import type { Server } from '../server/server.js';
+import { RUNTIME_VERSION } from '../server/info.js';
+import { VERSION } from '../util/version.js';
+import { goTime, goUptime } from './format.js';
+
+const NS_PER_MS = 1_000_000;
+
+/** Process CPU percentage between successive calls (Go reports the process's recent CPU use). */
+class CpuMeter {
+  private last = process.cpuUsage();
+  private lastAt = process.hrtime.bigint();
+  percent(): number {
+    const now = process.hrtime.bigint();
+    const u = process.cpuUsage(this.last);
+    const elapsedUs = Number(now - this.lastAt) / 1000;
+    this.last = process.cpuUsage();
+    this.lastAt = now;
+    if (elapsedUs <= 0) return 0;
+    return Math.round(((u.user + u.system) / elapsedUs) * 1000) / 10;
+  }
+}
+
+export class VarzBuilder {
+  private readonly cpu = new CpuMeter();
+  constructor(private readonly srv: Server, private readonly httpReqStats: Map<string, number>, private readonly httpPort: () => number) {}
+
+  build(): Record<string, unknown> {
+    const s = this.srv;
+    const o = s.opts;
+    const now = new Date();
+    const st = s.stats;
+    const info = s.baseInfo();
+    const tls = o.tls;
+    const v: Record<string, unknown> = {
+      server_id: s.id,
+      server_name: s.name,
+      version: VERSION,
+      proto: 1,
+      go: RUNTIME_VERSION,
+      host: o.host,
+      port: s.port,
+      auth_required: info.auth_required || undefined,
+      tls_required: info.tls_required || undefined,
+      tls_verify: info.tls_verify || undefined,
+      max_connections: o.max_connections,
+      max_subscriptions: o.max_subscriptions || undefined,
+      ping_interval: o.ping_interval * NS_PER_MS,
+      ping_max: o.ping_max,
+      http_host: o.http_host || o.host,
+      http_port: this.httpPort(),
+      http_base_path: o.http_base_path,
+      https_port: o.https_port,
+      auth_timeout: s.authTimeoutMs() / 1000,
+      max_control_line: o.max_control_line,
+      max_payload: o.max_payload,
+      max_pending: o.max_pending,
+      cluster: {},
+      gateway: {},
+      leaf: {},
+      mqtt: {},
+      websocket: {},
+      jetstream: {},
+      tls_timeout: (tls?.timeout ?? 2000) / 1000,
+      write_deadline: o.write_deadline * NS_PER_MS,
+      write_timeout: o.write_timeout,
+      start: goTime(s.start),
+      now: goTime(now),
+      uptime: goUptime(now.getTime() - s.start.getTime()),
+      mem: process.memoryUsage.rss(),
+      cores: os.availableParallelism(),
+      gomaxprocs: os.availableParallelism(),
+      gomemlimit: undefined,
+      cpu: this.cpu.percent(),
+      connections: s.clients.size,
+      total_connections: s.totalConnections,
+      routes: 0,
+      remotes: 0,
+      leafnodes: 0,
+      in_msgs: st.inMsgs,
+      out_msgs: st.outMsgs,
+      in_bytes: st.inBytes,
+      out_bytes: st.outBytes,
+      in_client_msgs: st.inMsgs,
+      in_client_bytes: st.inBytes,
+      out_client_msgs: st.outMsgs,
+      out_client_bytes: st.outBytes,
+      slow_consumers: st.slowConsumers,
+      stale_connections: st.staleConnections,
+      stalled_clients: 0,
+      subscriptions: s.numSubscriptions(),
+      http_req_stats: Object.fromEntries(this.httpReqStats),
+      config_load_time: goTime(s.configLoadTime),
+      config_digest: o.config_digest,
+      tags: o.tags.length > 0 ? o.tags : undefined,
+      metadata: Object.keys(o.metadata).length > 0 ? o.metadata : undefined,
+      system_account: '$SYS',
+      slow_consumer_stats: { clients: st.slowConsumersClients, routes: 0, gateways: 0, leafs: 0 },
+      stale_connection_stats: { clients: st.staleConnectionsClients, routes: 0, gateways: 0, leafs: 0 },
+    };
+    for (const k of Object.keys(v)) if (v[k] === undefined) delete v[k];
+    return v;
+  }
+}
