@@ -1,0 +1,139 @@
+/**
+ * One load-generator process (forked by bench/run.ts). Roles:
+ *   sub  <port> <subject> <count>                 -> "ready", then "done <ms>" when count msgs arrived
+ *   pub  <port> <subject> <count> <size>          -> publishes, then "done <ms>" after the server's PONG
+ *   resp <port> <subject>                          -> answers every request with its payload
+ *   req  <port> <subject> <count> <size>          -> sequential requests; "done <json latencies summary>"
+ * Times come from performance.timeOrigin + now() so the parent can compare processes.
+ */
+import { CONNECT, FrameCounter, dial } from './proto.js';
+
+const now = () => performance.timeOrigin + performance.now();
+const send = (m: string) => process.send!(m);
+
+async function sub(port: number, subject: string, count: number): Promise<void> {
+  const s = await dial(port);
+  let ready = false;
+  let first = 0;
+  const fc = new FrameCounter(() => {
+    if (!ready) {
+      ready = true;
+      send('ready');
+    }
+  });
+  s.on('data', (b: Buffer) => {
+    fc.feed(b);
+    if (first === 0 && fc.msgs > 0) first = now();
+    if (fc.msgs >= count) {
+      send(`done ${now()}`);
+      s.destroy();
+      process.exit(0);
+    }
+  });
+  s.write(CONNECT + `SUB ${subject} 1\r\nPING\r\n`);
+}
+
+async function pub(port: number, subject: string, count: number, size: number): Promise<void> {
+  const s = await dial(port);
+  const frame = `PUB ${subject} ${size}\r\n${'x'.repeat(size)}\r\n`;
+  const perBatch = Math.max(1, Math.floor(65536 / frame.length));
+  const batch = Buffer.from(frame.repeat(perBatch));
+  const fc = new FrameCounter(() => {
+    send(`done ${now()}`);
+    s.destroy();
+    process.exit(0);
+  });
+  s.on('data', (b: Buffer) => fc.feed(b));
+  s.write(CONNECT);
+  send(`start ${now()}`);
+  let sent = 0;
+  const pump = () => {
+    while (sent < count) {
+      const n = Math.min(perBatch, count - sent);
+      const ok = n === perBatch ? s.write(batch) : s.write(Buffer.from(frame.repeat(n)));
+      sent += n;
+      if (!ok) {
+        s.once('drain', pump);
+        return;
+      }
+    }
+    s.write('PING\r\n');
+  };
+  pump();
+}
+
+async function resp(port: number, subject: string): Promise<void> {
+  const s = await dial(port);
+  let buf = '';
+  let ready = false;
+  s.on('data', (b: Buffer) => {
+    buf += b.toString('latin1');
+    for (;;) {
+      const nl = buf.indexOf('\r\n');
+      if (nl < 0) return;
+      const line = buf.slice(0, nl);
+      if (line.startsWith('MSG ')) {
+        const parts = line.split(' ');
+        const size = Number(parts[parts.length - 1]);
+        if (buf.length < nl + 2 + size + 2) return;
+        const payload = buf.slice(nl + 2, nl + 2 + size);
+        const reply = parts.length === 5 ? parts[3] : '';
+        buf = buf.slice(nl + 2 + size + 2);
+        if (reply) s.write(`PUB ${reply} ${size}\r\n${payload}\r\n`);
+        continue;
+      }
+      buf = buf.slice(nl + 2);
+      if (line === 'PONG' && !ready) {
+        ready = true;
+        send('ready');
+      } else if (line === 'PING') s.write('PONG\r\n');
+    }
+  });
+  s.write(CONNECT + `SUB ${subject} 1\r\nPING\r\n`);
+}
+
+async function req(port: number, subject: string, count: number, size: number): Promise<void> {
+  const s = await dial(port);
+  const payload = 'x'.repeat(size);
+  const inbox = `_INBOX.bench${process.pid}`;
+  const lat: number[] = [];
+  let t0 = 0;
+  let started = false;
+  const fire = () => {
+    t0 = performance.now();
+    s.write(`PUB ${subject} ${inbox} ${size}\r\n${payload}\r\n`);
+  };
+  const fc = new FrameCounter(() => {
+    if (!started) {
+      started = true;
+      fire();
+    }
+  });
+  let seen = 0;
+  s.on('data', (b: Buffer) => {
+    fc.feed(b);
+    while (fc.msgs > seen) {
+      seen++;
+      lat.push((performance.now() - t0) * 1000);
+      if (lat.length >= count) {
+        lat.sort((a, b2) => a - b2);
+        const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
+        send(`done ${JSON.stringify({ p50: pct(50), p99: pct(99), n: lat.length })}`);
+        s.destroy();
+        process.exit(0);
+      }
+      fire();
+    }
+  });
+  s.write(CONNECT + `SUB ${inbox} 1\r\nPING\r\n`);
+}
+
+const [role, port, subject, count, size] = process.argv.slice(2);
+const p = Number(port);
+const c = Number(count);
+const z = Number(size);
+const run = role === 'sub' ? sub(p, subject, c) : role === 'pub' ? pub(p, subject, c, z) : role === 'resp' ? resp(p, subject) : req(p, subject, c, z);
+run.catch((e) => {
+  process.stderr.write(`${role}: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,181 @@
+// Sublist micro-benchmark (modelled on Go's sublist_test.go benchmarks).
+//
+//   node dist/bench/micro/sublist.bench.js [path-to-other-sublist.js]
+//
+// With an argument, the same cases run against another build of the Sublist
+// class (for example a copy of the previous version compiled elsewhere) so the
+// two can be compared side by side on one machine.
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { Sublist as CurrentSublist } from '../../src/sublist/sublist.js';
+
+interface BenchSub {
+  readonly subject: string;
+  readonly queue: string | null;
+}
+
+interface AnySublist {
+  insert(s: BenchSub): boolean;
+  remove(s: BenchSub): boolean;
+  removeBatch(s: Iterable<BenchSub>): void;
+  match(subject: string): { psubs: BenchSub[]; qsubs: BenchSub[][] };
+  hasInterest(subject: string): boolean;
+}
+type Ctor = new (cache?: boolean) => AnySublist;
+
+const TIME_MS = Number(process.env.BENCH_MS ?? 400);
+
+/** Runs `fn(n)` with growing n until TIME_MS elapses; returns ops/s (fn does n ops). */
+function measure(fn: (n: number) => void, opsPerCall = 1): number {
+  fn(1000); // warm-up
+  let n = 1000;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    fn(n);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (ms >= TIME_MS) return (n * opsPerCall * 1000) / ms;
+    n = Math.max(n * 2, Math.ceil((n * TIME_MS * 1.2) / Math.max(ms, 1)));
+  }
+}
+
+/** Repeats untimed `setup` + timed `body` (which does `ops` operations) until TIME_MS of body time. */
+function measureRounds<T>(setup: () => T, body: (x: T) => void, ops: number): number {
+  body(setup()); // warm-up
+  let total = 0;
+  let done = 0;
+  while (total < TIME_MS) {
+    const x = setup();
+    const t0 = process.hrtime.bigint();
+    body(x);
+    total += Number(process.hrtime.bigint() - t0) / 1e6;
+    done += ops;
+  }
+  return (done * 1000) / total;
+}
+
+const T1 = ['synadia', 'nats', 'jetstream', 'nkeys', 'jwt', 'deny', 'auth', 'drain', 'events', 'orders'];
+const T2 = ['foo', 'bar', 'baz', 'qux', 'quux', 'corge', 'grault', 'garply', 'waldo', 'fred'];
+const T3 = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+/** ~10k subscriptions: literals of 1..4 tokens plus wildcard subs sprinkled in. */
+function population(): BenchSub[] {
+  const out: BenchSub[] = [];
+  for (const a of T1) {
+    out.push({ subject: a, queue: null });
+    for (const b of T2) {
+      out.push({ subject: `${a}.${b}`, queue: null });
+      for (const c of T3) {
+        out.push({ subject: `${a}.${b}.${c}`, queue: null });
+        for (let d = 0; d < 8; d++) out.push({ subject: `${a}.${b}.${c}.d${d}`, queue: d < 2 ? 'workers' : null });
+      }
+      out.push({ subject: `${a}.${b}.*`, queue: null });
+      out.push({ subject: `${a}.*.>`, queue: null });
+    }
+    out.push({ subject: `*.foo.${T3[0]}`, queue: null });
+    out.push({ subject: `${a}.>`, queue: 'q' });
+  }
+  out.push({ subject: '>', queue: null });
+  return out;
+}
+
+function literalSubjects(tokens: number, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = [T1[i % 10], T2[(i >> 1) % 10], T3[(i >> 2) % 10], `d${i % 8}`, 'x'].slice(0, tokens);
+    out.push(t.join('.'));
+  }
+  return out;
+}
+
+function run(Sl: Ctor, label: string): void {
+  const subs = population();
+  const rows: [string, number][] = [];
+  const add = (name: string, opsPerSec: number) => rows.push([name, opsPerSec]);
+
+  add(
+    `insert ${subs.length} subs (per sub)`,
+    measureRounds(
+      () => new Sl(true),
+      (sl) => {
+        for (const s of subs) sl.insert(s);
+      },
+      subs.length,
+    ),
+  );
+
+  for (const cache of [true, false]) {
+    const sl = new Sl(cache);
+    for (const s of subs) sl.insert(s);
+    const tag = cache ? 'cache on ' : 'cache off';
+    for (let tokens = 1; tokens <= 5; tokens++) {
+      const subjects = literalSubjects(tokens, 64);
+      let sink = 0;
+      add(
+        `match ${tokens} token(s), ${tag}`,
+        measure((n) => {
+          for (let i = 0; i < n; i++) sink += sl.match(subjects[i & 63]).psubs.length;
+        }),
+      );
+      if (sink < 0) throw new Error('unreachable');
+    }
+    // wildcard-heavy: published subjects that hit '*', '>' and queue subs in 10k subs
+    const wild = ['nats.foo.one', 'jwt.bar.one.d0', 'orders.waldo.ten.d1', 'deny.fred.zzz', 'auth.new.thing.here'];
+    add(
+      `match across wildcards, ${tag}`,
+      measure((n) => {
+        for (let i = 0; i < n; i++) sl.match(wild[i % 5]);
+      }),
+    );
+    add(
+      `hasInterest miss-path, ${tag}`,
+      measure((n) => {
+        for (let i = 0; i < n; i++) sl.hasInterest(wild[i % 5]);
+      }),
+    );
+  }
+
+  const filled = (cache: boolean, warm: string[]) => () => {
+    const sl = new Sl(cache);
+    for (const s of subs) sl.insert(s);
+    for (const s of warm) sl.match(s);
+    return sl;
+  };
+  const warm = literalSubjects(4, 512).concat(literalSubjects(3, 256));
+  for (const cache of [true, false]) {
+    add(
+      `remove (per sub), cache ${cache ? 'on, 768 cached' : 'off'}`,
+      measureRounds(
+        filled(cache, cache ? warm : []),
+        (sl) => {
+          for (const s of subs) sl.remove(s);
+        },
+        subs.length,
+      ),
+    );
+  }
+  add(
+    'removeBatch (per sub), cache on',
+    measureRounds(filled(true, warm), (sl) => sl.removeBatch(subs), subs.length),
+  );
+
+  process.stdout.write(`\n${label}\n`);
+  for (const [name, ops] of rows) process.stdout.write(`  ${name.padEnd(44)} ${fmt(ops).padStart(14)} ops/s\n`);
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+async function main(): Promise<void> {
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  process.stdout.write(`sublist micro-benchmark — node ${process.version}, ${cpu}, ${TIME_MS}ms per case\n`);
+  run(CurrentSublist as unknown as Ctor, 'current (src/sublist/sublist.ts)');
+  const other = process.argv[2];
+  if (other !== undefined) {
+    const mod = (await import(pathToFileURL(resolve(other)).href)) as { Sublist: Ctor };
+    run(mod.Sublist, `other (${other})`);
+  }
+}
+
+await main();

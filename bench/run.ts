@@ -1,0 +1,158 @@
+/**
+ * `npm run bench`: our server and the Go nats-server side by side, alternating
+ * Go/ours for BENCH_ROUNDS rounds, with a raw-socket load generator in
+ * separate processes. Prints medians and ratios (ours/Go) and writes
+ * bench/results/latest.json. BENCH_ONLY=<substring> picks scenarios,
+ * BENCH_MSGS scales message counts.
+ */
+import { fork, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { startBenchServer, type BenchServer } from './servers.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const WORKER = join(HERE, 'loadgen/worker.js');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SCALE = Number(process.env.BENCH_MSGS ?? 1);
+const ONLY = process.env.BENCH_ONLY;
+const RUN_TIMEOUT_MS = 60000;
+
+interface Scenario {
+  name: string;
+  unit: 'msgs/s' | 'µs';
+  higherIsBetter: boolean;
+  run(port: number): Promise<number | { p50: number; p99: number }>;
+}
+
+function worker(args: (string | number)[]): { proc: ChildProcess; next: () => Promise<string> } {
+  const proc = fork(WORKER, args.map(String), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const queue: string[] = [];
+  const waiters: ((m: string) => void)[] = [];
+  proc.on('message', (m) => {
+    const w = waiters.shift();
+    if (w) w(String(m));
+    else queue.push(String(m));
+  });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      const q = queue.shift();
+      if (q !== undefined) return resolve(q);
+      const t = setTimeout(() => reject(new Error(`load generator timed out (${args.join(' ')})`)), RUN_TIMEOUT_MS);
+      waiters.push((m) => {
+        clearTimeout(t);
+        resolve(m);
+      });
+    });
+  return { proc, next };
+}
+
+/** count msgs of `size` bytes from one publisher to `subs` subscribers: delivered msgs/s. */
+async function fanout(port: number, count: number, size: number, subs: number): Promise<number> {
+  const subject = `bench.${size}.${subs}`;
+  const ws = [];
+  for (let k = 0; k < subs; k++) ws.push(worker(['sub', port, subject, count]));
+  try {
+    for (const w of ws) if ((await w.next()) !== 'ready') throw new Error('subscriber not ready');
+    const p = worker(['pub', port, subject, count, size]);
+    const start = Number((await p.next()).split(' ')[1]);
+    let end = 0;
+    for (const w of ws) end = Math.max(end, Number((await w.next()).split(' ')[1]));
+    await p.next().catch(() => '');
+    return (count * subs) / ((end - start) / 1000);
+  } finally {
+    for (const w of ws) w.proc.kill('SIGKILL');
+  }
+}
+
+async function pubOnly(port: number, count: number, size: number): Promise<number> {
+  const p = worker(['pub', port, `bench.pubonly.${size}`, count, size]);
+  const start = Number((await p.next()).split(' ')[1]);
+  const end = Number((await p.next()).split(' ')[1]);
+  return count / ((end - start) / 1000);
+}
+
+async function latency(port: number, count: number): Promise<{ p50: number; p99: number }> {
+  const r = worker(['resp', port, 'bench.echo']);
+  try {
+    if ((await r.next()) !== 'ready') throw new Error('responder not ready');
+    const q = worker(['req', port, 'bench.echo', count, 16]);
+    const m = await q.next();
+    return JSON.parse(m.slice(5)) as { p50: number; p99: number };
+  } finally {
+    r.proc.kill('SIGKILL');
+  }
+}
+
+const n = (x: number) => Math.max(1000, Math.round(x * SCALE));
+const SCENARIOS: Scenario[] = [
+  { name: 'pub-only 16B', unit: 'msgs/s', higherIsBetter: true, run: (p) => pubOnly(p, n(3_000_000), 16) },
+  { name: 'pub-only 128B', unit: 'msgs/s', higherIsBetter: true, run: (p) => pubOnly(p, n(2_000_000), 128) },
+  { name: 'pub->sub 16B', unit: 'msgs/s', higherIsBetter: true, run: (p) => fanout(p, n(2_000_000), 16, 1) },
+  { name: 'pub->sub 128B', unit: 'msgs/s', higherIsBetter: true, run: (p) => fanout(p, n(1_500_000), 128, 1) },
+  { name: 'fan-out 1->4 16B', unit: 'msgs/s', higherIsBetter: true, run: (p) => fanout(p, n(750_000), 16, 4) },
+  { name: 'fan-out 1->4 128B', unit: 'msgs/s', higherIsBetter: true, run: (p) => fanout(p, n(500_000), 128, 4) },
+  { name: 'req/rep latency', unit: 'µs', higherIsBetter: false, run: (p) => latency(p, n(20_000)) },
+];
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function measure(which: 'go' | 'ours', sc: Scenario): Promise<number | { p50: number; p99: number }> {
+  const srv: BenchServer = await startBenchServer(which);
+  try {
+    return await sc.run(srv.port);
+  } finally {
+    await srv.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  let goVersion = 'unknown';
+  try {
+    goVersion = execFileSync(process.env.BENCH_GO_CMD ?? '/usr/sbin/nats-server', ['-v']).toString().trim();
+  } catch {
+    /* reported as unknown */
+  }
+  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, go_server: goVersion, rounds: ROUNDS };
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${goVersion}, ${ROUNDS} rounds (alternating)`);
+  const results: Record<string, unknown>[] = [];
+  for (const sc of SCENARIOS) {
+    if (ONLY && !sc.name.includes(ONLY)) continue;
+    const go: (number | { p50: number; p99: number })[] = [];
+    const ours: (number | { p50: number; p99: number })[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      go.push(await measure('go', sc));
+      ours.push(await measure('ours', sc));
+    }
+    if (sc.unit === 'msgs/s') {
+      const g = median(go as number[]);
+      const o = median(ours as number[]);
+      results.push({ scenario: sc.name, unit: sc.unit, go: Math.round(g), ours: Math.round(o), ratio: +(o / g).toFixed(2) });
+      console.log(`${sc.name.padEnd(20)} go ${fmt(g).padStart(10)} msgs/s   ours ${fmt(o).padStart(10)} msgs/s   ratio ${(o / g).toFixed(2)}`);
+    } else {
+      const lat = (xs: typeof go, k: 'p50' | 'p99') => median(xs.map((x) => (x as { p50: number; p99: number })[k]));
+      for (const k of ['p50', 'p99'] as const) {
+        const g = lat(go, k);
+        const o = lat(ours, k);
+        results.push({ scenario: `${sc.name} ${k}`, unit: sc.unit, go: +g.toFixed(1), ours: +o.toFixed(1), ratio: +(o / g).toFixed(2) });
+        console.log(`${(sc.name + ' ' + k).padEnd(20)} go ${g.toFixed(1).padStart(10)} µs       ours ${o.toFixed(1).padStart(10)} µs       ratio ${(o / g).toFixed(2)} (lower is better)`);
+      }
+    }
+  }
+  const dir = join(HERE, '../../bench/results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2) + '\n');
+}
+
+function fmt(x: number): string {
+  return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
