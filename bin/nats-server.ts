@@ -88,6 +88,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const srv = running.server;
+  // Handlers go in before the ports file appears: tools watch for that file and may signal at once.
+  installSignals(srv, cli.configFile);
   if (opts.pidfile) writePidFile(opts.pidfile);
   let portsFile: string | null = null;
   if (opts.ports_file_dir) {
@@ -101,7 +103,6 @@ async function main(): Promise<number> {
     // Go removes the ports file on shutdown but leaves the pid file.
     if (portsFile) removePortsFile(portsFile);
   });
-  installSignals(srv, cli.configFile);
   return -1; // keep running
 }
 
