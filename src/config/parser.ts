@@ -120,7 +120,7 @@ function parseBody(s: Scanner, frame: Frame, env: NodeJS.ProcessEnv, stack: stri
     if (key === '') s.err(`unexpected character '${s.peek()}'`);
     s.skip(false);
     if (key.toLowerCase() === 'include' && s.peek() !== '=' && s.peek() !== ':') {
-      const p = readValueToken(s);
+      const p = s.peek() === '"' || s.peek() === "'" ? readQuoted(s) : readBareValue(s);
       const base = stack.length > 0 ? dirname(stack[stack.length - 1]) : process.cwd();
       const path = resolve(base, p);
       if (stack.includes(path)) s.err(`include cycle detected for "${p}"`, kpos);
@@ -195,21 +195,6 @@ function readQuoted(s: Scanner): string {
   }
 }
 
-/** A bare token up to a terminator (used for include paths and bare values). */
-function readValueToken(s: Scanner): string {
-  const c = s.peek();
-  if (c === '"' || c === "'") return readQuoted(s);
-  let v = '';
-  while (!s.eof()) {
-    const ch = s.peek();
-    if (ch === '\n' || ch === '\r' || ch === ',' || ch === ';' || ch === '}' || ch === ']' || ch === '#') break;
-    if (ch === '/' && s.peek(1) === '/' && !v.endsWith(':')) break;
-    if ((ch === ' ' || ch === '\t')) break;
-    v += s.next();
-  }
-  return v;
-}
-
 function parseValue(s: Scanner, frame: Frame, env: NodeJS.ProcessEnv, stack: string[]): ConfValue {
   const c = s.peek();
   const vpos = s.pos();
@@ -251,29 +236,20 @@ function parseValue(s: Scanner, frame: Frame, env: NodeJS.ProcessEnv, stack: str
       out += ch;
     }
   }
-  // Bare token: may contain spaces only inside the line for things like "a b"? Go stops at whitespace
-  // for keys but values run to the end of the line except for trailing separators; we read a word.
   const raw = readBareValue(s);
   if (raw === '') s.err(`unexpected character '${c}'`, vpos);
   if (raw.startsWith('$') && !/^\$2[abxy]\$/.test(raw)) return resolveVar(s, raw.slice(1), vpos, frame, env);
   return typedBare(raw);
 }
 
+/** An unquoted value: like Go's lexer, it ends at whitespace, a separator, a closing bracket or a comment. */
 function readBareValue(s: Scanner): string {
   let v = '';
   while (!s.eof()) {
     const ch = s.peek();
-    if (ch === '\n' || ch === '\r' || ch === ',' || ch === ';' || ch === '}' || ch === ']' || ch === '#') break;
+    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === ',' || ch === ';' || ch === '}' || ch === ']' || ch === '#') break;
+    // "//" starts a comment, except right after a scheme's colon (nats://host).
     if (ch === '/' && s.peek(1) === '/' && !v.endsWith(':')) break;
-    if (ch === ' ' || ch === '\t') {
-      // A bare value may continue after spaces only if the rest of the line is not a comment/separator.
-      let k = s.i;
-      while (s.src[k] === ' ' || s.src[k] === '\t') k++;
-      const nx = s.src[k];
-      if (nx === undefined || nx === '\n' || nx === '\r' || nx === ',' || nx === ';' || nx === '}' || nx === ']' || nx === '#' || (nx === '/' && s.src[k + 1] === '/')) break;
-      // Go's lexer ends an unquoted value at whitespace too.
-      break;
-    }
     v += s.next();
   }
   return v;

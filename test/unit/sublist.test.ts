@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CACHE_MAX, EMPTY_RESULT, Sublist, type SublistResult } from '../../src/sublist/sublist.js';
+import { rng } from '../helpers/rng.js';
 
 class Sub {
   static seq = 0;
@@ -494,18 +495,6 @@ describe('Sublist stats (Go SublistStats)', () => {
 });
 
 describe('Sublist randomized against a naive matcher', () => {
-  // mulberry32: deterministic so failures reproduce
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   // spread: chance of a rare token, which pushes the cache past its bound
   for (const [seed, spread] of [[1, 0.04], [2, 0.04], [3, 0.04], [42, 0.6], [2024, 0.6]]) {
     it(`seed ${seed}`, () => {
