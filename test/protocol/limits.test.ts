@@ -160,6 +160,28 @@ describe('limits', () => {
     slow.close();
   });
 
+  it('write_deadline: a subscriber whose socket stays blocked is closed as a slow consumer', async () => {
+    const srv = await startServer({ write_deadline: 200, max_pending: 512 * 1024 * 1024 });
+    cleanup.push(() => srv.stop());
+    const slow = await RawConn.connect(srv.port);
+    await slow.info();
+    slow.send(C + 'SUB firehose 1\r\n');
+    await slow.flush();
+    slow.sock.pause();
+    const pub = await RawConn.connect(srv.port);
+    await pub.info();
+    pub.send(C);
+    const chunk = ('PUB firehose 1000\r\n' + 'x'.repeat(1000) + '\r\n').repeat(100);
+    await waitFor(async () => {
+      pub.send(chunk);
+      await pub.flush();
+      return srv.server.closedClients.list().some((c) => c.reason === ClosedReason.SlowConsumerWriteDeadline);
+    }, 15000);
+    assert.ok(srv.server.stats.slowConsumers >= 1);
+    pub.close();
+    slow.close();
+  });
+
   it('verbose mode acknowledges CONNECT, SUB, PUB and UNSUB with +OK', async () => {
     const srv = await startServer();
     cleanup.push(() => srv.stop());
