@@ -6,7 +6,8 @@
 import type { Server } from '../server/server.js';
 import type { Subscription } from '../conn/subscription.js';
 import { displayString, byteString } from '../util/bytes.js';
-import { isValidLiteralSubject, subjectIsSubsetMatch } from '../sublist/subject.js';
+import { isValidLiteralSubject, matchLiteral } from '../sublist/subject.js';
+import { Sublist } from '../sublist/sublist.js';
 import { goTime } from './format.js';
 import { HttpError, intParam, subsOption } from './connz.js';
 
@@ -22,36 +23,14 @@ export function subsz(srv: Server, q: URLSearchParams): Record<string, unknown> 
   const accName = q.get('acc');
   const accounts = [...srv.accounts.values()].filter((a) => !accName || a.name === accName);
 
-  let num = 0, cache = 0, inserts = 0, removes = 0, matches = 0, maxFan = 0, fanTotal = 0, fanN = 0, hitsWeighted = 0;
-  for (const a of accounts) {
-    const st = a.sl.stats();
-    num += st.num_subscriptions;
-    cache += st.num_cache;
-    inserts += st.num_inserts;
-    removes += st.num_removes;
-    matches += st.num_matches;
-    hitsWeighted += st.cache_hit_rate * st.num_matches;
-    maxFan = Math.max(maxFan, st.max_fanout);
-    if (st.num_cache > 0) {
-      fanTotal += st.avg_fanout * st.num_cache;
-      fanN += st.num_cache;
-    }
-  }
   const out: Record<string, unknown> = {
     server_id: srv.id,
     now: goTime(new Date()),
-    num_subscriptions: num,
-    num_cache: cache,
-    num_inserts: inserts,
-    num_removes: removes,
-    num_matches: matches,
-    cache_hit_rate: matches > 0 ? hitsWeighted / matches : 0,
-    max_fanout: maxFan,
-    avg_fanout: fanN > 0 ? fanTotal / fanN : 0,
+    ...Sublist.sumStats(accounts.map((a) => a.sl)),
   };
   if (subs || test !== null) {
     const list: { acc: string; s: Subscription }[] = [];
-    for (const a of accounts) for (const s of a.sl.all([])) if (test === null || subjectIsSubsetMatch(test, s.subject)) list.push({ acc: a.name, s });
+    for (const a of accounts) for (const s of a.sl.all([])) if (test === null || matchLiteral(test, s.subject)) list.push({ acc: a.name, s });
     out.total = list.length;
     out.offset = offset;
     out.limit = limit;

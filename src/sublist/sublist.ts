@@ -57,7 +57,7 @@ interface QGroup<S> {
   readonly members: S[];
 }
 
-const EMPTY_LIST: never[] = [];
+const EMPTY_LIST: never[] = Object.freeze([]) as unknown as never[];
 
 class SlNode<S> {
   next: SlLevel<S> | null = null;
@@ -69,8 +69,12 @@ class SlNode<S> {
 
   snapshot(): void {
     this.plist = this.psubs === null ? EMPTY_LIST : [...this.psubs];
+    if (this.qsubs === null) {
+      this.qlist = EMPTY_LIST;
+      return;
+    }
     const ql: QGroup<S>[] = [];
-    if (this.qsubs !== null) for (const [name, set] of this.qsubs) ql.push({ name, members: [...set] });
+    for (const [name, set] of this.qsubs) ql.push({ name, members: [...set] });
     this.qlist = ql;
   }
 
