@@ -12,6 +12,7 @@ import { Server } from './server/server.js';
 import { defaultOptions, type Options } from './config/options.js';
 import { startMonitoring, type MonitorServer } from './monitor/http.js';
 import { Logger } from './log/logger.js';
+import { enableJetStream } from './jetstream/jetstream.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -66,6 +67,7 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   // Go: the monitoring listener binds to the client host unless http_host says otherwise.
   if (!o.http_host) o = { ...o, http_host: o.host };
   const server = new Server(o, log);
+  if (o.jetstream) enableJetStream(server);
   await server.startListening();
   let monitor: MonitorServer | null = null;
   if (o.http_port !== 0 || o.https_port !== 0) {

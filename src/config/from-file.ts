@@ -159,7 +159,7 @@ export function applyConfig(tree: ConfMap, o: Options, file = '<config>'): { war
             if (o.store_dir) ctx.err(p, '"store_dir" has been set both at the top level and in the jetstream block');
             o.store_dir = sd;
           }
-          o.extra.jetstream = toPlain(v);
+          parseJetStreamBlock(ctx, v, o);
         } else ctx.err(p, `Expected map, bool or string to define JetStream, got ${typeof v}`);
         break;
       }
@@ -187,6 +187,48 @@ export function applyConfig(tree: ConfMap, o: Options, file = '<config>'): { war
 }
 
 // ---------------------------------------------------------------- value helpers
+
+/** Go parseJetStream: the keys of a `jetstream {}` block. */
+function parseJetStreamBlock(ctx: Ctx, m: ConfMap, o: Options): void {
+  const js: Options['jetstream_opts'] = { ...o.jetstream_opts };
+  for (const [k, v] of m.values) {
+    if (m.usedVars.has(k)) continue;
+    const p = m.keyPos.get(k);
+    switch (k.toLowerCase()) {
+      case 'enabled': case 'enable': case 'store_dir': case 'storedir': case 'store': break;
+      case 'max_memory_store': case 'max_mem_store': case 'max_mem': js.max_memory_store = int(ctx, p, v); break;
+      case 'max_file_store': case 'max_file': js.max_file_store = int(ctx, p, v); break;
+      case 'domain': js.domain = str(ctx, p, v); break;
+      case 'sync_interval': case 'sync':
+        if (typeof v === 'string' && v.toLowerCase() === 'always') js.sync_interval = 'always';
+        else js.sync_interval = duration(ctx, p, v, 'sync_interval');
+        break;
+      case 'max_buffered_msgs': case 'max_buffered_messages': js.max_buffered_msgs = int(ctx, p, v); break;
+      case 'max_buffered_size': js.max_buffered_size = int(ctx, p, v); break;
+      case 'strict': js.strict = bool(ctx, p, v); break;
+      case 'unique_tag': js.unique_tag = str(ctx, p, v); break;
+      case 'request_queue_limit': js.request_queue_limit = int(ctx, p, v); break;
+      case 'cipher': case 'key': case 'prev_key': case 'encryption_key': case 'export_to_other_accounts': case 'tpm': case 'extension_hint': case 'compress_ok': case 'max_outstanding_catchup': case 'max_catchup': break;
+      case 'limits': {
+        if (!(v instanceof ConfMap)) ctx.err(p, 'Expected a map for limits');
+        for (const [lk, lv] of v.values) {
+          const lp = v.keyPos.get(lk);
+          switch (lk.toLowerCase()) {
+            case 'max_ack_pending': js.max_ack_pending = int(ctx, lp, lv); break;
+            case 'max_request_batch': js.max_request_batch = int(ctx, lp, lv); break;
+            case 'duplicate_window': js.duplicate_window = duration(ctx, lp, lv, 'duplicate_window'); break;
+            case 'max_request_expires': js.max_request_expires = duration(ctx, lp, lv, 'max_request_expires'); break;
+            case 'max_request_max_bytes': js.max_request_max_bytes = int(ctx, lp, lv); break;
+            default: ctx.err(lp, `unknown field "${lk}"`);
+          }
+        }
+        break;
+      }
+      default: ctx.err(p, `unknown field "${k}"`);
+    }
+  }
+  o.jetstream_opts = js;
+}
 
 function str(ctx: Ctx, p: Pos | undefined, v: ConfValue): string {
   if (typeof v === 'string') return v;

@@ -129,6 +129,8 @@ export interface Options {
   // ---- JetStream (issue 3) ----
   jetstream: boolean;
   store_dir?: string;
+  /** the `jetstream {}` block beyond enable/store_dir */
+  jetstream_opts: JetStreamOptions;
 
   /** Config keys this build parses but does not act on yet (kept for reload/varz). */
   extra: Record<string, unknown>;
@@ -205,10 +207,33 @@ export function defaultOptions(): Options {
     nkeys: [],
     allow_non_tls: false,
     jetstream: false,
+    jetstream_opts: {},
     extra: {},
     tags: [],
     metadata: {},
     connect_error_reports: 3600,
     reconnect_error_reports: 1,
   };
+}
+
+/** `jetstream {}` settings (Go JetStreamConfig + JSLimitOpts). Sizes in bytes, durations in ms. */
+export interface JetStreamOptions {
+  max_memory_store?: number;
+  max_file_store?: number;
+  domain?: string;
+  /** ms, or 'always' */
+  sync_interval?: number | 'always';
+  max_buffered_msgs?: number;
+  max_buffered_size?: number;
+  strict?: boolean;
+  unique_tag?: string;
+  /** limits {} block */
+  max_request_batch?: number;
+  max_ack_pending?: number;
+  /** ms */
+  duplicate_window?: number;
+  max_request_expires?: number;
+  max_request_max_bytes?: number;
+  max_catchup?: number;
+  request_queue_limit?: number;
 }

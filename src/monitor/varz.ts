@@ -6,7 +6,7 @@
 import os from 'node:os';
 import type { Server } from '../server/server.js';
 import { RUNTIME_VERSION } from '../server/info.js';
-import { VERSION } from '../util/version.js';
+import { VERSION, GO_COMPAT_VERSION } from '../util/version.js';
 import { goTime, goUptime } from './format.js';
 
 const NS_PER_MS = 1_000_000;
@@ -40,7 +40,7 @@ export class VarzBuilder {
     const v: Record<string, unknown> = {
       server_id: s.id,
       server_name: s.name,
-      version: VERSION,
+      version: GO_COMPAT_VERSION,
       proto: 1,
       go: RUNTIME_VERSION,
       host: o.host,

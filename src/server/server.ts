@@ -18,7 +18,7 @@ import { generateNonce } from '../auth/nkeys.js';
 import type { Authenticator } from '../auth/types.js';
 import type { PubArg } from '../protocol/parser.js';
 import { errFrame, ERR_MAX_CONNECTIONS } from '../protocol/errors.js';
-import { VERSION } from '../util/version.js';
+import { VERSION, GO_COMPAT_VERSION } from '../util/version.js';
 import { ClosedClients, type ClosedClientInfo } from './closed-clients.js';
 import { TlsSetup } from './tls.js';
 
@@ -40,6 +40,8 @@ export class Server implements ClientHost {
   totalConnections = 0;
   configLoadTime = new Date();
   ldm = false;
+  /** JetStream, when enabled (set by the jetstream layer; monitoring reads it). */
+  jetstream: unknown = null;
 
   private listener: net.Server | null = null;
   private tls: TlsSetup | null = null;
@@ -52,6 +54,7 @@ export class Server implements ClientHost {
   private shutdownPromise: Promise<void> | null = null;
   private boundPort = 0;
   private readonly shutdownHooks: (() => Promise<void> | void)[] = [];
+  private readonly startHooks: (() => void)[] = [];
 
   constructor(opts: Partial<Options> = {}, log?: Logger) {
     this.opts = { ...defaultOptions(), ...opts };
@@ -83,11 +86,12 @@ export class Server implements ClientHost {
   async startListening(): Promise<void> {
     this.running = true;
     this.log.info(`Starting nats-server`);
-    this.log.info(`  Version:  ${VERSION}`);
+    this.log.info(`  Version:  ${GO_COMPAT_VERSION} (nats-server-ts ${VERSION})`);
     this.log.info(`  Runtime:  ${RUNTIME_VERSION}`);
     this.log.info(`  Name:     ${this.name}`);
     this.log.info(`  ID:       ${this.id}`);
     if (this.opts.config_file) this.log.info(`Using configuration file: ${this.opts.config_file}`);
+    for (const fn of this.startHooks.splice(0)) fn();
     if (this.opts.dont_listen) return;
     const port = this.opts.port < 0 ? 0 : this.opts.port;
     const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
@@ -106,6 +110,16 @@ export class Server implements ClientHost {
     this.log.info(`Listening for client connections on ${hostPort(this.opts.host, addr.port)}`);
     if (this.tls) this.log.info(this.opts.allow_non_tls ? 'TLS available for client connections' : 'TLS required for client connections');
     this.log.info('Server is ready');
+  }
+
+  /** Register work to run once the banner is logged, before clients are accepted (JetStream). */
+  onStart(fn: () => void): void {
+    this.startHooks.push(fn);
+  }
+
+  /** A client id for an internal (never connected) client. */
+  nextClientId(): number {
+    return ++this.cidSeq;
   }
 
   /** Register work to run at shutdown (monitoring, subsystems). */
@@ -241,7 +255,7 @@ export class Server implements ClientHost {
     return {
       server_id: this.id,
       server_name: this.name,
-      version: VERSION,
+      version: GO_COMPAT_VERSION,
       proto: 1,
       go: RUNTIME_VERSION,
       host: o.host,

@@ -1,0 +1,98 @@
+/**
+ * The `$JS.API.>` surface (Go jetstream_api.go): one internal subscription
+ * per API pattern (unknown subjects get no responders, as with Go), requests
+ * queued off the publisher's read cycle, JSON responses with their `type`,
+ * and the account's API counters.
+ */
+import type { Subscription } from '../../conn/subscription.js';
+import { getHeader } from '../../protocol/headers.js';
+import { API_LEVEL } from '../stream/config.js';
+import { ApiError, jsError } from './errors.js';
+import type { JsAccount } from '../account.js';
+import { respond, type ApiRequest, type ApiRoute } from './request.js';
+import { STREAM_HANDLERS } from './stream-api.js';
+import { CONSUMER_HANDLERS } from './consumer-api.js';
+import { ACCOUNT_HANDLERS } from './account-api.js';
+
+const ROUTES: ApiRoute[] = [...ACCOUNT_HANDLERS, ...STREAM_HANDLERS, ...CONSUMER_HANDLERS];
+
+const REQUIRED_API_LEVEL = 'Nats-Required-Api-Level';
+
+export class ApiDispatcher {
+  private subs: Subscription[] = [];
+  private readonly queue: (() => void)[] = [];
+  private draining = false;
+  inflight = 0;
+
+  constructor(private readonly jsa: JsAccount) {}
+
+  /** Subscribe every API pattern under each prefix (`$JS.API`, `$JS.<domain>.API`). */
+  start(prefixes: string[]): void {
+    for (const prefix of prefixes) {
+      const depth = prefix.split('.').length;
+      for (const r of ROUTES) {
+        this.subs.push(
+          this.jsa.subscribe(`${prefix}.${r.pattern}`, null, (subject, reply, hdr, payload) => {
+            // Copy out of the socket buffer before deferring.
+            const req: ApiRequest = {
+              jsa: this.jsa,
+              subject,
+              tokens: subject.split('.').slice(depth),
+              reply,
+              hdr: hdr === null ? null : Buffer.from(hdr),
+              body: Buffer.from(payload),
+            };
+            this.enqueue(() => this.run(r, req));
+          }),
+        );
+      }
+    }
+  }
+
+  stop(): void {
+    for (const s of this.subs) this.jsa.unsubscribe(s);
+    this.subs = [];
+    this.queue.length = 0;
+  }
+
+  private enqueue(fn: () => void): void {
+    this.queue.push(fn);
+    this.inflight++;
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    const q = this.queue.splice(0);
+    for (const fn of q) {
+      try {
+        fn();
+      } catch (e) {
+        this.jsa.log.error(`JetStream API request failed: ${(e as Error).stack ?? e}`);
+      } finally {
+        this.inflight--;
+      }
+    }
+    if (this.queue.length > 0) setImmediate(() => this.drain());
+    else this.draining = false;
+  }
+
+  private run(r: ApiRoute, req: ApiRequest): void {
+    this.jsa.apiTotal++;
+    let out: Record<string, unknown> | ApiError | null;
+    const lvl = getHeader(req.hdr, REQUIRED_API_LEVEL);
+    if (lvl !== null && lvl !== '' && !(Number(lvl) <= API_LEVEL)) out = jsError('JSRequiredApiLevelErr');
+    else {
+      try {
+        out = r.handler(req);
+      } catch (e) {
+        out = e instanceof ApiError ? e : jsError('JSStreamGeneralErrorF', { err: (e as Error).message });
+        if (!(e instanceof ApiError)) this.jsa.log.error(`JetStream API ${req.subject}: ${(e as Error).stack}`);
+      }
+    }
+    if (out === null || req.reply === '') return;
+    respond(req, r.type, out);
+  }
+}
+

@@ -1,0 +1,61 @@
+/**
+ * The request/response plumbing shared by the API handlers: the request
+ * record, body parsing with Go's error, typed responses, paging.
+ */
+import { ApiError, jsError } from './errors.js';
+import type { JsAccount } from '../account.js';
+
+export interface ApiRequest {
+  jsa: JsAccount;
+  /** full request subject */
+  subject: string;
+  /** tokens after the API prefix (`$JS.API` or `$JS.<domain>.API`) */
+  tokens: string[];
+  reply: string;
+  hdr: Buffer | null;
+  body: Buffer;
+}
+
+/** A handler returns the response fields (without `type`), an ApiError, or null when it answers by itself / stays silent. */
+export type ApiHandler = (req: ApiRequest) => Record<string, unknown> | ApiError | null;
+
+export interface ApiRoute {
+  /** pattern after `$JS.API.` */
+  pattern: string;
+  /** response type suffix, e.g. `stream_create_response` */
+  type: string;
+  handler: ApiHandler;
+}
+
+/** Parse a JSON request body; empty bodies give `{}` only when `allowEmpty`. */
+export function parseBody<T>(body: Buffer, allowEmpty: boolean): T | ApiError {
+  if (body.length === 0) {
+    if (allowEmpty) return {} as T;
+    return jsError('JSInvalidJSONErr', { err: 'unexpected end of JSON input' });
+  }
+  try {
+    const v = JSON.parse(body.toString('utf8')) as unknown;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      return jsError('JSInvalidJSONErr', { err: `json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go value of type struct` });
+    }
+    return v as T;
+  } catch (e) {
+    return jsError('JSInvalidJSONErr', { err: (e as Error).message });
+  }
+}
+
+/** Send `{"type": ..., ...}` or `{"type": ..., "error": {...}}` to the request's reply. */
+export function respond(req: ApiRequest, type: string, out: Record<string, unknown> | ApiError): void {
+  let body: string;
+  if (out instanceof ApiError) {
+    req.jsa.apiErrors++;
+    body = JSON.stringify({ type: `io.nats.jetstream.api.v1.${type}`, error: out.toJSON() });
+  } else body = JSON.stringify({ type: `io.nats.jetstream.api.v1.${type}`, ...out });
+  if (req.reply !== '') req.jsa.publish(req.reply, '', null, Buffer.from(body));
+}
+
+/** Go's paging for NAMES/LIST. */
+export function page<T>(items: T[], offset: number, limit: number): { total: number; offset: number; limit: number; items: T[] } {
+  const off = Math.max(0, Math.min(offset, items.length));
+  return { total: items.length, offset: off, limit, items: items.slice(off, off + limit) };
+}

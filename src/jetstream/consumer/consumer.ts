@@ -1,0 +1,1049 @@
+/**
+ * One consumer (Go consumer.go): tracks the delivery cursor and ack state,
+ * delivers to a push subject or to waiting pull requests, processes acks
+ * (+ACK, -NAK, +WPI, +TERM, +NXT), redelivers after ack_wait/backoff, sends
+ * idle heartbeats and flow control, and persists its state in a ConsumerStore.
+ *
+ * Delivery runs off the publish path: the stream `kick`s, one setImmediate
+ * drains as much as the consumer may send, then yields.
+ */
+import type { Subscription } from '../../conn/subscription.js';
+import type { Logger } from '../../log/logger.js';
+import { buildHeaders, setHeaders } from '../../protocol/headers.js';
+import { rfc3339, parseRfc3339 } from '../time.js';
+import { nowNs, type ConsumerState, type ConsumerStore, type StoredMsg } from '../store/store.js';
+import { subjectMatches } from '../store/subject-index.js';
+import type { Stream, StreamConsumer } from '../stream/stream.js';
+import { consumerConfigJSON, filtersOf, EPHEMERAL_INACTIVE_DEFAULT, type ConsumerConfig } from './config.js';
+import { parseNextRequest, statusHeader, type PullRequest } from './pull.js';
+
+export interface ConsumerHost {
+  readonly serverVersion: string;
+  /** `$JS.API` and, with a domain, `$JS.<domain>.API` */
+  readonly apiPrefixes: string[];
+  readonly log: Logger;
+  subscribe(subject: string, queue: string | null, cb: (subject: string, reply: string, hdr: Buffer | null, payload: Buffer) => void): Subscription;
+  unsubscribe(sub: Subscription): void;
+  publish(subject: string, reply: string, hdr: Buffer | null, payload: Buffer, shown?: string): boolean;
+  hasInterest(subject: string, queue?: string): boolean;
+  advisory(subject: string, body: Record<string, unknown>): void;
+  /** the consumer removed itself (inactivity) */
+  removed(c: Consumer): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+/** max messages delivered per event-loop turn before yielding */
+const TURN_BUDGET = 4096;
+/** flow control: request a response every this many bytes, stall at this many unanswered */
+const FC_EVERY_BYTES = 1 << 20;
+const FC_STALL_BYTES = 32 << 20;
+
+export class Consumer implements StreamConsumer {
+  cfg: ConsumerConfig;
+  readonly name: string;
+  filters: string[];
+  /** next stream sequence to look at */
+  sseq = 1;
+  /** next delivery (consumer) sequence */
+  dseq = 1;
+  adflr = 0;
+  asflr = 0;
+  readonly pending = new Map<number, { sequence: number; timestamp: number }>();
+  readonly rdc = new Map<number, number>();
+  private rdq: number[] = [];
+  private readonly rdqSet = new Set<number>();
+  /** last-per-subject start list (deliver last_per_subject) */
+  private lss: number[] | null = null;
+  private waiting: PullRequest[] = [];
+  private subs: Subscription[] = [];
+  private scheduled = false;
+  private ackTimer: NodeJS.Timeout | null = null;
+  private hbTimer: NodeJS.Timeout | null = null;
+  private activityTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private delayTimer: NodeJS.Timeout | null = null;
+  private lastDelivery = 0;
+  private lastActive = Date.now();
+  /** flow control */
+  private fcBytes = 0;
+  private fcId = '';
+  private fcOutstanding = 0;
+  private fcSeq = 0;
+  /** replay original / rate limit pacing */
+  private lastReplayTs = 0;
+  private lastReplayAt = 0;
+  private rateStart = 0;
+  private rateBytes = 0;
+  /** num pending (messages >= sseq matching the filters) */
+  private npc = 0;
+  private npcValid = false;
+  private closed = false;
+  private dirtyState = false;
+  private lastAckedAt = 0;
+  private lastDeliveredAt = 0;
+  private pinId = '';
+
+  constructor(
+    readonly host: ConsumerHost,
+    readonly stream: Stream,
+    cfg: ConsumerConfig,
+    readonly store: ConsumerStore | null,
+    /** ns */
+    readonly created: number,
+    readonly ephemeral: boolean,
+  ) {
+    this.cfg = cfg;
+    this.name = cfg.durable_name || cfg.name!;
+    this.filters = filtersOf(cfg);
+  }
+
+  get ackPolicy(): ConsumerConfig['ack_policy'] {
+    return this.cfg.ack_policy;
+  }
+
+  get limitable(): boolean {
+    return !this.cfg.direct && !this.cfg.sourcing;
+  }
+
+  get isPush(): boolean {
+    return !!this.cfg.deliver_subject;
+  }
+
+  // ------------------------------------------------------------------ start / state
+
+  /** Set the starting position (new consumer) or restore it from the store. */
+  init(restored: ConsumerState | null): void {
+    if (restored) {
+      this.dseq = restored.delivered.consumer_seq + 1;
+      this.sseq = restored.delivered.stream_seq + 1;
+      this.adflr = restored.ack_floor.consumer_seq;
+      this.asflr = restored.ack_floor.stream_seq;
+      for (const [s, p] of restored.pending) this.pending.set(s, { ...p });
+      for (const [s, n] of restored.redelivered) this.rdc.set(s, n);
+      // Everything pending at shutdown is due for redelivery.
+      for (const s of [...this.pending.keys()].sort((a, b) => a - b)) this.queueRedelivery(s);
+    } else {
+      this.selectStart();
+    }
+    const first = this.stream.store.state().first_seq;
+    if (this.sseq < first) this.sseq = first;
+    this.persist();
+  }
+
+  private selectStart(): void {
+    const store = this.stream.store;
+    const st = store.state();
+    const c = this.cfg;
+    switch (c.deliver_policy) {
+      case 'all':
+        this.sseq = st.first_seq || 1;
+        break;
+      case 'last': {
+        if (this.filters.length === 0) this.sseq = st.last_seq > 0 ? st.last_seq : 1;
+        else {
+          let best = 0;
+          for (const f of this.filters) {
+            const m = store.loadLastMsg(f);
+            if (m && m.seq > best) best = m.seq;
+          }
+          this.sseq = best > 0 ? best : st.last_seq + 1;
+        }
+        break;
+      }
+      case 'last_per_subject': {
+        const seqs: number[] = [];
+        for (const f of this.filters) for (const [, ss] of store.subjectsState(f)) seqs.push(ss.last);
+        seqs.sort((a, b) => a - b);
+        if (seqs.length > 0) {
+          this.lss = seqs;
+          this.sseq = seqs[0];
+        } else this.sseq = st.last_seq + 1;
+        break;
+      }
+      case 'new':
+        this.sseq = st.last_seq + 1;
+        break;
+      case 'by_start_sequence':
+        this.sseq = c.opt_start_seq ?? 1;
+        break;
+      case 'by_start_time': {
+        const t = parseRfc3339(c.opt_start_time ?? '');
+        let m = store.loadNextMsg('', st.first_seq);
+        // binary search over sequences (timestamps are monotonic with sequence)
+        let lo = st.first_seq;
+        let hi = st.last_seq;
+        let ans = st.last_seq + 1;
+        while (lo <= hi) {
+          const mid = Math.floor((lo + hi) / 2);
+          m = store.loadNextMsg('', mid);
+          if (m === null) {
+            hi = mid - 1;
+            continue;
+          }
+          if (m.ts >= t) {
+            ans = m.seq;
+            hi = mid - 1;
+          } else lo = m.seq + 1;
+        }
+        this.sseq = ans;
+        break;
+      }
+    }
+    if (this.sseq < 1) this.sseq = 1;
+    this.asflr = this.sseq - 1;
+    this.dseq = 1;
+    this.adflr = 0;
+  }
+
+  state(): ConsumerState {
+    return {
+      delivered: { consumer_seq: this.dseq - 1, stream_seq: this.sseq - 1 },
+      ack_floor: { consumer_seq: this.adflr, stream_seq: this.asflr },
+      pending: this.pending,
+      redelivered: this.rdc,
+    };
+  }
+
+  private persist(): void {
+    if (this.store === null || this.closed) return;
+    this.store.update(this.state());
+  }
+
+  /** Subscriptions: acks, flow control, pull requests. */
+  start(): void {
+    const s = this.stream.name;
+    this.subs.push(this.host.subscribe(`$JS.ACK.${s}.${this.name}.>`, null, (subj, reply, _h, p) => this.processAck(subj, reply, p)));
+    if (this.isPush) {
+      if (this.cfg.flow_control) this.subs.push(this.host.subscribe(`$JS.FC.${s}.${this.name}.*`, null, (subj) => this.processFlowControl(subj)));
+      if (this.cfg.idle_heartbeat) this.armHeartbeat();
+    } else {
+      for (const pre of this.host.apiPrefixes) {
+        this.subs.push(this.host.subscribe(`${pre}.CONSUMER.MSG.NEXT.${s}.${this.name}`, null, (_s, reply, hdr, p) => this.processNextRequest(reply, hdr, p)));
+      }
+    }
+    this.armActivityCheck();
+    this.armPause();
+    this.kick();
+  }
+
+  // ------------------------------------------------------------------ signals from the stream
+
+  kick(subject?: string, seq?: number): void {
+    if (subject !== undefined && seq !== undefined && this.npcValid && seq >= this.sseq && this.matches(subject)) this.npc++;
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.deliverLoop();
+    });
+  }
+
+  purged(first: number): void {
+    if (this.sseq < first) this.sseq = first;
+    if (this.asflr < first - 1) this.asflr = first - 1;
+    for (const s of [...this.pending.keys()]) {
+      if (s < first) {
+        this.pending.delete(s);
+        this.rdc.delete(s);
+      }
+    }
+    this.rdq = this.rdq.filter((s) => s >= first);
+    for (const s of [...this.rdqSet]) if (s < first) this.rdqSet.delete(s);
+    this.npcValid = false;
+    this.updateAckFloor();
+    this.persist();
+  }
+
+  needsAck(seq: number, subj: string): boolean {
+    if (!this.matches(subj)) return false;
+    if (this.cfg.ack_policy === 'none') return seq >= this.sseq;
+    if (this.cfg.ack_policy === 'all') return seq > this.asflr;
+    return seq >= this.sseq || this.pending.has(seq);
+  }
+
+  private matches(subj: string): boolean {
+    const f = this.filters;
+    if (f.length === 0) return true;
+    for (let i = 0; i < f.length; i++) if (subjectMatches(subj, f[i])) return true;
+    return false;
+  }
+
+  numPending(): number {
+    if (!this.npcValid) {
+      const store = this.stream.store;
+      let n = 0;
+      if (this.lss !== null) {
+        n = this.lss.length;
+        const lastLss = this.lss[this.lss.length - 1];
+        if (this.filters.length === 0) n += store.numPending(lastLss + 1, '', false);
+        else for (const f of this.filters) n += store.numPending(lastLss + 1, f, false);
+      } else if (this.filters.length === 0) n = store.numPending(this.sseq, '', false);
+      else for (const f of this.filters) n += store.numPending(this.sseq, f, false);
+      this.npc = n;
+      this.npcValid = true;
+    }
+    return Math.max(0, this.npc);
+  }
+
+  // ------------------------------------------------------------------ delivery
+
+  private isActive(): boolean {
+    if (!this.isPush) return true;
+    return this.host.hasInterest(this.cfg.deliver_subject!, this.cfg.deliver_group || undefined);
+  }
+
+  private paused(): boolean {
+    if (!this.cfg.pause_until) return false;
+    return parseRfc3339(this.cfg.pause_until) > Date.now() * 1e6;
+  }
+
+  private deliverLoop(): void {
+    if (this.closed || this.paused()) return;
+    if (this.isPush && !this.isActive()) {
+      this.armInterestPoll();
+      return;
+    }
+    this.expireWaiting();
+    let budget = TURN_BUDGET;
+    const maxAck = this.cfg.ack_policy !== 'none' ? (this.cfg.max_ack_pending ?? 0) : 0;
+    while (budget-- > 0) {
+      let wr: PullRequest | null = null;
+      if (!this.isPush) {
+        wr = this.nextWaiting();
+        if (wr === null) break;
+      } else if (this.fcOutstanding >= FC_STALL_BYTES) break;
+      if (maxAck > 0 && this.pending.size >= maxAck && this.rdq.length === 0) break;
+      const next = this.nextMsg();
+      if (next === null) {
+        this.finishNoWait();
+        break;
+      }
+      const [m, dc] = next;
+      if (this.pace(m)) {
+        // put it back for when the pacing timer fires
+        this.unget(m, dc);
+        break;
+      }
+      this.deliver(m, dc, wr);
+    }
+    if (budget < 0) this.kick();
+    if (this.dirtyState) {
+      this.dirtyState = false;
+      this.persist();
+    }
+  }
+
+  /** Pacing for replay original and rate_limit_bps. True when the message must wait. */
+  private pace(m: StoredMsg): boolean {
+    const now = Date.now();
+    if (this.cfg.replay_policy === 'original' && this.lastReplayTs > 0) {
+      const due = this.lastReplayAt + (m.ts - this.lastReplayTs) / 1e6;
+      if (due > now + 1) {
+        this.armDelay(due - now);
+        return true;
+      }
+    }
+    const bps = this.cfg.rate_limit_bps ?? 0;
+    if (bps > 0) {
+      if (now - this.rateStart >= 1000) {
+        this.rateStart = now;
+        this.rateBytes = 0;
+      }
+      const sz = (m.subj.length + (m.hdr?.length ?? 0) + m.msg.length) * 8;
+      if (this.rateBytes > 0 && this.rateBytes + sz > bps) {
+        this.armDelay(this.rateStart + 1000 - now);
+        return true;
+      }
+      this.rateBytes += sz;
+    }
+    return false;
+  }
+
+  private armDelay(ms: number): void {
+    if (this.delayTimer !== null) return;
+    this.delayTimer = setTimeout(() => {
+      this.delayTimer = null;
+      this.kick();
+    }, Math.max(1, Math.ceil(ms)));
+    this.delayTimer.unref?.();
+  }
+
+  private unget(m: StoredMsg, dc: number): void {
+    if (dc > 1 || this.pending.has(m.seq)) {
+      this.rdq.unshift(m.seq);
+      this.rdqSet.add(m.seq);
+      this.rdc.set(m.seq, dc - 1);
+    } else if (this.lss !== null && this.lss[0] === undefined) {
+      this.sseq = m.seq;
+    } else {
+      this.sseq = m.seq;
+      this.npcValid = false;
+    }
+  }
+
+  /** Next message and its delivery count: redeliveries first, then new ones. */
+  private nextMsg(): [StoredMsg, number] | null {
+    const store = this.stream.store;
+    while (this.rdq.length > 0) {
+      const seq = this.rdq.shift()!;
+      this.rdqSet.delete(seq);
+      if (!this.pending.has(seq)) continue;
+      const m = store.loadMsg(seq);
+      if (m === null) {
+        this.pending.delete(seq);
+        this.rdc.delete(seq);
+        this.updateAckFloor();
+        continue;
+      }
+      const dc = (this.rdc.get(seq) ?? 1) + 1;
+      const maxd = this.cfg.max_deliver ?? -1;
+      if (maxd > 0 && dc > maxd) {
+        this.maxDeliveriesExceeded(seq, dc - 1);
+        continue;
+      }
+      this.rdc.set(seq, dc);
+      return [m, dc];
+    }
+    const lss = this.lss;
+    if (lss !== null) {
+      while (lss.length > 0) {
+        const seq = lss.shift()!;
+        const m = store.loadMsg(seq);
+        if (lss.length === 0) {
+          this.sseq = Math.max(seq + 1, this.sseq);
+          this.lss = null;
+        } else this.sseq = lss[0];
+        if (m !== null) return [m, 1];
+      }
+      this.lss = null;
+    }
+    let m: StoredMsg | null;
+    if (this.filters.length <= 1) m = store.loadNextMsg(this.filters[0] ?? '', this.sseq);
+    else {
+      m = null;
+      for (const f of this.filters) {
+        const c = store.loadNextMsg(f, this.sseq);
+        if (c !== null && (m === null || c.seq < m.seq)) m = c;
+      }
+    }
+    if (m === null) {
+      const last = store.state().last_seq;
+      if (last >= this.sseq) this.sseq = last + 1;
+      return null;
+    }
+    this.sseq = m.seq + 1;
+    return [m, 1];
+  }
+
+  private maxDeliveriesExceeded(seq: number, deliveries: number): void {
+    this.pending.delete(seq);
+    this.rdc.delete(seq);
+    this.updateAckFloor();
+    this.dirtyState = true;
+    this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.stream.name}.${this.name}`, {
+      type: 'io.nats.jetstream.advisory.v1.max_deliver',
+      stream: this.stream.name,
+      consumer: this.name,
+      stream_seq: seq,
+      deliveries,
+    });
+  }
+
+  private deliver(m: StoredMsg, dc: number, wr: PullRequest | null): void {
+    const now = nowNs();
+    const ackNone = this.cfg.ack_policy === 'none';
+    let dseq: number;
+    if (dc === 1) {
+      dseq = this.dseq++;
+      if (this.npcValid) this.npc--;
+    } else {
+      dseq = this.dseq++;
+    }
+    if (!ackNone) {
+      this.pending.set(m.seq, { sequence: dseq, timestamp: now });
+      this.armAckTimer();
+    } else {
+      this.adflr = dseq;
+      this.asflr = m.seq;
+    }
+    this.dirtyState = true;
+    const pendingAfter = this.numPending();
+    const reply = `$JS.ACK.${this.stream.name}.${this.name}.${dc}.${m.seq}.${dseq}.${m.ts}.${pendingAfter}`;
+    let hdr = m.hdr;
+    let payload = m.msg;
+    if (this.cfg.headers_only) {
+      hdr = setHeaders(hdr, [['Nats-Msg-Size', String(m.msg.length)]]);
+      payload = EMPTY;
+    }
+    if (this.pinId !== '' && wr !== null) hdr = setHeaders(hdr, [['Nats-Pin-Id', this.pinId]]);
+    const target = wr !== null ? wr.reply : this.cfg.deliver_subject!;
+    this.host.publish(target, reply, hdr, payload, m.subj);
+    this.lastDelivery = Date.now();
+    this.lastDeliveredAt = now;
+    if (this.cfg.replay_policy === 'original') {
+      this.lastReplayTs = m.ts;
+      this.lastReplayAt = this.lastDelivery;
+    }
+    if (wr !== null) {
+      wr.n--;
+      wr.d++;
+      wr.lastSent = this.lastDelivery;
+      if (wr.b > 0) wr.b -= m.subj.length + (hdr?.length ?? 0) + payload.length;
+      if (wr.n <= 0) this.removeWaiting(wr);
+    } else if (this.cfg.flow_control) {
+      this.fcBytes += m.subj.length + (hdr?.length ?? 0) + payload.length;
+      this.fcOutstanding += m.subj.length + (hdr?.length ?? 0) + payload.length;
+      if (this.fcBytes >= FC_EVERY_BYTES && this.fcId === '') this.sendFlowControl();
+    }
+  }
+
+  // ------------------------------------------------------------------ push: flow control / heartbeats
+
+  private sendFlowControl(): void {
+    this.fcBytes = 0;
+    this.fcId = `$JS.FC.${this.stream.name}.${this.name}.${++this.fcSeq}`;
+    this.host.publish(this.cfg.deliver_subject!, this.fcId, buildHeaders([], 100, 'FlowControl Request'), EMPTY);
+  }
+
+  private processFlowControl(subj: string): void {
+    if (subj === this.fcId) {
+      this.fcId = '';
+      this.fcOutstanding = 0;
+      this.kick();
+    }
+  }
+
+  private armHeartbeat(): void {
+    const ms = Math.max(1, Math.floor((this.cfg.idle_heartbeat ?? 0) / 1e6));
+    this.hbTimer = setInterval(() => {
+      if (this.closed || !this.isActive()) return;
+      if (Date.now() - this.lastDelivery < ms) return;
+      const pairs: [string, string][] = [
+        ['Nats-Last-Consumer', String(this.dseq - 1)],
+        ['Nats-Last-Stream', String(this.sseq - 1)],
+      ];
+      if (this.fcId !== '') pairs.push(['Nats-Consumer-Stalled', this.fcId]);
+      this.host.publish(this.cfg.deliver_subject!, '', buildHeaders(pairs, 100, 'Idle Heartbeat'), EMPTY);
+      // An unanswered flow control request is re-sent with the heartbeat.
+      if (this.fcId !== '') this.host.publish(this.cfg.deliver_subject!, this.fcId, buildHeaders([], 100, 'FlowControl Request'), EMPTY);
+    }, ms);
+    this.hbTimer.unref?.();
+  }
+
+  private armInterestPoll(): void {
+    if (this.pollTimer !== null || this.closed) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null;
+      this.kick();
+    }, 100);
+    this.pollTimer.unref?.();
+  }
+
+  // ------------------------------------------------------------------ pull requests
+
+  private processNextRequest(reply: string, _hdr: Buffer | null, body: Buffer): void {
+    if (reply === '' || this.closed) return;
+    const sendErr = (code: number, desc: string): void => {
+      this.host.publish(reply, '', statusHeader(code, desc), EMPTY);
+    };
+    let req;
+    try {
+      req = parseNextRequest(body);
+    } catch (e) {
+      sendErr(400, `Bad Request - ${(e as Error).message}`);
+      return;
+    }
+    this.lastActive = Date.now();
+    const c = this.cfg;
+    if ((c.max_batch ?? 0) > 0 && req.batch > c.max_batch!) return sendErr(409, `Exceeded MaxRequestBatch of ${c.max_batch}`);
+    if (req.expires > 0 && (c.max_expires ?? 0) > 0 && req.expires > c.max_expires!) return sendErr(409, `Exceeded MaxRequestExpires of ${goDur(c.max_expires!)}`);
+    if (req.maxBytes > 0 && (c.max_bytes ?? 0) > 0 && req.maxBytes > c.max_bytes!) return sendErr(409, `Exceeded MaxRequestMaxBytes of ${c.max_bytes}`);
+    const g = req.group;
+    const pol = c.priority_policy ?? 'none';
+    if (g !== null) {
+      if (((g.min_pending ?? 0) !== 0 || (g.min_ack_pending ?? 0) !== 0) && pol !== 'overflow') return sendErr(400, 'Bad Request - Not a Overflow Priority consumer');
+      if (g.id && pol !== 'pinned_client') return sendErr(400, 'Bad Request - Not a Pinned Client Priority consumer');
+      if ((g.priority ?? 0) < 0 || (g.priority ?? 0) > 9) return sendErr(400, 'Bad Request - Priority must be between 0 and 9');
+    }
+    if (pol !== 'none') {
+      if (g === null || !g.group) return sendErr(400, 'Bad Request - Priority Group missing');
+      if (!(c.priority_groups ?? []).includes(g.group)) return sendErr(400, 'Bad Request - Invalid Priority Group');
+      if (pol === 'pinned_client' && this.pinId !== '' && g.id && g.id !== this.pinId) return sendErr(423, 'Nats-Pin-Id mismatch');
+    }
+    if (req.noWait) {
+      const pending = this.numPending() + this.rdq.length;
+      if (pending === 0 && req.expires === 0) return sendErr(404, 'No Messages');
+    }
+    const maxWaiting = c.max_waiting ?? 0;
+    if (maxWaiting > 0 && this.waiting.length >= maxWaiting) {
+      this.expireWaiting();
+      if (this.waiting.length >= maxWaiting) {
+        if (req.hb === 0) sendErr(409, 'Exceeded MaxWaiting');
+        return;
+      }
+    }
+    const now = Date.now();
+    const wr: PullRequest = {
+      reply,
+      n: req.batch,
+      b: req.maxBytes,
+      d: 0,
+      noWait: req.noWait,
+      expires: req.expires > 0 ? now + req.expires / 1e6 : 0,
+      hb: req.hb > 0 ? req.hb / 1e6 : 0,
+      hbTimer: null,
+      lastSent: now,
+      received: now,
+      group: g,
+    };
+    if (pol === 'pinned_client' && this.pinId === '') this.pinId = newPinId();
+    this.waiting.push(wr);
+    if (wr.expires > 0) {
+      const t = setTimeout(() => this.expireWaiting(), wr.expires - now + 1);
+      t.unref?.();
+    }
+    if (wr.hb > 0) {
+      wr.hbTimer = setInterval(() => {
+        if (Date.now() - wr.lastSent >= wr.hb) {
+          wr.lastSent = Date.now();
+          this.host.publish(wr.reply, '', buildHeaders([], 100, 'Idle Heartbeat'), EMPTY);
+        }
+      }, wr.hb);
+      wr.hbTimer.unref?.();
+    }
+    this.kick();
+  }
+
+  /** First waiting request with interest and room for the next message. */
+  private nextWaiting(): PullRequest | null {
+    while (this.waiting.length > 0) {
+      const wr = this.waiting[0];
+      if (wr.expires > 0 && Date.now() >= wr.expires) {
+        this.expireOne(wr);
+        continue;
+      }
+      if (!this.host.hasInterest(wr.reply)) {
+        this.removeWaiting(wr);
+        continue;
+      }
+      if (wr.b > 0) {
+        const peek = this.peekSize();
+        if (peek > 0 && peek > wr.b) {
+          this.host.publish(wr.reply, '', statusHeader(409, 'Message Size Exceeds MaxBytes', { msgs: wr.n, bytes: wr.b }), EMPTY);
+          this.removeWaiting(wr);
+          continue;
+        }
+      }
+      return wr;
+    }
+    return null;
+  }
+
+  private peekSize(): number {
+    const store = this.stream.store;
+    let m: StoredMsg | null = null;
+    if (this.rdq.length > 0) m = store.loadMsg(this.rdq[0]);
+    else if (this.lss !== null && this.lss.length > 0) m = store.loadMsg(this.lss[0]);
+    else m = store.loadNextMsg(this.filters.length === 1 ? this.filters[0] : '', this.sseq);
+    if (m === null) return 0;
+    return m.subj.length + (m.hdr?.length ?? 0) + (this.cfg.headers_only ? 0 : m.msg.length);
+  }
+
+  private removeWaiting(wr: PullRequest): void {
+    const i = this.waiting.indexOf(wr);
+    if (i >= 0) this.waiting.splice(i, 1);
+    if (wr.hbTimer !== null) clearInterval(wr.hbTimer);
+    wr.hbTimer = null;
+  }
+
+  private expireOne(wr: PullRequest): void {
+    this.host.publish(wr.reply, '', statusHeader(408, 'Request Timeout', { msgs: wr.n, bytes: wr.b }), EMPTY);
+    this.removeWaiting(wr);
+  }
+
+  private expireWaiting(): void {
+    const now = Date.now();
+    for (const wr of [...this.waiting]) if (wr.expires > 0 && now >= wr.expires) this.expireOne(wr);
+  }
+
+  /** No more messages: no_wait requests end now (404 when they got nothing or had no expiry). */
+  private finishNoWait(): void {
+    for (const wr of [...this.waiting]) {
+      if (!wr.noWait) continue;
+      if (wr.expires === 0 || wr.d > 0) {
+        this.host.publish(wr.reply, '', statusHeader(404, 'No Messages'), EMPTY);
+        this.removeWaiting(wr);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ acks
+
+  private processAck(subject: string, reply: string, body: Buffer): void {
+    if (this.closed) return;
+    // $JS.ACK.<stream>.<consumer>.<dc>.<sseq>.<dseq>.<ts>.<pending>
+    const t = subject.split('.');
+    if (t.length < 9) return;
+    const off = t.length - 5;
+    const dc = Number(t[off]);
+    const sseq = Number(t[off + 1]);
+    const dseq = Number(t[off + 2]);
+    this.lastActive = Date.now();
+    const text = body.length === 0 ? '+ACK' : body.toString('utf8');
+    let handled = true;
+    if (text === '+ACK' || text === '+OK' || text === '') this.ackMsg(sseq, dseq, dc);
+    else if (text.startsWith('+NXT')) {
+      this.ackMsg(sseq, dseq, dc);
+      if (reply !== '') {
+        const rest = text.slice(4).trim();
+        this.processNextRequest(reply, null, Buffer.from(rest));
+      }
+      return;
+    } else if (text.startsWith('-NAK')) this.nak(sseq, dseq, dc, text.slice(4).trim());
+    else if (text.startsWith('+WPI')) this.progress(sseq);
+    else if (text.startsWith('+TERM')) this.term(sseq, dseq, dc, text.slice(5).trim());
+    else handled = false;
+    if (handled && reply !== '') this.host.publish(reply, '', null, EMPTY);
+    if (handled) this.persist();
+  }
+
+  ackMsg(sseq: number, dseq: number, _dc: number): void {
+    const pol = this.cfg.ack_policy;
+    if (pol === 'none') return;
+    if (pol === 'all') {
+      if (sseq <= this.asflr) return;
+      const acked: number[] = [];
+      for (const [s] of this.pending) if (s <= sseq) acked.push(s);
+      for (const s of acked) {
+        this.pending.delete(s);
+        this.rdc.delete(s);
+      }
+      this.asflr = Math.max(this.asflr, sseq);
+      this.adflr = Math.max(this.adflr, dseq);
+      this.updateAckFloor();
+      for (const s of acked) this.stream.ackMsg(this, s);
+      this.lastAckedAt = nowNs();
+    } else {
+      if (!this.pending.has(sseq)) return;
+      this.pending.delete(sseq);
+      this.rdc.delete(sseq);
+      this.updateAckFloor();
+      this.lastAckedAt = nowNs();
+      this.stream.ackMsg(this, sseq);
+    }
+    if (this.cfg.max_ack_pending) this.kick();
+  }
+
+  private updateAckFloor(): void {
+    if (this.pending.size === 0) {
+      this.asflr = Math.max(this.asflr, this.sseq - 1);
+      this.adflr = Math.max(this.adflr, this.dseq - 1);
+      return;
+    }
+    let min = Infinity;
+    for (const s of this.pending.keys()) if (s < min) min = s;
+    const p = this.pending.get(min)!;
+    if (min - 1 > this.asflr) this.asflr = min - 1;
+    if (p.sequence - 1 > this.adflr) this.adflr = p.sequence - 1;
+  }
+
+  private nak(sseq: number, dseq: number, dc: number, arg: string): void {
+    if (!this.pending.has(sseq)) return;
+    let delayMs = 0;
+    if (arg !== '') {
+      try {
+        if (arg.startsWith('{')) {
+          const j = JSON.parse(arg) as { delay?: number };
+          delayMs = (j.delay ?? 0) / 1e6;
+        } else delayMs = parseGoDurationMs(arg);
+      } catch {
+        delayMs = 0;
+      }
+    }
+    this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.${this.stream.name}.${this.name}`, {
+      type: 'io.nats.jetstream.advisory.v1.nak',
+      stream: this.stream.name,
+      consumer: this.name,
+      consumer_seq: dseq,
+      stream_seq: sseq,
+      deliveries: dc,
+    });
+    if (delayMs > 0) {
+      // redeliver once the delay passes: move the ack deadline
+      const p = this.pending.get(sseq)!;
+      p.timestamp = nowNs() + delayMs * 1e6 - this.ackWaitNs(dc);
+      this.armAckTimer(delayMs);
+      return;
+    }
+    this.queueRedelivery(sseq);
+    this.kick();
+  }
+
+  private progress(sseq: number): void {
+    const p = this.pending.get(sseq);
+    if (p === undefined) return;
+    p.timestamp = nowNs();
+    this.armAckTimer();
+  }
+
+  private term(sseq: number, dseq: number, dc: number, reason: string): void {
+    if (!this.pending.has(sseq)) return;
+    this.ackMsg(sseq, dseq, dc);
+    const adv: Record<string, unknown> = {
+      type: 'io.nats.jetstream.advisory.v1.terminated',
+      stream: this.stream.name,
+      consumer: this.name,
+      consumer_seq: dseq,
+      stream_seq: sseq,
+      deliveries: dc,
+    };
+    if (reason) adv.reason = reason;
+    this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.${this.stream.name}.${this.name}`, adv);
+  }
+
+  private queueRedelivery(seq: number): void {
+    if (this.rdqSet.has(seq)) return;
+    this.rdqSet.add(seq);
+    let i = this.rdq.length;
+    while (i > 0 && this.rdq[i - 1] > seq) i--;
+    this.rdq.splice(i, 0, seq);
+  }
+
+  private ackWaitNs(dc: number): number {
+    const bo = this.cfg.backoff;
+    if (bo && bo.length > 0) return bo[Math.min(dc - 1, bo.length - 1)];
+    return this.cfg.ack_wait ?? 30e9;
+  }
+
+  private armAckTimer(ms?: number): void {
+    if (this.ackTimer !== null && ms === undefined) return;
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer);
+    const wait = ms ?? Math.max(1, this.ackWaitNs(1) / 1e6);
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = null;
+      this.checkPending();
+    }, Math.max(1, Math.ceil(wait)));
+    this.ackTimer.unref?.();
+  }
+
+  /** Ack wait expiry: due deliveries go to the redelivery queue; re-arm for the next deadline. */
+  private checkPending(): void {
+    if (this.closed || this.pending.size === 0) return;
+    const now = nowNs();
+    let next = Infinity;
+    let queued = false;
+    for (const [seq, p] of this.pending) {
+      if (this.rdqSet.has(seq)) continue;
+      const dc = this.rdc.get(seq) ?? 1;
+      const due = p.timestamp + this.ackWaitNs(dc);
+      if (due <= now) {
+        this.queueRedelivery(seq);
+        queued = true;
+      } else if (due < next) next = due;
+    }
+    if (next !== Infinity) this.armAckTimer((next - now) / 1e6);
+    if (queued) this.kick();
+  }
+
+  // ------------------------------------------------------------------ inactivity / pause
+
+  private inactiveThresholdMs(): number {
+    const t = this.cfg.inactive_threshold ?? 0;
+    if (t > 0) return t / 1e6;
+    return this.ephemeral ? EPHEMERAL_INACTIVE_DEFAULT / 1e6 : 0;
+  }
+
+  private armActivityCheck(): void {
+    const ms = this.inactiveThresholdMs();
+    if (ms <= 0) return;
+    const every = Math.max(10, Math.min(ms / 2, 1000));
+    this.activityTimer = setInterval(() => {
+      if (this.closed) return;
+      const now = Date.now();
+      if (this.isPush) {
+        if (this.isActive()) {
+          this.lastActive = now;
+          return;
+        }
+      } else if (this.waiting.length > 0) {
+        this.lastActive = now;
+        return;
+      }
+      if (now - this.lastActive >= ms) {
+        this.host.removed(this);
+      }
+    }, every);
+    this.activityTimer.unref?.();
+  }
+
+  private armPause(): void {
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    if (!this.cfg.pause_until) return;
+    const until = parseRfc3339(this.cfg.pause_until) / 1e6;
+    const ms = until - Date.now();
+    if (ms <= 0) return;
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.PAUSE.${this.stream.name}.${this.name}`, {
+        type: 'io.nats.jetstream.advisory.v1.consumer_pause',
+        stream: this.stream.name,
+        consumer: this.name,
+        paused: false,
+      });
+      this.kick();
+    }, Math.min(ms, 2 ** 31 - 1));
+    this.pauseTimer.unref?.();
+  }
+
+  /** Pause until `until` (RFC 3339) or resume when empty/past. */
+  setPause(until: string | undefined): void {
+    if (until && parseRfc3339(until) > Date.now() * 1e6) this.cfg = { ...this.cfg, pause_until: until };
+    else {
+      const c = { ...this.cfg };
+      delete c.pause_until;
+      this.cfg = c;
+    }
+    this.store?.setConfig(this.cfg, this.created);
+    this.armPause();
+    this.kick();
+  }
+
+  unpin(): void {
+    this.pinId = '';
+  }
+
+  /** Apply an allowed config update. */
+  updateConfig(cfg: ConsumerConfig): void {
+    this.cfg = cfg;
+    this.filters = filtersOf(cfg);
+    this.npcValid = false;
+    this.store?.setConfig(cfg, this.created);
+    if (this.activityTimer !== null) clearInterval(this.activityTimer);
+    this.activityTimer = null;
+    this.armActivityCheck();
+    this.armPause();
+    this.kick();
+  }
+
+  /** Go consumer reset: move the cursor to `seq` (0 = ack floor + 1). */
+  reset(seq: number): number {
+    const target = seq > 0 ? seq : this.asflr + 1;
+    this.pending.clear();
+    this.rdc.clear();
+    this.rdq = [];
+    this.rdqSet.clear();
+    this.lss = null;
+    this.sseq = target;
+    this.asflr = target - 1;
+    this.adflr = this.dseq - 1;
+    this.npcValid = false;
+    this.persist();
+    this.kick();
+    return target;
+  }
+
+  // ------------------------------------------------------------------ info
+
+  infoJSON(): Record<string, unknown> {
+    const now = Date.now();
+    const delivered: Record<string, unknown> = { consumer_seq: this.dseq - 1, stream_seq: this.sseq - 1 };
+    if (this.lastDeliveredAt) delivered.last_active = rfc3339(this.lastDeliveredAt);
+    const ackFloor: Record<string, unknown> = { consumer_seq: this.adflr, stream_seq: this.asflr };
+    if (this.lastAckedAt) ackFloor.last_active = rfc3339(this.lastAckedAt);
+    let redelivered = 0;
+    for (const [s, n] of this.rdc) if (n > 1 && this.pending.has(s)) redelivered++;
+    const o: Record<string, unknown> = {
+      stream_name: this.stream.name,
+      name: this.name,
+      created: rfc3339(this.created),
+      config: consumerConfigJSON(this.cfg, this.host.serverVersion),
+      delivered,
+      ack_floor: ackFloor,
+      num_ack_pending: this.pending.size,
+      num_redelivered: redelivered,
+      num_waiting: this.waiting.length,
+      num_pending: this.numPending(),
+      cluster: { leader: this.stream.host.serverName },
+    };
+    if (this.isPush && this.isActive()) o.push_bound = true;
+    if (this.paused()) {
+      o.paused = true;
+      o.pause_remaining = Math.max(0, parseRfc3339(this.cfg.pause_until!) - now * 1e6);
+    }
+    o.ts = rfc3339(now * 1e6);
+    if (this.cfg.priority_policy === 'pinned_client' && this.pinId !== '') {
+      o.priority_groups = (this.cfg.priority_groups ?? []).map((g) => ({ group: g, pinned_client_id: this.pinId, pinned_ts: rfc3339(now * 1e6) }));
+    }
+    return o;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  private clearTimers(): void {
+    for (const t of [this.ackTimer, this.activityTimer, this.pollTimer, this.pauseTimer, this.delayTimer]) if (t !== null) clearTimeout(t);
+    if (this.hbTimer !== null) clearInterval(this.hbTimer);
+    if (this.activityTimer !== null) clearInterval(this.activityTimer);
+    this.ackTimer = this.hbTimer = this.activityTimer = this.pollTimer = this.pauseTimer = this.delayTimer = null;
+    for (const wr of this.waiting) if (wr.hbTimer !== null) clearInterval(wr.hbTimer);
+  }
+
+  private unsubscribeAll(): void {
+    for (const s of this.subs) this.host.unsubscribe(s);
+    this.subs = [];
+  }
+
+  stop(): void {
+    if (this.closed) return;
+    this.persist();
+    this.store?.flush();
+    this.closed = true;
+    this.clearTimers();
+    this.unsubscribeAll();
+    this.store?.stop();
+  }
+
+  delete(): void {
+    if (this.closed) {
+      this.store?.delete();
+      return;
+    }
+    this.closed = true;
+    this.clearTimers();
+    this.unsubscribeAll();
+    for (const wr of this.waiting) this.host.publish(wr.reply, '', statusHeader(409, 'Consumer Deleted'), EMPTY);
+    this.waiting = [];
+    this.store?.delete();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+function newPinId(): string {
+  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let s = '';
+  for (let i = 0; i < 22; i++) s += a[Math.floor(Math.random() * a.length)];
+  return s;
+}
+
+function goDur(ns: number): string {
+  if (ns % 1e9 === 0) return `${ns / 1e9}s`;
+  if (ns % 1e6 === 0) return `${ns / 1e6}ms`;
+  return `${ns}ns`;
+}
+
+function parseGoDurationMs(s: string): number {
+  let ns = 0;
+  let matched = false;
+  for (const m of s.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
+    matched = true;
+    const n = Number(m[1]);
+    const u = m[2];
+    ns += n * (u === 'ns' ? 1 : u === 'us' || u === 'µs' ? 1e3 : u === 'ms' ? 1e6 : u === 's' ? 1e9 : u === 'm' ? 60e9 : 3600e9);
+  }
+  if (!matched) throw new Error('bad duration');
+  return ns / 1e6;
+}

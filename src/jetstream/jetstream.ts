@@ -1,0 +1,228 @@
+/**
+ * JetStream for the server (Go jetstream.go): resolves the configuration
+ * (store dir, memory/storage limits, domain, sync interval), enables accounts,
+ * recovers stored streams, and reports usage for /varz and /jsz.
+ */
+import os from 'node:os';
+import { mkdirSync, statfsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Server } from '../server/server.js';
+import type { Account } from '../accounts/account.js';
+import { InternalClient } from '../server/internal-client.js';
+import { GO_COMPAT_VERSION as VERSION } from '../util/version.js';
+import { JsAccount, unlimited, type JsContext } from './account.js';
+import { ApiDispatcher } from './api/dispatch.js';
+import { API_LEVEL } from './stream/config.js';
+
+/** Go JetStreamMaxStoreDefault (1 TB) and the default sync interval (2 min). */
+const MAX_STORE_DEFAULT = 1024 ** 4;
+const SYNC_INTERVAL_DEFAULT = 120_000;
+export const JETSTREAM_STORE_DIR = 'jetstream';
+
+export interface JetStreamConfigView {
+  max_memory: number;
+  max_storage: number;
+  store_dir: string;
+  sync_interval?: number;
+  sync_always?: boolean;
+  domain?: string;
+  compress_ok?: boolean;
+  unique_tag?: string;
+  strict?: boolean;
+}
+
+export class JetStream implements JsContext {
+  readonly accounts = new Map<string, JsAccount>();
+  private readonly dispatchers = new Map<string, ApiDispatcher>();
+  readonly ic: InternalClient;
+  readonly storeDir: string;
+  readonly maxMemory: number;
+  readonly maxStore: number;
+  readonly domain: string;
+  readonly syncInterval: number | 'always';
+  readonly maxRequestBatch: number;
+  readonly maxAckPending: number;
+  readonly duplicateWindowLimit: number;
+  readonly strict: boolean;
+
+  constructor(readonly server: Server) {
+    const o = server.opts;
+    const js = o.jetstream_opts ?? {};
+    const base = o.store_dir ? resolve(o.store_dir) : join(os.tmpdir(), 'nats');
+    this.storeDir = join(base, JETSTREAM_STORE_DIR);
+    this.maxMemory = js.max_memory_store && js.max_memory_store > 0 ? js.max_memory_store : Math.floor(os.totalmem() * 0.75);
+    this.maxStore = js.max_file_store && js.max_file_store > 0 ? js.max_file_store : defaultMaxStore(base);
+    this.domain = js.domain ?? '';
+    this.syncInterval = js.sync_interval ?? SYNC_INTERVAL_DEFAULT;
+    this.maxRequestBatch = js.max_request_batch ?? 0;
+    this.maxAckPending = js.max_ack_pending ?? 0;
+    this.duplicateWindowLimit = (js.duplicate_window ?? 0) * 1e6;
+    this.strict = js.strict ?? true;
+    this.ic = new InternalClient(server, server.nextClientId(), server.globalAccount);
+  }
+
+  get log() {
+    return this.server.log;
+  }
+  get serverName(): string {
+    return this.server.name;
+  }
+  get serverVersion(): string {
+    return VERSION;
+  }
+
+  apiPrefixes(): string[] {
+    return this.domain ? ['$JS.API', `$JS.${this.domain}.API`] : ['$JS.API'];
+  }
+
+  /** Create the store directory, enable the global account and recover its streams. */
+  start(): void {
+    const log = this.log;
+    mkdirSync(this.storeDir, { recursive: true });
+    log.info('Starting JetStream');
+    log.info('---------------- JETSTREAM ----------------');
+    log.info(`  Max Memory:      ${friendlyBytes(this.maxMemory)}`);
+    log.info(`  Max Storage:     ${friendlyBytes(this.maxStore)}`);
+    log.info(`  Store Directory: "${this.storeDir}"`);
+    if (this.domain) log.info(`  Domain:          ${this.domain}`);
+    log.info(`  API Level:       ${API_LEVEL}`);
+    log.info('-------------------------------------------');
+    this.enableAccount(this.server.globalAccount);
+  }
+
+  enableAccount(acc: Account): JsAccount {
+    let jsa = this.accounts.get(acc.name);
+    if (jsa) return jsa;
+    jsa = new JsAccount(this, acc, unlimited());
+    this.accounts.set(acc.name, jsa);
+    const d = new ApiDispatcher(jsa);
+    d.start(this.apiPrefixes());
+    this.dispatchers.set(acc.name, d);
+    log(this, `  Enabled JetStream for account "${acc.name}"`);
+    jsa.recover();
+    return jsa;
+  }
+
+  serverWouldExceed(storage: 'file' | 'memory', bytes: number): boolean {
+    const u = this.usage();
+    return storage === 'memory' ? u.memory + bytes > this.maxMemory : u.storage + bytes > this.maxStore;
+  }
+
+  usage(): { memory: number; storage: number; reservedMemory: number; reservedStorage: number; streams: number; consumers: number; messages: number; bytes: number } {
+    let memory = 0;
+    let storage = 0;
+    let reservedMemory = 0;
+    let reservedStorage = 0;
+    let streams = 0;
+    let consumers = 0;
+    let messages = 0;
+    let bytes = 0;
+    for (const a of this.accounts.values()) {
+      const u = a.usage();
+      memory += u.memory;
+      storage += u.storage;
+      streams += u.streams;
+      consumers += u.consumers;
+      const r = a.reserved();
+      reservedMemory += r.memory;
+      reservedStorage += r.storage;
+      for (const s of a.streams.values()) {
+        const st = s.store.state();
+        messages += st.msgs;
+        bytes += st.bytes;
+      }
+    }
+    return { memory, storage, reservedMemory, reservedStorage, streams, consumers, messages, bytes };
+  }
+
+  apiStats(): { level: number; total: number; errors: number; inflight?: number } {
+    let total = 0;
+    let errors = 0;
+    let inflight = 0;
+    for (const a of this.accounts.values()) {
+      total += a.apiTotal;
+      errors += a.apiErrors;
+    }
+    for (const d of this.dispatchers.values()) inflight += d.inflight;
+    const o: { level: number; total: number; errors: number; inflight?: number } = { level: API_LEVEL, total, errors };
+    if (inflight > 0) o.inflight = inflight;
+    return o;
+  }
+
+  configView(): JetStreamConfigView {
+    const c: JetStreamConfigView = { max_memory: this.maxMemory, max_storage: this.maxStore, store_dir: this.storeDir };
+    if (this.syncInterval === 'always') c.sync_always = true;
+    else c.sync_interval = this.syncInterval * 1e6;
+    if (this.domain) c.domain = this.domain;
+    c.compress_ok = true;
+    if (this.server.opts.jetstream_opts?.unique_tag) c.unique_tag = this.server.opts.jetstream_opts.unique_tag;
+    if (this.strict) c.strict = true;
+    return c;
+  }
+
+  statsView(): Record<string, unknown> {
+    const u = this.usage();
+    return {
+      memory: u.memory,
+      storage: u.storage,
+      reserved_memory: u.reservedMemory,
+      reserved_storage: u.reservedStorage,
+      accounts: this.accounts.size,
+      ha_assets: 0,
+      api: this.apiStats(),
+    };
+  }
+
+  limitsView(): Record<string, unknown> | undefined {
+    const js = this.server.opts.jetstream_opts ?? {};
+    const o: Record<string, unknown> = {};
+    if (js.max_request_batch) o.max_request_batch = js.max_request_batch;
+    if (js.max_ack_pending) o.max_ack_pending = js.max_ack_pending;
+    if (js.duplicate_window) o.duplicate_window = js.duplicate_window * 1e6;
+    return Object.keys(o).length > 0 ? o : undefined;
+  }
+
+  /** Stop every stream and consumer (data stays). */
+  shutdown(): void {
+    for (const d of this.dispatchers.values()) d.stop();
+    this.dispatchers.clear();
+    for (const a of this.accounts.values()) a.stop();
+    this.accounts.clear();
+  }
+}
+
+function log(js: JetStream, m: string): void {
+  js.log.info(m);
+}
+
+function defaultMaxStore(dir: string): number {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const st = statfsSync(dir);
+    const avail = Math.floor(st.bavail * st.bsize * 0.75);
+    return avail > 0 ? Math.min(avail, MAX_STORE_DEFAULT) : MAX_STORE_DEFAULT;
+  } catch {
+    return MAX_STORE_DEFAULT;
+  }
+}
+
+/** Go friendlyBytes: "1.23 GB" style. */
+export function friendlyBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(2)} ${units[i]}`;
+}
+
+/** Enable JetStream when the server starts (after its banner, before clients); registers shutdown. */
+export function enableJetStream(server: Server): JetStream {
+  const js = new JetStream(server);
+  server.jetstream = js;
+  server.onStart(() => js.start());
+  server.onShutdown(() => js.shutdown());
+  return js;
+}

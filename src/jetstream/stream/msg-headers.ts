@@ -1,0 +1,57 @@
+/**
+ * Header names the stream understands on publish (Go JSMsgId etc.) and the
+ * parsing of their values.
+ */
+
+export const HDR_MSG_ID = 'Nats-Msg-Id';
+export const HDR_EXPECTED_STREAM = 'Nats-Expected-Stream';
+export const HDR_EXPECTED_LAST_SEQ = 'Nats-Expected-Last-Sequence';
+export const HDR_EXPECTED_LAST_SUBJ_SEQ = 'Nats-Expected-Last-Subject-Sequence';
+export const HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ = 'Nats-Expected-Last-Subject-Sequence-Subject';
+export const HDR_EXPECTED_LAST_MSG_ID = 'Nats-Expected-Last-Msg-Id';
+export const HDR_ROLLUP = 'Nats-Rollup';
+export const HDR_TTL = 'Nats-TTL';
+export const HDR_MARKER_REASON = 'Nats-Marker-Reason';
+export const HDR_INCR = 'Nats-Incr';
+export const HDR_STREAM_SOURCE = 'Nats-Stream-Source';
+export const HDR_REQUIRED_API_LEVEL = 'Nats-Required-Api-Level';
+
+export const HDR_STREAM = 'Nats-Stream';
+export const HDR_SUBJECT = 'Nats-Subject';
+export const HDR_SEQUENCE = 'Nats-Sequence';
+export const HDR_TIMESTAMP = 'Nats-Time-Stamp';
+export const HDR_LAST_SEQUENCE = 'Nats-Last-Sequence';
+export const HDR_MSG_SIZE = 'Nats-Msg-Size';
+export const HDR_NUM_PENDING = 'Nats-Num-Pending';
+export const HDR_UPTO_SEQUENCE = 'Nats-UpTo-Sequence';
+
+export const ROLLUP_SUBJECT = 'sub';
+export const ROLLUP_ALL = 'all';
+
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+
+/**
+ * Nats-TTL value to seconds: `never` is -1, a Go duration or an integer
+ * number of seconds; anything below one second is invalid. Returns null when
+ * invalid, 0 when absent.
+ */
+export function parseMsgTTL(v: string | null): number | null {
+  if (v === null || v === '') return 0;
+  if (v === 'never') return -1;
+  let sec: number;
+  if (/^-?[0-9]+$/.test(v)) {
+    sec = Number(v);
+  } else if (GO_DURATION.test(v)) {
+    let ns = 0;
+    for (const m of v.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
+      const n = Number(m[1]);
+      const unit = m[2];
+      ns += n * (unit === 'ns' ? 1 : unit === 'us' || unit === 'µs' ? 1e3 : unit === 'ms' ? 1e6 : unit === 's' ? 1e9 : unit === 'm' ? 60e9 : 3600e9);
+    }
+    sec = Math.floor(ns / 1e9);
+  } else {
+    return null;
+  }
+  if (sec < 1) return null;
+  return sec;
+}

@@ -1,0 +1,504 @@
+/**
+ * One stream (Go stream.go): subscribes to its subjects, runs every publish
+ * through the checks Go applies (size, seal, expectations, dedupe, rollup,
+ * TTL, discard new, interest retention), stores it, answers the PubAck and
+ * signals consumers. Purge, delete and info live here too.
+ */
+import type { Subscription } from '../../conn/subscription.js';
+import type { Account } from '../../accounts/account.js';
+import type { Logger } from '../../log/logger.js';
+import { getHeader, setHeaders } from '../../protocol/headers.js';
+import { subjectIsSubsetMatch } from '../../sublist/subject.js';
+import { jsError, type ApiError } from '../api/errors.js';
+import { rfc3339 } from '../time.js';
+import { nowNs, type StoredMsg, type StreamStore, type StoreConfig } from '../store/store.js';
+import { subjectMatches } from '../store/subject-index.js';
+import { DedupeWindow } from './dedupe.js';
+import { DEFAULT_DUPLICATE_WINDOW, streamConfigJSON, type StreamConfig } from './config.js';
+import * as H from './msg-headers.js';
+
+/** What a stream needs from its account's JetStream context. */
+export interface StreamHost {
+  readonly acc: Account;
+  readonly domain: string;
+  readonly serverName: string;
+  readonly serverVersion: string;
+  readonly log: Logger;
+  subscribe(subject: string, queue: string | null, cb: (subject: string, reply: string, hdr: Buffer | null, payload: Buffer) => void): Subscription;
+  unsubscribe(sub: Subscription): void;
+  publish(subject: string, reply: string, hdr: Buffer | null, payload: Buffer): boolean;
+  /** account storage limits check for one more message (null = fits) */
+  wouldExceed(storage: 'file' | 'memory', bytes: number): ApiError | null;
+}
+
+/** The consumer surface the stream drives. */
+export interface StreamConsumer {
+  readonly name: string;
+  readonly filters: readonly string[];
+  readonly ackPolicy: 'none' | 'all' | 'explicit' | 'flow_control';
+  readonly limitable: boolean;
+  /** a new message was stored (or, without arguments, something changed) */
+  kick(subject?: string, seq?: number): void;
+  /** the stream's first sequence moved to `first` (purge / compact) */
+  purged(first: number): void;
+  /** true while this consumer still needs `seq` (interest retention) */
+  needsAck(seq: number, subj: string): boolean;
+  stop(): void;
+  delete(): void;
+}
+
+export function storeConfigOf(cfg: StreamConfig): StoreConfig {
+  return {
+    name: cfg.name,
+    storage: cfg.storage,
+    max_msgs: cfg.max_msgs,
+    max_bytes: cfg.max_bytes,
+    max_age: cfg.max_age,
+    max_msgs_per_subject: cfg.max_msgs_per_subject,
+    discard: cfg.discard,
+    compression: cfg.compression,
+    first_seq: cfg.first_seq,
+    allow_msg_ttl: cfg.allow_msg_ttl,
+  };
+}
+
+export interface PurgeRequest {
+  filter?: string;
+  seq?: number;
+  keep?: number;
+}
+
+export class Stream {
+  readonly consumers = new Map<string, StreamConsumer>();
+  private subs: Subscription[] = [];
+  private dedupe: DedupeWindow;
+  private lmsgId = '';
+  private pubAckPrefix = '';
+  closed = false;
+
+  constructor(
+    readonly host: StreamHost,
+    public cfg: StreamConfig,
+    readonly store: StreamStore,
+    /** ns */
+    readonly created: number,
+  ) {
+    this.dedupe = new DedupeWindow(cfg.duplicate_window ?? DEFAULT_DUPLICATE_WINDOW);
+    this.setPubAckPrefix();
+  }
+
+  get name(): string {
+    return this.cfg.name;
+  }
+
+  private setPubAckPrefix(): void {
+    const d = this.host.domain;
+    this.pubAckPrefix = d ? `{"stream":${JSON.stringify(this.cfg.name)},"domain":${JSON.stringify(d)},"seq":` : `{"stream":${JSON.stringify(this.cfg.name)},"seq":`;
+  }
+
+  /** Subscribe to the stream's subjects. */
+  start(): void {
+    for (const s of this.cfg.mirror ? [] : (this.cfg.subjects ?? [])) {
+      this.subs.push(this.host.subscribe(s, null, (subj, reply, hdr, payload) => this.processInbound(subj, reply, hdr, payload)));
+    }
+  }
+
+  private stopSubs(): void {
+    for (const s of this.subs) this.host.unsubscribe(s);
+    this.subs = [];
+  }
+
+  /** Apply an update already validated against the old config. */
+  update(cfg: StreamConfig): void {
+    const subjectsChanged = JSON.stringify(cfg.subjects ?? []) !== JSON.stringify(this.cfg.subjects ?? []);
+    this.cfg = cfg;
+    this.dedupe.setWindow(cfg.duplicate_window ?? DEFAULT_DUPLICATE_WINDOW);
+    this.store.updateConfig(storeConfigOf(cfg));
+    if (subjectsChanged) {
+      this.stopSubs();
+      this.start();
+    }
+  }
+
+  // ------------------------------------------------------------------ ingest
+
+  private processInbound(subject: string, reply: string, hdr: Buffer | null, payload: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.processMsg(subject, reply, hdr, payload);
+    } catch (e) {
+      this.host.log.error(`JetStream failed to store a msg on stream '${this.host.acc.name} > ${this.cfg.name}': ${(e as Error).message}`);
+      this.respondErr(reply, jsError('JSStreamStoreFailedF', { err: (e as Error).message }));
+    }
+  }
+
+  private respondErr(reply: string, err: ApiError): void {
+    if (reply === '' || this.cfg.no_ack) return;
+    const body = `{"error":${JSON.stringify(err)},"stream":${JSON.stringify(this.cfg.name)},"seq":0}`;
+    this.host.publish(reply, '', null, Buffer.from(body));
+  }
+
+  private respondAck(reply: string, seq: number, duplicate = false): void {
+    if (reply === '' || this.cfg.no_ack) return;
+    const body = this.pubAckPrefix + seq + (duplicate ? ',"duplicate": true}' : '}');
+    this.host.publish(reply, '', null, Buffer.from(body, 'latin1'));
+  }
+
+  /** Returns the stored sequence, or 0 when rejected / deduplicated. */
+  processMsg(subject: string, reply: string, hdr: Buffer | null, msg: Buffer): number {
+    const cfg = this.cfg;
+    if (cfg.sealed) {
+      this.respondErr(reply, jsError('JSStreamSealedErr'));
+      return 0;
+    }
+    let msgId = '';
+    let rollup = '';
+    let ttl = 0;
+    if (hdr !== null && hdr.length > 0) {
+      const incr = getHeader(hdr, H.HDR_INCR);
+      if (incr !== null) {
+        this.respondErr(reply, jsError(cfg.allow_msg_counter ? 'JSMessageIncrInvalidErr' : 'JSMessageIncrDisabledErr'));
+        return 0;
+      }
+      const es = getHeader(hdr, H.HDR_EXPECTED_STREAM);
+      if (es !== null && es !== '' && es !== cfg.name) {
+        this.respondErr(reply, jsError('JSStreamNotMatchErr'));
+        return 0;
+      }
+      const ttlHdr = getHeader(hdr, H.HDR_TTL);
+      const parsedTtl = H.parseMsgTTL(ttlHdr);
+      if (ttlHdr !== null && parsedTtl !== 0 && !cfg.allow_msg_ttl) {
+        this.respondErr(reply, jsError('JSMessageTTLDisabledErr'));
+        return 0;
+      }
+      const elss = getHeader(hdr, H.HDR_EXPECTED_LAST_SUBJ_SEQ);
+      const elssSubj = getHeader(hdr, H.HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ);
+      if (elss !== null && elss !== '') {
+        const want = Number(elss);
+        const last = this.store.loadLastMsg(elssSubj || subject);
+        const have = last ? last.seq : 0;
+        if (!Number.isInteger(want) || have !== want) {
+          this.respondErr(reply, jsError('JSStreamWrongLastSequenceErrF', { seq: have }));
+          return 0;
+        }
+      } else if (elssSubj !== null && elssSubj !== '') {
+        this.respondErr(reply, jsError('JSStreamExpectedLastSeqPerSubjectInvalid'));
+        return 0;
+      }
+      const els = getHeader(hdr, H.HDR_EXPECTED_LAST_SEQ);
+      if (els !== null && els !== '') {
+        const last = this.store.state().last_seq;
+        if (Number(els) !== last) {
+          this.respondErr(reply, jsError('JSStreamWrongLastSequenceErrF', { seq: last }));
+          return 0;
+        }
+      }
+      msgId = getHeader(hdr, H.HDR_MSG_ID) ?? '';
+      if (msgId !== '' && !cfg.mirror) {
+        const dde = this.dedupe.check(msgId, nowNs());
+        if (dde !== null) {
+          this.respondAck(reply, dde.seq, true);
+          return 0;
+        }
+      }
+      const elmi = getHeader(hdr, H.HDR_EXPECTED_LAST_MSG_ID);
+      if (elmi !== null && elmi !== '' && elmi !== this.lmsgId) {
+        this.respondErr(reply, jsError('JSStreamWrongLastMsgIDErrF', { id: this.lmsgId }));
+        return 0;
+      }
+      rollup = getHeader(hdr, H.HDR_ROLLUP) ?? '';
+      if (rollup !== '') {
+        if (!cfg.allow_rollup_hdrs || cfg.deny_purge) {
+          this.respondErr(reply, jsError('JSStreamRollupFailedF', { err: 'rollup not permitted' }));
+          return 0;
+        }
+        if (rollup !== H.ROLLUP_SUBJECT && rollup !== H.ROLLUP_ALL) {
+          this.respondErr(reply, jsError('JSStreamRollupFailedF', { err: `rollup value invalid: ${JSON.stringify(rollup)}` }));
+          return 0;
+        }
+      }
+      if (parsedTtl === null) {
+        if (cfg.allow_msg_ttl) {
+          this.respondErr(reply, jsError('JSMessageTTLInvalidErr'));
+          return 0;
+        }
+      } else {
+        ttl = parsedTtl;
+      }
+    } else if (cfg.allow_msg_counter) {
+      this.respondErr(reply, jsError('JSMessageIncrMissingErr'));
+      return 0;
+    }
+
+    const hl = hdr === null ? 0 : hdr.length;
+    const maxMsgSize = cfg.max_msg_size ?? -1;
+    if (maxMsgSize >= 0 && maxMsgSize > 0 && hl + msg.length > maxMsgSize) {
+      this.respondErr(reply, jsError('JSStreamMessageExceedsMaximumErr'));
+      return 0;
+    }
+    if (hl > 65535) {
+      this.respondErr(reply, jsError('JSStreamHeaderExceedsMaximumErr'));
+      return 0;
+    }
+    const limitErr = this.host.wouldExceed(cfg.storage, subject.length + hl + msg.length + 16);
+    if (limitErr !== null) {
+      this.respondErr(reply, limitErr);
+      return 0;
+    }
+
+    if (cfg.retention === 'interest' && !this.hasInterest(subject)) {
+      const seq = this.store.skipMsg();
+      this.lmsgId = msgId;
+      if (msgId !== '') this.dedupe.add(msgId, seq, nowNs());
+      this.respondAck(reply, seq);
+      return seq;
+    }
+
+    const discardErr = this.checkDiscardNew(subject, hl + msg.length);
+    if (discardErr !== null) {
+      this.respondErr(reply, jsError('JSStreamStoreFailedF', { err: discardErr }));
+      return 0;
+    }
+
+    let storeHdr = hdr;
+    if (ttl > 0 && (cfg.subject_delete_marker_ttl ?? 0) > 0 && cfg.max_msgs_per_subject !== 1) {
+      const minTtl = Math.floor((cfg.subject_delete_marker_ttl ?? 0) / 1e9);
+      if (ttl < minTtl) {
+        ttl = minTtl;
+        storeHdr = setHeaders(hdr, [[H.HDR_TTL, String(ttl)]]);
+      }
+    }
+    const [seq, ts] = this.store.storeMsg(subject, storeHdr, msg, ttl > 0 ? ttl : 0);
+    this.lmsgId = msgId;
+    if (msgId !== '') this.dedupe.add(msgId, seq, ts);
+    if (rollup === H.ROLLUP_SUBJECT) this.purge({ filter: subject, keep: 1 });
+    else if (rollup === H.ROLLUP_ALL) this.purge({ keep: 1 });
+    if (cfg.republish) this.republish(subject, storeHdr, msg, seq, ts);
+    this.respondAck(reply, seq);
+    if (this.consumers.size > 0) for (const c of this.consumers.values()) c.kick(subject, seq);
+    return seq;
+  }
+
+  /** Go's discard-new checks done by the store: returns the store error text or null. */
+  private checkDiscardNew(subject: string, size: number): string | null {
+    const cfg = this.cfg;
+    if (cfg.discard !== 'new') return null;
+    const st = this.store.state();
+    if (cfg.max_msgs > 0 && st.msgs >= cfg.max_msgs) return 'maximum messages exceeded';
+    if (cfg.max_bytes > 0) {
+      const sz = this.store.type === 'file' ? 22 + subject.length + size + 8 : subject.length + size + 16;
+      if (st.bytes + sz > cfg.max_bytes) return 'maximum bytes exceeded';
+    }
+    if (cfg.discard_new_per_subject && cfg.max_msgs_per_subject > 0) {
+      const ss = this.store.filteredState(0, subject);
+      if (ss.msgs >= cfg.max_msgs_per_subject) return 'maximum messages per subject exceeded';
+    }
+    return null;
+  }
+
+  private republish(subject: string, hdr: Buffer | null, msg: Buffer, seq: number, ts: number): void {
+    const rp = this.cfg.republish!;
+    const src = rp.src || '>';
+    if (!subjectMatches(subject, src)) return;
+    const dest = mapSubject(subject, src, rp.dest);
+    if (dest === null) return;
+    const prevLast = this.store.filteredState(0, subject);
+    const lastSeq = prevLast.msgs > 1 ? this.previousSeqOf(subject, seq) : 0;
+    const pairs: [string, string][] = [
+      [H.HDR_STREAM, this.cfg.name],
+      [H.HDR_SUBJECT, subject],
+      [H.HDR_SEQUENCE, String(seq)],
+      [H.HDR_TIMESTAMP, rfc3339(ts)],
+      [H.HDR_LAST_SEQUENCE, String(lastSeq)],
+    ];
+    if (rp.headers_only) pairs.push([H.HDR_MSG_SIZE, String(msg.length)]);
+    const out = setHeaders(hdr, pairs);
+    this.host.publish(dest, '', out, rp.headers_only ? Buffer.alloc(0) : msg);
+  }
+
+  private previousSeqOf(subject: string, seq: number): number {
+    for (let s = seq - 1; s >= 1; s--) {
+      const m = this.store.loadPrevMsg(s);
+      if (m === null) return 0;
+      if (m.subj === subject) return m.seq;
+      s = m.seq;
+    }
+    return 0;
+  }
+
+  private hasInterest(subject: string): boolean {
+    for (const c of this.consumers.values()) {
+      if (c.filters.length === 0) return true;
+      for (const f of c.filters) if (subjectMatches(subject, f)) return true;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ retention
+
+  /** A consumer acknowledged `seq` (interest / workqueue retention removes it when nobody needs it). */
+  ackMsg(by: StreamConsumer, seq: number): void {
+    const r = this.cfg.retention;
+    if (r === 'limits') return;
+    if (r === 'workqueue') {
+      this.store.removeMsg(seq);
+      return;
+    }
+    const m = this.store.loadMsg(seq);
+    if (m === null) return;
+    for (const c of this.consumers.values()) {
+      if (c === by) continue;
+      if (c.needsAck(seq, m.subj)) return;
+    }
+    if (!by.needsAck(seq, m.subj)) this.store.removeMsg(seq);
+  }
+
+  /** Interest retention: remove messages no remaining consumer needs (after a consumer is deleted). */
+  checkInterestState(): void {
+    if (this.cfg.retention === 'limits') return;
+    const st = this.store.state();
+    if (st.msgs === 0) return;
+    let m = this.store.loadNextMsg('', st.first_seq);
+    let n = 0;
+    while (m !== null && n < 1_000_000) {
+      let needed = false;
+      for (const c of this.consumers.values()) {
+        if (c.needsAck(m.seq, m.subj)) {
+          needed = true;
+          break;
+        }
+      }
+      if (!needed && (this.cfg.retention === 'interest' || this.consumers.size > 0)) this.store.removeMsg(m.seq);
+      m = this.store.loadNextMsg('', m.seq + 1);
+      n++;
+    }
+  }
+
+  // ------------------------------------------------------------------ purge / delete
+
+  purge(req: PurgeRequest): number {
+    let n: number;
+    const filter = req.filter ?? '';
+    const seq = req.seq ?? 0;
+    const keep = req.keep ?? 0;
+    if (filter === '' && seq === 0 && keep === 0) n = this.store.purge();
+    else if (filter === '' && seq > 0 && keep === 0) n = this.store.compact(seq);
+    else n = this.store.purgeEx(filter === '>' ? '' : filter, seq, keep);
+    const first = this.store.state().first_seq;
+    for (const c of this.consumers.values()) c.purged(first);
+    return n;
+  }
+
+  deleteMsg(seq: number, erase: boolean): boolean {
+    return erase ? this.store.eraseMsg(seq) : this.store.removeMsg(seq);
+  }
+
+  // ------------------------------------------------------------------ consumers
+
+  addConsumer(c: StreamConsumer): void {
+    this.consumers.set(c.name, c);
+  }
+
+  removeConsumer(c: StreamConsumer): void {
+    if (this.consumers.get(c.name) === c) this.consumers.delete(c.name);
+    if (this.cfg.retention === 'interest') this.checkInterestState();
+  }
+
+  numLimitableConsumers(): number {
+    let n = 0;
+    for (const c of this.consumers.values()) if (c.limitable) n++;
+    return n;
+  }
+
+  /** Workqueue: are these filters disjoint from every other consumer's? */
+  partitionUnique(name: string, filters: string[]): boolean {
+    for (const c of this.consumers.values()) {
+      if (c.name === name) continue;
+      if (c.filters.length === 0) return false;
+      for (const a of filters) for (const b of c.filters) if (subjectIsSubsetMatch(a, b) || subjectIsSubsetMatch(b, a)) return false;
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ info
+
+  stateJSON(opts: { subjectsFilter?: string; deletedDetails?: boolean } = {}): Record<string, unknown> {
+    const st = this.store.state();
+    const o: Record<string, unknown> = {
+      messages: st.msgs,
+      bytes: st.bytes,
+      first_seq: st.first_seq,
+      first_ts: rfc3339(st.first_ts),
+      last_seq: st.last_seq,
+      last_ts: rfc3339(st.last_ts),
+    };
+    if (st.num_subjects > 0) o.num_subjects = st.num_subjects;
+    if (opts.subjectsFilter) {
+      const subs: Record<string, number> = {};
+      let any = false;
+      for (const [s, ss] of this.store.subjectsState(opts.subjectsFilter === '>' ? '' : opts.subjectsFilter)) {
+        subs[s] = ss.msgs;
+        any = true;
+      }
+      if (any) o.subjects = subs;
+    }
+    if (st.num_deleted > 0) o.num_deleted = st.num_deleted;
+    if (opts.deletedDetails && st.num_deleted > 0) o.deleted = this.store.deletedSeqs();
+    o.consumer_count = this.consumers.size;
+    return o;
+  }
+
+  infoJSON(opts: { subjectsFilter?: string; deletedDetails?: boolean } = {}): Record<string, unknown> {
+    const o: Record<string, unknown> = {
+      config: streamConfigJSON(this.cfg, this.host.serverVersion),
+      created: rfc3339(this.created),
+      state: this.stateJSON(opts),
+    };
+    if (this.host.domain) o.domain = this.host.domain;
+    o.cluster = { leader: this.host.serverName };
+    o.ts = rfc3339(Date.now() * 1e6);
+    return o;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Stop serving; keep data. */
+  stop(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopSubs();
+    for (const c of this.consumers.values()) c.stop();
+    this.store.stop();
+  }
+
+  /** Stop and remove everything. */
+  delete(): void {
+    this.closed = true;
+    this.stopSubs();
+    for (const c of [...this.consumers.values()]) c.delete();
+    this.consumers.clear();
+    this.store.delete();
+  }
+
+  loadMsg(seq: number): StoredMsg | null {
+    return this.store.loadMsg(seq);
+  }
+}
+
+/** Map `subject` matched by `src` onto `dest`, substituting `$n`/`{{wildcard(n)}}` and a trailing `>`. */
+export function mapSubject(subject: string, src: string, dest: string): string | null {
+  const st = subject.split('.');
+  const pt = src.split('.');
+  const wild: string[] = [];
+  let rest = '';
+  for (let i = 0; i < pt.length; i++) {
+    if (pt[i] === '*') wild.push(st[i]);
+    else if (pt[i] === '>') {
+      rest = st.slice(i).join('.');
+      break;
+    }
+  }
+  let out = dest.replace(/\{\{\s*wildcard\s*\(\s*(\d+)\s*\)\s*\}\}|\$(\d+)/g, (_m, a: string, b: string) => wild[Number(a ?? b) - 1] ?? '');
+  if (out.endsWith('.>') || out === '>') out = out.slice(0, out.length - 1) + rest;
+  return out === '' ? null : out;
+}

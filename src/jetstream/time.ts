@@ -1,0 +1,32 @@
+/**
+ * Go time.Time / time.Duration as they appear in JetStream JSON:
+ * RFC 3339 with trailing-zero-trimmed nanoseconds, zero time as
+ * 0001-01-01T00:00:00Z; durations as integer nanoseconds.
+ */
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** RFC 3339 (UTC, nanoseconds trimmed like Go's RFC3339Nano) for ns since epoch; 0 gives the zero time. */
+export function rfc3339(ns: number): string {
+  if (!ns) return ZERO_TIME;
+  const ms = Math.floor(ns / 1e6);
+  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  let frac = String(Math.floor(ns - ms * 1e6)).padStart(6, '0');
+  frac = iso.slice(20, 23) + frac;
+  frac = frac.replace(/0+$/, '');
+  return iso.slice(0, 19) + (frac ? '.' + frac : '') + 'Z';
+}
+
+/** Parse an RFC 3339 time to ns since epoch; NaN when invalid. Zero time gives 0. */
+export function parseRfc3339(s: string): number {
+  if (s === ZERO_TIME) return 0;
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(s);
+  if (!m) return NaN;
+  const base = Date.parse(m[1] + m[3]);
+  if (Number.isNaN(base)) return NaN;
+  const frac = (m[2] ?? '').padEnd(9, '0');
+  return base * 1e6 + Number(frac);
+}
+
+export const NS_PER_MS = 1e6;
+export const NS_PER_SEC = 1e9;

@@ -1,0 +1,110 @@
+/**
+ * In-process subscriptions and publishing (Go's internal clients: SYSTEM,
+ * JETSTREAM, ACCOUNT kinds). Subsystems such as JetStream talk to the core
+ * through this: they subscribe with a callback and publish by routing a
+ * message exactly as a client publish would be routed.
+ */
+import net from 'node:net';
+import { Client } from '../conn/client.js';
+import { Subscription, type InternalMsgHandler } from '../conn/subscription.js';
+import { PubArg } from '../protocol/parser.js';
+import type { Account } from '../accounts/account.js';
+import type { ClientHost } from '../conn/host.js';
+
+export class InternalClient {
+  readonly client: Client;
+  private sidSeq = 0;
+  private depth = 0;
+  private readonly pa = new PubArg();
+  private line = Buffer.allocUnsafe(256);
+
+  constructor(
+    private readonly host: ClientHost & { route: ClientHost['route'] },
+    cid: number,
+    acc: Account,
+  ) {
+    // Never connected: the socket only satisfies the Client constructor.
+    this.client = new Client(host, new net.Socket(), cid, acc);
+    this.client.headers = true;
+    this.client.verbose = false;
+    this.client.pedantic = false;
+    this.client.connectReceived = true;
+  }
+
+  /** Subscribe in `acc` with a callback; the subscription lives until `unsubscribe`. */
+  subscribe(acc: Account, subject: string, queue: string | null, cb: InternalMsgHandler): Subscription {
+    const sub = new Subscription(this.client, subject, queue, `i${++this.sidSeq}`, cb);
+    acc.sl.insert(sub);
+    return sub;
+  }
+
+  unsubscribe(acc: Account, sub: Subscription): void {
+    if (sub.closed) return;
+    sub.closed = true;
+    acc.sl.remove(sub);
+  }
+
+  /**
+   * Route a message in `acc` as if published by a client. `hdr` is a full
+   * header block or null. Returns true when any subscription received it.
+   * `shown` is the subject receivers see when it differs from the one routed
+   * on (JetStream deliveries route on the deliver subject, show the original).
+   */
+  publish(acc: Account, subject: string, reply: string, hdr: Buffer | null, payload: Buffer, shown: string = subject): boolean {
+    const hl = hdr === null ? 0 : hdr.length;
+    const total = hl + payload.length;
+    let text = shown;
+    const subjectEnd = shown.length;
+    let replyStart = -1;
+    let replyEnd = -1;
+    if (reply.length > 0) {
+      replyStart = text.length + 1;
+      text += ' ' + reply;
+      replyEnd = text.length;
+    }
+    let hdrStart = -1;
+    let hdrEnd = -1;
+    if (hl > 0) {
+      hdrStart = text.length + 1;
+      text += ' ' + hl;
+      hdrEnd = text.length;
+    }
+    const sizeStart = text.length + 1;
+    text += ' ' + total;
+    const sizeEnd = text.length;
+    // Nested publishes (a callback publishing while an outer route is running)
+    // must not reuse the outer control line or PubArg.
+    const nested = this.depth > 0;
+    let line: Buffer;
+    let pa: PubArg;
+    if (nested) {
+      line = Buffer.from(text, 'latin1');
+      pa = new PubArg();
+    } else {
+      if (this.line.length < text.length) this.line = Buffer.allocUnsafe(text.length * 2);
+      this.line.latin1Write(text, 0);
+      line = this.line;
+      pa = this.pa;
+    }
+    pa.buf = line;
+    pa.subjectStart = 0;
+    pa.subjectEnd = subjectEnd;
+    pa.replyStart = replyStart;
+    pa.replyEnd = replyEnd;
+    pa.hdrStart = hdrStart;
+    pa.hdrEnd = hdrEnd;
+    pa.sizeStart = sizeStart;
+    pa.sizeEnd = sizeEnd;
+    pa.size = total;
+    pa.hdr = hl > 0 ? hl : -1;
+    pa.subject = subject;
+    pa.reply = reply;
+    const msg = hl > 0 ? Buffer.concat([hdr!, payload], total) : payload;
+    this.depth++;
+    try {
+      return this.host.route(this.client, acc, pa, msg, 0, total);
+    } finally {
+      this.depth--;
+    }
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * JetStream streams through the real @nats-io/jetstream client: create/info/
+ * update/delete/list, publish acks and every publish precondition, dedupe,
+ * limits and discard policies, rollups, purge variants, message get/delete,
+ * direct get, and the API's error JSON.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamManager, type JetStreamClient, JetStreamApiError } from '@nats-io/jetstream';
+import { startServer, type RunningServer } from '../../src/index.js';
+
+async function apiError(p: Promise<unknown>): Promise<{ code: number; err_code: number; description: string }> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof JetStreamApiError) return e.apiError() as { code: number; err_code: number; description: string };
+    throw e;
+  }
+  throw new Error('expected an API error');
+}
+
+async function rawApi(nc: NatsConnection, subject: string, body: unknown): Promise<Record<string, any>> {
+  const m = await nc.request(subject, body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body), { timeout: 2000 });
+  return m.json();
+}
+
+for (const storage of ['memory', 'file'] as const) {
+  describe(`JetStream streams (${storage} storage)`, () => {
+    let srv: RunningServer;
+    let nc: NatsConnection;
+    let jsm: JetStreamManager;
+    let js: JetStreamClient;
+    let dir: string;
+    let n = 0;
+    const name = () => `S${++n}`;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'nsts-js-'));
+      srv = await startServer({ jetstream: true, store_dir: dir });
+      nc = await connect({ servers: srv.url });
+      jsm = await jetstreamManager(nc);
+      js = jetstream(nc);
+    });
+    after(async () => {
+      await nc.close();
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('creates a stream with Go defaults and reports info', async () => {
+      const s = name();
+      const si = await jsm.streams.add({ name: s, subjects: [`${s}.>`], storage: storage as any });
+      assert.equal(si.config.name, s);
+      assert.equal(si.config.retention, 'limits');
+      assert.equal(si.config.max_msgs, -1);
+      assert.equal(si.config.max_bytes, -1);
+      assert.equal(si.config.max_msgs_per_subject, -1);
+      assert.equal(si.config.discard, 'old');
+      assert.equal(si.config.num_replicas, 1);
+      assert.equal(si.config.duplicate_window, 120_000_000_000);
+      assert.equal(si.state.messages, 0);
+      assert.equal(si.state.first_seq, 0);
+      assert.equal((si.config.metadata as Record<string, string>)['_nats.level'], '5');
+      const info = await jsm.streams.info(s);
+      assert.equal(info.config.subjects?.[0], `${s}.>`);
+      assert.equal(info.cluster?.leader, srv.server.name);
+    });
+
+    it('is idempotent for an identical config and rejects a different one (10058)', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`${s}.a`], storage: storage as any });
+      await jsm.streams.add({ name: s, subjects: [`${s}.a`], storage: storage as any });
+      const e = await apiError(jsm.streams.add({ name: s, subjects: [`${s}.b`], storage: storage as any }));
+      assert.equal(e.err_code, 10058);
+      assert.equal(e.code, 400);
+    });
+
+    it('rejects overlapping subjects (10065), bad names, and path-like names', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`ov${s}.>`], storage: storage as any });
+      const e = await apiError(jsm.streams.add({ name: `${s}x`, subjects: [`ov${s}.a`], storage: storage as any }));
+      assert.equal(e.err_code, 10065);
+      const r = await rawApi(nc, '$JS.API.STREAM.CREATE.a', { name: 'b' });
+      assert.equal(r.error.err_code, 10056);
+      assert.equal(r.type, 'io.nats.jetstream.api.v1.stream_create_response');
+      const bad = await rawApi(nc, '$JS.API.STREAM.CREATE.x', '{bad json');
+      assert.equal(bad.error.err_code, 10025);
+      const unk = await rawApi(nc, '$JS.API.STREAM.CREATE.x', { name: 'x', bogus: 1 });
+      assert.equal(unk.error.err_code, 10025);
+      assert.match(unk.error.description, /unknown field "bogus"/);
+    });
+
+    it('publishes with acks, dedupes Nats-Msg-Id, and enforces expectations', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`${s}.*`], storage: storage as any });
+      const a1 = await js.publish(`${s}.a`, 'one', { msgID: 'id1' });
+      assert.deepEqual([a1.stream, a1.seq, a1.duplicate], [s, 1, false]);
+      const dup = await js.publish(`${s}.a`, 'one again', { msgID: 'id1' });
+      assert.deepEqual([dup.seq, dup.duplicate], [1, true]);
+      await js.publish(`${s}.b`, 'two', { expect: { lastSequence: 1 } });
+      await assert.rejects(js.publish(`${s}.b`, 'x', { expect: { lastSequence: 1 } }), /wrong last sequence: 2/);
+      await assert.rejects(js.publish(`${s}.b`, 'x', { expect: { streamName: 'other' } }), /expected stream does not match/);
+      await js.publish(`${s}.a`, 'three', { expect: { lastSubjectSequence: 1 } });
+      await assert.rejects(js.publish(`${s}.a`, 'x', { expect: { lastSubjectSequence: 1 } }), /wrong last sequence: 3/);
+      await js.publish(`${s}.c`, 'four', { msgID: 'm4' });
+      await js.publish(`${s}.c`, 'five', { expect: { lastMsgID: 'm4' } });
+      await assert.rejects(js.publish(`${s}.c`, 'x', { expect: { lastMsgID: 'nope' } }), /wrong last msg ID/);
+      const info = await jsm.streams.info(s);
+      assert.equal(info.state.messages, 5);
+      assert.equal(info.state.last_seq, 5);
+      assert.equal(info.state.num_subjects, 3);
+    });
+
+    it('enforces max_msgs / max_msgs_per_subject with discard old and discard new', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`${s}.*`], storage: storage as any, max_msgs: 3 });
+      for (let i = 0; i < 5; i++) await js.publish(`${s}.a`, `m${i}`);
+      let info = await jsm.streams.info(s);
+      assert.deepEqual([info.state.messages, info.state.first_seq, info.state.last_seq], [3, 3, 5]);
+
+      const d = name();
+      await jsm.streams.add({ name: d, subjects: [`${d}.*`], storage: storage as any, max_msgs: 2, discard: 'new' as any });
+      await js.publish(`${d}.a`, '1');
+      await js.publish(`${d}.a`, '2');
+      const e = await apiError(js.publish(`${d}.a`, '3'));
+      assert.equal(e.err_code, 10077);
+      assert.equal(e.description, 'maximum messages exceeded');
+
+      const p = name();
+      await jsm.streams.add({ name: p, subjects: [`${p}.*`], storage: storage as any, max_msgs_per_subject: 2 });
+      for (let i = 0; i < 4; i++) await js.publish(`${p}.a`, `a${i}`);
+      await js.publish(`${p}.b`, 'b');
+      info = await jsm.streams.info(p, { subjects_filter: '>' } as any);
+      assert.equal(info.state.messages, 3);
+      assert.deepEqual(info.state.subjects, { [`${p}.a`]: 2, [`${p}.b`]: 1 });
+
+      const q = name();
+      await jsm.streams.add({
+        name: q,
+        subjects: [`${q}.*`],
+        storage: storage as any,
+        max_msgs_per_subject: 1,
+        discard: 'new' as any,
+        discard_new_per_subject: true,
+      });
+      await js.publish(`${q}.a`, '1');
+      const e2 = await apiError(js.publish(`${q}.a`, '2'));
+      assert.equal(e2.description, 'maximum messages per subject exceeded');
+      await js.publish(`${q}.b`, 'other subject still fits');
+    });
+
+    it('rejects messages over max_msg_size (10054)', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [s], storage: storage as any, max_msg_size: 10 });
+      await js.publish(s, '0123456789');
+      const e = await apiError(js.publish(s, '0123456789A'));
+      assert.equal(e.err_code, 10054);
+    });
+
+    it('expires messages by max_age', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [s], storage: storage as any, max_age: 200_000_000 });
+      await js.publish(s, 'x');
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const info = await jsm.streams.info(s);
+        if (info.state.messages === 0) break;
+        if (Date.now() > deadline) assert.fail('message did not expire');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+
+    it('rolls up by subject and whole stream with Nats-Rollup when allowed', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`${s}.*`], storage: storage as any });
+      const h = headers();
+      h.set('Nats-Rollup', 'sub');
+      await assert.rejects(js.publish(`${s}.a`, 'x', { headers: h }), /rollup not permitted/);
+      const r = name();
+      await jsm.streams.add({ name: r, subjects: [`${r}.*`], storage: storage as any, allow_rollup_hdrs: true });
+      for (let i = 0; i < 3; i++) await js.publish(`${r}.a`, `a${i}`);
+      await js.publish(`${r}.b`, 'b');
+      await js.publish(`${r}.a`, 'rolled', { headers: h });
+      let info = await jsm.streams.info(r);
+      assert.equal(info.state.messages, 2);
+      const all = headers();
+      all.set('Nats-Rollup', 'all');
+      await js.publish(`${r}.c`, 'everything', { headers: all });
+      info = await jsm.streams.info(r);
+      assert.equal(info.state.messages, 1);
+      const m = await jsm.streams.getMessage(r, { last_by_subj: `${r}.c` });
+      assert.equal(m?.string(), 'everything');
+    });
+
+    it('purges all, by subject, below a sequence and keeping N', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`${s}.*`], storage: storage as any });
+      for (let i = 0; i < 10; i++) await js.publish(`${s}.${i % 2 ? 'odd' : 'even'}`, `${i}`);
+      let r = await jsm.streams.purge(s, { filter: `${s}.odd` });
+      assert.equal(r.purged, 5);
+      r = await jsm.streams.purge(s, { filter: `${s}.even`, keep: 2 });
+      assert.equal(r.purged, 3);
+      r = await jsm.streams.purge(s, { seq: 9 });
+      assert.equal(r.purged, 1);
+      await js.publish(`${s}.odd`, 'after');
+      r = await jsm.streams.purge(s);
+      assert.equal(r.purged, 2);
+      const info = await jsm.streams.info(s);
+      assert.deepEqual([info.state.messages, info.state.first_seq, info.state.last_seq], [0, 12, 11]);
+      const both = await rawApi(nc, `$JS.API.STREAM.PURGE.${s}`, { seq: 2, keep: 1 });
+      assert.equal(both.error.err_code, 10003);
+    });
+
+    it('gets and deletes messages; deny_delete and sealed streams refuse', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`${s}.*`], storage: storage as any });
+      const h = headers();
+      h.set('X-Test', 'yes');
+      await js.publish(`${s}.a`, 'first', { headers: h });
+      await js.publish(`${s}.b`, 'second');
+      await js.publish(`${s}.a`, 'third');
+      const m = await jsm.streams.getMessage(s, { seq: 1 });
+      assert.equal(m?.subject, `${s}.a`);
+      assert.equal(m?.header.get('X-Test'), 'yes');
+      assert.equal((await jsm.streams.getMessage(s, { last_by_subj: `${s}.a` }))?.seq, 3);
+      assert.equal((await jsm.streams.getMessage(s, { next_by_subj: `${s}.b`, seq: 1 } as any))?.seq, 2);
+      const missing = await rawApi(nc, `$JS.API.STREAM.MSG.GET.${s}`, { seq: 99 });
+      assert.equal(missing.error.err_code, 10037);
+      assert.equal(await jsm.streams.deleteMessage(s, 2), true);
+      const gone = await rawApi(nc, `$JS.API.STREAM.MSG.GET.${s}`, { seq: 2 });
+      assert.equal(gone.error.code, 404);
+      const info = await jsm.streams.info(s, { deleted_details: true });
+      assert.equal(info.state.num_deleted, 1);
+      assert.deepEqual(info.state.deleted, [2]);
+
+      const d = name();
+      await jsm.streams.add({ name: d, subjects: [d], storage: storage as any, deny_delete: true, deny_purge: true });
+      await js.publish(d, 'x');
+      const e1 = await apiError(jsm.streams.deleteMessage(d, 1));
+      assert.equal(e1.err_code, 10057);
+      const e2 = await apiError(jsm.streams.purge(d));
+      assert.equal(e2.err_code, 10110);
+
+      const sealedErr = await rawApi(nc, `$JS.API.STREAM.CREATE.${d}x`, { name: `${d}x`, sealed: true, storage });
+      assert.equal(sealedErr.error.err_code, 10052);
+      const si = await jsm.streams.info(d);
+      await jsm.streams.update(d, { ...si.config, sealed: true } as any);
+      await assert.rejects(js.publish(d, 'y'), /invalid operation on sealed stream/);
+    });
+
+    it('updates allowed fields and refuses storage changes', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`${s}.a`], storage: storage as any });
+      const u = await jsm.streams.update(s, { subjects: [`${s}.a`, `${s}.b`], max_msgs: 10, description: 'd' });
+      assert.deepEqual(u.config.subjects, [`${s}.a`, `${s}.b`]);
+      assert.equal(u.config.max_msgs, 10);
+      await js.publish(`${s}.b`, 'now captured');
+      const info = await jsm.streams.info(s);
+      assert.equal(info.state.messages, 1);
+      const e = await apiError(jsm.streams.update(s, { ...u.config, storage: storage === "file" ? "memory" : "file" } as any));
+      assert.equal(e.err_code, 10052);
+      const nf = await apiError(jsm.streams.update(`${s}nope`, { subjects: ['zz'] }));
+      assert.equal(nf.err_code, 10059);
+    });
+
+    it('lists and names streams with subject filters, deletes them', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`lst${s}.>`], storage: storage as any });
+      const names: string[] = [];
+      for await (const x of jsm.streams.names(`lst${s}.x`)) names.push(x);
+      assert.deepEqual(names, [s]);
+      const infos: string[] = [];
+      for await (const si of jsm.streams.list()) infos.push(si.config.name);
+      assert.ok(infos.includes(s));
+      assert.equal(await jsm.streams.delete(s), true);
+      const e = await apiError(jsm.streams.info(s));
+      assert.equal(e.err_code, 10059);
+    });
+
+    it('serves direct gets when allow_direct is set', async () => {
+      const s = name();
+      await jsm.streams.add({ name: s, subjects: [`${s}.*`], storage: storage as any, allow_direct: true });
+      await js.publish(`${s}.a`, 'a1');
+      await js.publish(`${s}.b`, 'b1');
+      await js.publish(`${s}.a`, 'a2');
+      const last = await jsm.direct.getMessage(s, { last_by_subj: `${s}.a` });
+      assert.equal(last?.string(), 'a2');
+      assert.equal(last?.seq, 3);
+      const bySeq = await jsm.direct.getMessage(s, { seq: 2 });
+      assert.equal(bySeq?.subject, `${s}.b`);
+      const r = await nc.request(`$JS.API.DIRECT.GET.${s}.${s}.b`, '');
+      assert.equal(r.headers?.get('Nats-Sequence'), '2');
+      assert.equal(r.headers?.get('Nats-Stream'), s);
+      const nf = await nc.request(`$JS.API.DIRECT.GET.${s}`, JSON.stringify({ seq: 99 }));
+      assert.equal(nf.headers?.code, 404);
+      const batch: number[] = [];
+      const sub = nc.subscribe('_INBOX.dg.' + s);
+      const done = (async () => {
+        for await (const m of sub) {
+          if (m.headers?.code === 204) break;
+          batch.push(Number(m.headers?.get('Nats-Sequence')));
+        }
+      })();
+      nc.publish(`$JS.API.DIRECT.GET.${s}`, JSON.stringify({ seq: 1, batch: 10 }), { reply: '_INBOX.dg.' + s });
+      await done;
+      assert.deepEqual(batch, [1, 2, 3]);
+    });
+
+    it('answers cluster-only subjects like a single Go server and counts API errors', async () => {
+      const r = await rawApi(nc, '$JS.API.STREAM.LEADER.STEPDOWN.x', '');
+      assert.equal(r.error.err_code, 10010);
+      const ai = await jsm.getAccountInfo();
+      assert.ok(ai.api.total > 0);
+      assert.ok(ai.api.errors > 0);
+      await assert.rejects(nc.request('$JS.API.NO.SUCH.THING', '', { timeout: 1000 }), /503|no responders/i);
+    });
+  });
+}
