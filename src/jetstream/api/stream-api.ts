@@ -97,7 +97,8 @@ function info(req: ApiRequest): Record<string, unknown> | ApiError {
     if (keys.length > 0) st.subjects = sel;
     return { total: keys.length, offset: off, limit: SUBJECTS_PAGE, ...o };
   }
-  return o;
+  // Go's stream info response always carries the (empty) paging fields.
+  return { total: 0, offset: 0, limit: 0, ...o };
 }
 
 function del(req: ApiRequest): Record<string, unknown> | ApiError {
