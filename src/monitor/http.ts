@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from '../server/server.js';
 import { hostPort } from '../server/server.js';
+import { jsz } from './jsz.js';
 import { VarzBuilder } from './varz.js';
 import { connz, HttpError } from './connz.js';
 import { subsz } from './subsz.js';
@@ -38,11 +39,7 @@ export async function startMonitoring(srv: Server): Promise<MonitorServer> {
     '/leafz': () => ({ server_id: srv.id, now: goTime(new Date()), leafnodes: 0, leafs: [] }),
     '/accountz': (q) => accountz(srv, q),
     '/accstatz': () => accstatz(srv),
-    '/jsz': () => ({
-      server_id: srv.id, now: goTime(new Date()), disabled: true, config: { max_memory: 0, max_storage: 0 },
-      memory: 0, storage: 0, reserved_memory: 0, reserved_storage: 0, accounts: 0, ha_assets: 0,
-      api: { level: 0, total: 0, errors: 0 }, streams: 0, consumers: 0, messages: 0, bytes: 0,
-    }),
+    '/jsz': (q) => jsz(srv, q),
     '/healthz': () => ({ status: 'ok' }),
   };
 

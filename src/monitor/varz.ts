@@ -8,6 +8,7 @@ import type { Server } from '../server/server.js';
 import { RUNTIME_VERSION } from '../server/info.js';
 import { VERSION, GO_COMPAT_VERSION } from '../util/version.js';
 import { goTime, goUptime } from './format.js';
+import { varzJetStream } from './jsz.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -65,7 +66,7 @@ export class VarzBuilder {
       leaf: {},
       mqtt: {},
       websocket: {},
-      jetstream: {},
+      jetstream: varzJetStream(s),
       tls_timeout: (tls?.timeout ?? 2000) / 1000,
       write_deadline: o.write_deadline * NS_PER_MS,
       write_timeout: o.write_timeout,
