@@ -6,7 +6,7 @@
  * BENCH_MSGS scales message counts.
  */
 import { fork, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ interface Scenario {
   name: string;
   unit: 'msgs/s' | 'µs';
   higherIsBetter: boolean;
+  /** JetStream scenarios run the servers with -js and a fresh store dir */
+  js?: boolean;
   run(port: number): Promise<number | { p50: number; p99: number }>;
 }
 
@@ -85,6 +87,59 @@ async function latency(port: number, count: number): Promise<{ p50: number; p99:
   }
 }
 
+/** One API request through a load-generator process; returns the reply payload. */
+async function apiCall(port: number, subject: string, body: unknown): Promise<string> {
+  const w = worker(['api', port, subject, JSON.stringify(body)]);
+  const m = await w.next();
+  return m.slice(5);
+}
+
+/** Pipelined requests (JetStream publishes with acks, KV puts, direct gets): replies/s. */
+async function pipelined(port: number, template: string, count: number, size: number, window = 2000): Promise<number> {
+  const w = worker(['pipe', port, template, count, size, window]);
+  const start = Number((await w.next()).split(' ')[1]);
+  const end = Number((await w.next()).split(' ')[1]);
+  return count / ((end - start) / 1000);
+}
+
+async function jsPublish(port: number, storage: 'file' | 'memory', count: number, size: number): Promise<number> {
+  const r = await apiCall(port, '$JS.API.STREAM.CREATE.BENCH', { name: 'BENCH', subjects: ['bench.js'], storage });
+  if (r.includes('"error"')) throw new Error(r);
+  return pipelined(port, 'bench.js', count, size);
+}
+
+async function jsPull(port: number, count: number, ack: boolean): Promise<number> {
+  const r = await apiCall(port, '$JS.API.STREAM.CREATE.BENCH', { name: 'BENCH', subjects: ['bench.js'], storage: 'file' });
+  if (r.includes('"error"')) throw new Error(r);
+  await pipelined(port, 'bench.js', count, 128);
+  const c = await apiCall(port, '$JS.API.CONSUMER.DURABLE.CREATE.BENCH.C', {
+    stream_name: 'BENCH',
+    config: { durable_name: 'C', ack_policy: ack ? 'explicit' : 'none', max_ack_pending: ack ? 20000 : undefined },
+  });
+  if (c.includes('"error"')) throw new Error(c);
+  const w = worker(['pull', port, 'x', 'BENCH', 'C', count, ack ? 1 : 0]);
+  const start = Number((await w.next()).split(' ')[1]);
+  const end = Number((await w.next()).split(' ')[1]);
+  return count / ((end - start) / 1000);
+}
+
+async function kv(port: number, op: 'put' | 'get', count: number): Promise<number> {
+  const r = await apiCall(port, '$JS.API.STREAM.CREATE.KV_bench', {
+    name: 'KV_bench',
+    subjects: ['$KV.bench.>'],
+    max_msgs_per_subject: 1,
+    discard: 'new',
+    allow_rollup_hdrs: true,
+    deny_delete: true,
+    allow_direct: true,
+    storage: 'file',
+  });
+  if (r.includes('"error"')) throw new Error(r);
+  if (op === 'put') return pipelined(port, '$KV.bench.k{i}', count, 128);
+  await pipelined(port, '$KV.bench.k{i}', 1000, 128);
+  return pipelined(port, '$JS.API.DIRECT.GET.KV_bench.$KV.bench.k{i}', count, 0, 500);
+}
+
 const n = (x: number) => Math.max(1000, Math.round(x * SCALE));
 const SCENARIOS: Scenario[] = [
   { name: 'pub-only 16B', unit: 'msgs/s', higherIsBetter: true, run: (p) => pubOnly(p, n(3_000_000), 16) },
@@ -94,6 +149,14 @@ const SCENARIOS: Scenario[] = [
   { name: 'fan-out 1->4 16B', unit: 'msgs/s', higherIsBetter: true, run: (p) => fanout(p, n(750_000), 16, 4) },
   { name: 'fan-out 1->4 128B', unit: 'msgs/s', higherIsBetter: true, run: (p) => fanout(p, n(500_000), 128, 4) },
   { name: 'req/rep latency', unit: 'µs', higherIsBetter: false, run: (p) => latency(p, n(20_000)) },
+  { name: 'js pub file 16B', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => jsPublish(p, 'file', n(200_000), 16) },
+  { name: 'js pub file 128B', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => jsPublish(p, 'file', n(200_000), 128) },
+  { name: 'js pub mem 16B', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => jsPublish(p, 'memory', n(200_000), 16) },
+  { name: 'js pub mem 128B', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => jsPublish(p, 'memory', n(200_000), 128) },
+  { name: 'js pull no-ack', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => jsPull(p, n(200_000), false) },
+  { name: 'js pull explicit-ack', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => jsPull(p, n(100_000), true) },
+  { name: 'kv put', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => kv(p, 'put', n(100_000)) },
+  { name: 'kv get (direct)', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => kv(p, 'get', n(100_000)) },
 ];
 
 const median = (xs: number[]) => {
@@ -102,11 +165,13 @@ const median = (xs: number[]) => {
 };
 
 async function measure(which: 'go' | 'ours', sc: Scenario): Promise<number | { p50: number; p99: number }> {
-  const srv: BenchServer = await startBenchServer(which);
+  const sd = sc.js ? mkdtempSync(join(os.tmpdir(), `bench-js-${which}-`)) : '';
+  const srv: BenchServer = await startBenchServer(which, sc.js ? ['-js', '-sd', sd] : []);
   try {
     return await sc.run(srv.port);
   } finally {
     await srv.stop();
+    if (sd) rmSync(sd, { recursive: true, force: true });
   }
 }
 
@@ -132,7 +197,7 @@ async function main(): Promise<void> {
       const g = median(go as number[]);
       const o = median(ours as number[]);
       results.push({ scenario: sc.name, unit: sc.unit, go: Math.round(g), ours: Math.round(o), ratio: +(o / g).toFixed(2) });
-      console.log(`${sc.name.padEnd(20)} go ${fmt(g).padStart(10)} msgs/s   ours ${fmt(o).padStart(10)} msgs/s   ratio ${(o / g).toFixed(2)}`);
+      console.log(`${sc.name.padEnd(22)} go ${fmt(g).padStart(10)} msgs/s   ours ${fmt(o).padStart(10)} msgs/s   ratio ${(o / g).toFixed(2)}`);
     } else {
       const lat = (xs: typeof go, k: 'p50' | 'p99') => median(xs.map((x) => (x as { p50: number; p99: number })[k]));
       for (const k of ['p50', 'p99'] as const) {

@@ -42,11 +42,11 @@ function readInfo(port: number): Promise<boolean> {
   });
 }
 
-export async function startBenchServer(name: 'go' | 'ours'): Promise<BenchServer> {
+export async function startBenchServer(name: 'go' | 'ours', extra: string[] = []): Promise<BenchServer> {
   const port = await freePort();
   const cmd = name === 'go' ? (process.env.BENCH_GO_CMD ?? '/usr/sbin/nats-server') : (process.env.BENCH_OURS_CMD ?? `${process.execPath} ${join(ROOT, 'dist/bin/nats-server.js')}`);
   const [exe, ...args] = cmd.split(' ');
-  const proc = spawn(exe, [...args, '-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(exe, [...args, '-a', '127.0.0.1', '-p', String(port), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d) => (err = (err + d.toString()).slice(-4000)));
   const deadline = Date.now() + 15000;

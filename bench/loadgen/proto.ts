@@ -22,7 +22,11 @@ export class FrameCounter {
   msgs = 0;
   private skip = 0; // payload bytes (+CRLF) still to skip
   private line = '';
-  constructor(private readonly onPong: () => void = () => {}) {}
+  /** `onMsg` (optional) receives each MSG/HMSG control line; benchmarks that ack need the reply subject. */
+  constructor(
+    private readonly onPong: () => void = () => {},
+    private readonly onMsg: ((line: string) => void) | null = null,
+  ) {}
 
   feed(b: Buffer): void {
     let i = 0;
@@ -61,6 +65,7 @@ export class FrameCounter {
         }
         this.skip = size + 2;
         this.msgs++;
+        if (this.onMsg !== null) this.onMsg(b.latin1Slice(i, nl));
         i = nl + 1;
         continue;
       }
@@ -76,6 +81,7 @@ export class FrameCounter {
       const sp = line.lastIndexOf(' ');
       this.skip = parseInt(line.slice(sp + 1), 10) + 2;
       this.msgs++;
+      if (this.onMsg !== null) this.onMsg(line);
     } else if (line.startsWith('PONG')) this.onPong();
   }
 }

@@ -4,6 +4,11 @@
  *   pub  <port> <subject> <count> <size>          -> publishes, then "done <ms>" after the server's PONG
  *   resp <port> <subject>                          -> answers every request with its payload
  *   req  <port> <subject> <count> <size>          -> sequential requests; "done <json latencies summary>"
+ *   api  <port> <subject> <json>                  -> one request; "done <reply payload>"
+ *   pipe <port> <subject{i}> <count> <size> <win> -> requests with up to <win> in flight (JetStream
+ *                                                    publishes, KV puts/direct gets); "start"/"done <ms>"
+ *   pull <port> <stream> <consumer> <count> <ack> -> pull-consume <count> msgs in batches, acking each
+ *                                                    when <ack> is 1; "start"/"done <ms>"
  * Times come from performance.timeOrigin + now() so the parent can compare processes.
  */
 import { CONNECT, FrameCounter, dial } from './proto.js';
@@ -128,11 +133,122 @@ async function req(port: number, subject: string, count: number, size: number): 
   s.write(CONNECT + `SUB ${inbox} 1\r\nPING\r\n`);
 }
 
+async function api(port: number, subject: string, json: string): Promise<void> {
+  const s = await dial(port);
+  const inbox = `_INBOX.api${process.pid}`;
+  let buf = '';
+  s.on('data', (b: Buffer) => {
+    buf += b.toString('latin1');
+    const m = /MSG [^\r]* (\d+)\r\n/.exec(buf);
+    if (m && buf.length >= m.index + m[0].length + Number(m[1])) {
+      send(`done ${buf.slice(m.index + m[0].length, m.index + m[0].length + Number(m[1]))}`);
+      s.destroy();
+      process.exit(0);
+    }
+  });
+  s.write(CONNECT + `SUB ${inbox} 1\r\nPUB ${subject} ${inbox} ${Buffer.byteLength(json)}\r\n${json}\r\n`);
+}
+
+async function pipe(port: number, template: string, count: number, size: number, window: number): Promise<void> {
+  const s = await dial(port);
+  const inbox = `_INBOX.pipe${process.pid}`;
+  const payload = 'x'.repeat(size);
+  let sent = 0;
+  let started = false;
+  const fill = (fc: FrameCounter) => {
+    let out = '';
+    while (sent < count && sent - fc.msgs < window) {
+      const subj = template.replace('{i}', String(sent % 1000));
+      out += `PUB ${subj} ${inbox} ${size}\r\n${payload}\r\n`;
+      sent++;
+      if (out.length > 65536) {
+        s.write(out);
+        out = '';
+      }
+    }
+    if (out) s.write(out);
+  };
+  const fc: FrameCounter = new FrameCounter(() => {
+    if (started) return;
+    started = true;
+    send(`start ${now()}`);
+    fill(fc);
+  });
+  s.on('data', (b: Buffer) => {
+    fc.feed(b);
+    if (fc.msgs >= count) {
+      send(`done ${now()}`);
+      s.destroy();
+      process.exit(0);
+    }
+    fill(fc);
+  });
+  s.write(CONNECT + `SUB ${inbox} 1\r\nPING\r\n`);
+}
+
+async function pull(port: number, stream: string, consumer: string, count: number, ack: boolean): Promise<void> {
+  const s = await dial(port);
+  const inbox = `_INBOX.pull${process.pid}`;
+  const BATCH = 500;
+  let requested = 0;
+  let acks: string[] = [];
+  let started = false;
+  const reqFrame = () => {
+    const body = `{"batch":${BATCH},"expires":30000000000}`;
+    requested += BATCH;
+    return `PUB $JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer} ${inbox} ${body.length}\r\n${body}\r\n`;
+  };
+  const fc: FrameCounter = new FrameCounter(
+    () => {
+      if (started) return;
+      started = true;
+      send(`start ${now()}`);
+      s.write(reqFrame() + reqFrame());
+    },
+    ack
+      ? (line: string) => {
+          const parts = line.split(' ');
+          if (parts.length >= 5) acks.push(`PUB ${parts[3]} 0\r\n\r\n`);
+        }
+      : null,
+  );
+  s.on('data', (b: Buffer) => {
+    const before = fc.msgs;
+    fc.feed(b);
+    if (acks.length > 0) {
+      s.write(acks.join(''));
+      acks = [];
+    }
+    if (fc.msgs >= count) {
+      send(`done ${now()}`);
+      s.destroy();
+      process.exit(0);
+    }
+    // keep two batches in flight
+    if (Math.floor(fc.msgs / BATCH) !== Math.floor(before / BATCH) && requested < count + BATCH) s.write(reqFrame());
+  });
+  s.write(CONNECT + `SUB ${inbox} 1\r\nPING\r\n`);
+}
+
 const [role, port, subject, count, size] = process.argv.slice(2);
 const p = Number(port);
 const c = Number(count);
 const z = Number(size);
-const run = role === 'sub' ? sub(p, subject, c) : role === 'pub' ? pub(p, subject, c, z) : role === 'resp' ? resp(p, subject) : req(p, subject, c, z);
+const a = process.argv.slice(2);
+const run =
+  role === 'sub'
+    ? sub(p, subject, c)
+    : role === 'pub'
+      ? pub(p, subject, c, z)
+      : role === 'resp'
+        ? resp(p, subject)
+        : role === 'api'
+          ? api(p, subject, a[3])
+          : role === 'pipe'
+            ? pipe(p, subject, c, z, Number(a[5]))
+            : role === 'pull'
+              ? pull(p, a[3], a[4], Number(a[5]), a[6] === '1')
+              : req(p, subject, c, z);
 run.catch((e) => {
   process.stderr.write(`${role}: ${(e as Error).message}\n`);
   process.exit(1);
