@@ -82,6 +82,9 @@ export class JsAccount implements StreamHost {
   private readonly directSubs = new Map<string, Subscription[]>();
   apiTotal = 0;
   apiErrors = 0;
+  /** bytes held by memory / file streams, kept current by the stores' update callbacks */
+  memUsed = 0;
+  storeUsed = 0;
   readonly dir: string;
 
   constructor(
@@ -134,9 +137,8 @@ export class JsAccount implements StreamHost {
   }
 
   wouldExceed(storage: 'file' | 'memory', bytes: number): ApiError | null {
-    const u = this.usage();
     const lim = storage === 'memory' ? this.limits.max_memory : this.limits.max_storage;
-    const used = storage === 'memory' ? u.memory : u.storage;
+    const used = storage === 'memory' ? this.memUsed : this.storeUsed;
     if (lim >= 0 && used + bytes > lim) return jsError('JSAccountResourcesExceededErr');
     if (this.ctx.serverWouldExceed(storage, bytes)) return jsError('JSInsufficientResourcesErr');
     return null;
@@ -160,6 +162,25 @@ export class JsAccount implements StreamHost {
   }
 
   // ------------------------------------------------------------------ usage
+
+  /** Count a stream's bytes in the account totals from now on. */
+  private track(s: Stream): void {
+    const mem = s.cfg.storage === 'memory';
+    const b = s.store.state().bytes;
+    if (mem) this.memUsed += b;
+    else this.storeUsed += b;
+    s.store.registerStorageUpdates((_md, bd) => {
+      if (mem) this.memUsed += bd;
+      else this.storeUsed += bd;
+    });
+  }
+
+  private untrack(s: Stream): void {
+    const b = s.store.state().bytes;
+    s.store.registerStorageUpdates(() => {});
+    if (s.cfg.storage === 'memory') this.memUsed -= b;
+    else this.storeUsed -= b;
+  }
 
   usage(): { memory: number; storage: number; streams: number; consumers: number } {
     let memory = 0;
@@ -240,6 +261,7 @@ export class JsAccount implements StreamHost {
     const s = new Stream(this, cfg, store, created);
     this.writeMeta(s);
     this.streams.set(cfg.name, s);
+    this.track(s);
     s.start();
     this.syncDirectGet(s);
     this.advisory(`$JS.EVENT.ADVISORY.STREAM.CREATED.${cfg.name}`, { type: 'io.nats.jetstream.advisory.v1.stream_action', stream: cfg.name, action: 'create' });
@@ -298,6 +320,7 @@ export class JsAccount implements StreamHost {
     if (!s) return false;
     this.streams.delete(name);
     this.stopDirectGet(name);
+    this.untrack(s);
     s.delete();
     this.advisory(`$JS.EVENT.ADVISORY.STREAM.DELETED.${name}`, { type: 'io.nats.jetstream.advisory.v1.stream_action', stream: name, action: 'delete' });
     return true;
@@ -445,6 +468,7 @@ export class JsAccount implements StreamHost {
         const created = parseRfc3339(meta.created) || nowNs();
         const s = new Stream(this, cfg, store, created);
         this.streams.set(name, s);
+        this.track(s);
         s.start();
         this.syncDirectGet(s);
         for (const cname of store.consumerNames()) {
@@ -471,7 +495,10 @@ export class JsAccount implements StreamHost {
 
   stop(): void {
     for (const name of [...this.directSubs.keys()]) this.stopDirectGet(name);
-    for (const s of this.streams.values()) s.stop();
+    for (const s of this.streams.values()) {
+      this.untrack(s);
+      s.stop();
+    }
     this.streams.clear();
   }
 

@@ -104,8 +104,9 @@ export class JetStream implements JsContext {
   }
 
   serverWouldExceed(storage: 'file' | 'memory', bytes: number): boolean {
-    const u = this.usage();
-    return storage === 'memory' ? u.memory + bytes > this.maxMemory : u.storage + bytes > this.maxStore;
+    let used = 0;
+    for (const a of this.accounts.values()) used += storage === 'memory' ? a.memUsed : a.storeUsed;
+    return used + bytes > (storage === 'memory' ? this.maxMemory : this.maxStore);
   }
 
   usage(): { memory: number; storage: number; reservedMemory: number; reservedStorage: number; streams: number; consumers: number; messages: number; bytes: number } {

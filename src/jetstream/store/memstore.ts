@@ -64,13 +64,35 @@ export class MemStore implements StreamStore {
     this.enforceLimits(subj);
   }
 
+  /** Last sequence assigned (the next store gets last + 1). */
+  lastSeq(): number {
+    return this.last;
+  }
+
+  /**
+   * Store buffers the caller hands over (no copy): the file store passes views
+   * into its encoded record. `seq` must be last + 1 or beyond.
+   */
+  storeOwned(subj: string, hdr: Buffer | null, msg: Buffer, seq: number, ts: number, ttlSec: number): void {
+    if (seq <= this.last) throw new Error(`sequence ${seq} is not beyond last ${this.last}`);
+    if (this.msgs.size === 0) this.first = seq;
+    this.last = seq - 1;
+    this.insert({ subj, hdr: hdr !== null && hdr.length > 0 ? hdr : null, msg, seq, ts });
+    if (ttlSec > 0) this.addTTL(seq, ts + ttlSec * 1e9);
+    this.enforceLimits(subj);
+  }
+
   private put(subj: string, hdr: Buffer | null, msg: Buffer, seq: number, ts: number): void {
     // Copy out of the socket chunk: one allocation for header block and payload.
     const hl = hdr ? hdr.length : 0;
     const b = Buffer.allocUnsafe(hl + msg.length);
     if (hl > 0) hdr!.copy(b, 0);
     msg.copy(b, hl);
-    const sm: StoredMsg = { subj, hdr: hl > 0 ? b.subarray(0, hl) : null, msg: b.subarray(hl), seq, ts };
+    this.insert({ subj, hdr: hl > 0 ? b.subarray(0, hl) : null, msg: b.subarray(hl), seq, ts });
+  }
+
+  private insert(sm: StoredMsg): void {
+    const { subj, seq, ts } = sm;
     this.msgs.set(seq, sm);
     if (this.msgs.size === 1) {
       this.first = seq;

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { MemStore } from '../memstore.js';
 import {
   fileStoreMsgSize,
+  nowNs,
   type ConsumerStore,
   type SimpleState,
   type StorageUpdateHandler,
@@ -25,7 +26,7 @@ import {
   type StreamStore,
 } from '../store.js';
 import { FileConsumerStore } from './consumer-store.js';
-import { decodeAt, encodeDelete, encodeMsg, REC_MSG } from './record.js';
+import { decodeAt, encodeDelete, encodeMsg, msgViews, REC_MSG } from './record.js';
 
 export interface FileStoreOptions {
   blockSize?: number;
@@ -322,8 +323,13 @@ export class FileStore implements StreamStore {
   // ------------------------------------------------------------------ StreamStore
 
   storeMsg(subj: string, hdr: Buffer | null, msg: Buffer, ttlSec = 0): [number, number] {
-    const [seq, ts] = this.mem.storeMsg(subj, hdr, msg, ttlSec);
-    this.persistMsg(seq, ts, subj, hdr, msg, ttlSec > 0 ? ts + ttlSec * 1e9 : 0);
+    // Encode the record first; the in-memory copy is a view into it (one copy of the bytes).
+    const seq = this.mem.lastSeq() + 1;
+    const ts = nowNs();
+    const rec = encodeMsg(seq, ts, ttlSec > 0 ? ts + ttlSec * 1e9 : 0, subj, hdr, msg);
+    const [h, m] = msgViews(rec, subj.length, hdr === null ? 0 : hdr.length);
+    this.mem.storeOwned(subj, h, m, seq, ts, ttlSec);
+    this.persistRecord(seq, rec);
     return [seq, ts];
   }
 
@@ -333,7 +339,10 @@ export class FileStore implements StreamStore {
   }
 
   private persistMsg(seq: number, ts: number, subj: string, hdr: Buffer | null, msg: Buffer, expires: number): void {
-    const rec = encodeMsg(seq, ts, expires, subj, hdr, msg);
+    this.persistRecord(seq, encodeMsg(seq, ts, expires, subj, hdr, msg));
+  }
+
+  private persistRecord(seq: number, rec: Buffer): void {
     if (this.tail.size > 0 && this.tail.size + rec.length > this.blockSize) this.roll();
     const b = this.tail;
     const live = this.mem.loadMsg(seq) !== null;

@@ -37,6 +37,12 @@ export function encodeMsg(seq: number, ts: number, expires: number, subj: string
   return b;
 }
 
+/** Offsets of the header block and payload inside an encoded MSG record. */
+export function msgViews(rec: Buffer, subjLen: number, hdrLen: number): [Buffer | null, Buffer] {
+  const hs = MSG_FIXED + subjLen;
+  return [hdrLen > 0 ? rec.subarray(hs, hs + hdrLen) : null, rec.subarray(hs + hdrLen)];
+}
+
 export function encodeDelete(seq: number): Buffer {
   const b = Buffer.allocUnsafe(DELETE_LEN);
   b.writeUInt32LE(DELETE_LEN, 0);
