@@ -99,6 +99,12 @@ export class PubArg {
   subject = '';
   /** decoded reply, '' when none */
   reply = '';
+  /**
+   * Subject receivers see when it differs from the routing subject (server
+   * deliveries: JetStream routes on the deliver subject, shows the original).
+   * Null for client publishes.
+   */
+  shown: string | null = null;
 
   reset(): void {
     this.buf = EMPTY;

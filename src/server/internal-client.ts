@@ -98,6 +98,7 @@ export class InternalClient {
     pa.size = total;
     pa.hdr = hl > 0 ? hl : -1;
     pa.subject = subject;
+    pa.shown = shown === subject ? null : shown;
     pa.reply = reply;
     const msg = hl > 0 ? Buffer.concat([hdr!, payload], total) : payload;
     this.depth++;

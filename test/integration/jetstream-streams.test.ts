@@ -320,3 +320,71 @@ for (const storage of ['memory', 'file'] as const) {
     });
   });
 }
+
+describe('JetStream mirrors and sources', () => {
+  let srv: RunningServer;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let js: JetStreamClient;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nsts-jsm-'));
+    srv = await startServer({ jetstream: true, store_dir: dir });
+    nc = await connect({ servers: srv.url });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+  });
+  after(async () => {
+    await nc.close();
+    await srv.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const waitMsgs = async (name: string, n: number) => {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const si = await jsm.streams.info(name);
+      if (si.state.messages === n) return si;
+      if (Date.now() > deadline) assert.fail(`${name}: ${si.state.messages} messages, want ${n}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('a mirror copies the origin with its sequence numbers, before and after creation', async () => {
+    await jsm.streams.add({ name: 'ORIG', subjects: ['orig.>'] });
+    for (let i = 0; i < 5; i++) await js.publish(`orig.${i % 2}`, `o${i}`);
+    await jsm.streams.deleteMessage('ORIG', 2);
+    await jsm.streams.add({ name: 'MIR', mirror: { name: 'ORIG' } });
+    await waitMsgs('MIR', 4);
+    for (let i = 5; i < 8; i++) await js.publish(`orig.${i % 2}`, `o${i}`);
+    const si = await waitMsgs('MIR', 7);
+    assert.equal(si.state.last_seq, 8);
+    assert.equal(si.mirror?.name, 'ORIG');
+    const m = await jsm.streams.getMessage('MIR', { seq: 7 });
+    assert.deepEqual([m?.subject, m?.string()], ['orig.0', 'o6']);
+    assert.equal(await jsm.streams.getMessage('MIR', { seq: 2 }).catch(() => null), null);
+    // the sourcing consumer is not listed on the origin
+    assert.equal((await jsm.streams.info('ORIG')).state.consumer_count, 0);
+  });
+
+  it('sources merge streams with filters and subject transforms, marking Nats-Stream-Source', async () => {
+    await jsm.streams.add({ name: 'SA', subjects: ['sa.>'] });
+    await jsm.streams.add({ name: 'SB', subjects: ['sb.>'] });
+    await js.publish('sa.x', 'a1');
+    await js.publish('sb.keep', 'b1');
+    await js.publish('sb.drop', 'b2');
+    await jsm.streams.add({
+      name: 'AGG',
+      sources: [{ name: 'SA' }, { name: 'SB', subject_transforms: [{ src: 'sb.keep', dest: 'agg.kept' }] }],
+    });
+    await waitMsgs('AGG', 2);
+    await js.publish('sa.y', 'a2');
+    await waitMsgs('AGG', 3);
+    const kept = await jsm.streams.getMessage('AGG', { last_by_subj: 'agg.kept' });
+    assert.equal(kept?.string(), 'b1');
+    assert.match(kept?.header.get('Nats-Stream-Source') ?? '', /^SB 1 /);
+    const si = await jsm.streams.info('AGG');
+    assert.deepEqual(si.sources?.map((s) => s.name).sort(), ['SA', 'SB']);
+  });
+});

@@ -86,7 +86,7 @@ function lookupConsumer(req: ApiRequest): [Stream, Consumer] | ApiError {
 }
 
 function sortedConsumers(s: Stream): Consumer[] {
-  return ([...s.consumers.values()] as Consumer[]).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return ([...s.consumers.values()] as Consumer[]).filter((c) => !c.cfg.direct).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function names(req: ApiRequest): Record<string, unknown> | ApiError {

@@ -16,6 +16,7 @@ import { subjectMatches } from '../store/subject-index.js';
 import { DedupeWindow } from './dedupe.js';
 import { DEFAULT_DUPLICATE_WINDOW, streamConfigJSON, type StreamConfig } from './config.js';
 import * as H from './msg-headers.js';
+import { SourceReader } from './sources.js';
 
 /** What a stream needs from its account's JetStream context. */
 export interface StreamHost {
@@ -74,6 +75,8 @@ export class Stream {
   private dedupe: DedupeWindow;
   private lmsgId = '';
   private pubAckPrefix = '';
+  private readers: SourceReader[] = [];
+  private mirrorReader: SourceReader | null = null;
   closed = false;
 
   constructor(
@@ -101,6 +104,31 @@ export class Stream {
     for (const s of this.cfg.mirror ? [] : (this.cfg.subjects ?? [])) {
       this.subs.push(this.host.subscribe(s, null, (subj, reply, hdr, payload) => this.processInbound(subj, reply, hdr, payload)));
     }
+    this.startReaders();
+  }
+
+  private startReaders(): void {
+    if (this.cfg.mirror) {
+      this.mirrorReader = new SourceReader(this, this.cfg.mirror, true);
+      this.mirrorReader.start();
+    }
+    for (const src of this.cfg.sources ?? []) {
+      const r = new SourceReader(this, src, false);
+      this.readers.push(r);
+      r.start();
+    }
+  }
+
+  private stopReaders(): void {
+    this.mirrorReader?.stop();
+    this.mirrorReader = null;
+    for (const r of this.readers) r.stop();
+    this.readers = [];
+  }
+
+  /** A mirror stored a message directly in the store: let consumers know. */
+  afterExternalStore(subject: string, seq: number): void {
+    for (const c of this.consumers.values()) c.kick(subject, seq);
   }
 
   private stopSubs(): void {
@@ -111,13 +139,18 @@ export class Stream {
   /** Apply an update already validated against the old config. */
   update(cfg: StreamConfig): void {
     const subjectsChanged = JSON.stringify(cfg.subjects ?? []) !== JSON.stringify(this.cfg.subjects ?? []);
+    const sourcesChanged = JSON.stringify(cfg.sources ?? []) !== JSON.stringify(this.cfg.sources ?? []) || JSON.stringify(cfg.mirror ?? null) !== JSON.stringify(this.cfg.mirror ?? null);
+    if (sourcesChanged) this.stopReaders();
     this.cfg = cfg;
     this.dedupe.setWindow(cfg.duplicate_window ?? DEFAULT_DUPLICATE_WINDOW);
     this.store.updateConfig(storeConfigOf(cfg));
     if (subjectsChanged) {
       this.stopSubs();
-      this.start();
+      for (const s of this.cfg.mirror ? [] : (this.cfg.subjects ?? [])) {
+        this.subs.push(this.host.subscribe(s, null, (subj, reply, hdr, payload) => this.processInbound(subj, reply, hdr, payload)));
+      }
     }
+    if (sourcesChanged) this.startReaders();
   }
 
   // ------------------------------------------------------------------ ingest
@@ -444,7 +477,9 @@ export class Stream {
     }
     if (st.num_deleted > 0) o.num_deleted = st.num_deleted;
     if (opts.deletedDetails && st.num_deleted > 0) o.deleted = this.store.deletedSeqs();
-    o.consumer_count = this.consumers.size;
+    let n = 0;
+    for (const c of this.consumers.values()) if (c.limitable) n++;
+    o.consumer_count = n;
     return o;
   }
 
@@ -456,6 +491,8 @@ export class Stream {
     };
     if (this.host.domain) o.domain = this.host.domain;
     o.cluster = { leader: this.host.serverName };
+    if (this.mirrorReader) o.mirror = this.mirrorReader.info();
+    if (this.readers.length > 0) o.sources = this.readers.map((r) => r.info());
     o.ts = rfc3339(Date.now() * 1e6);
     return o;
   }
@@ -467,6 +504,7 @@ export class Stream {
     if (this.closed) return;
     this.closed = true;
     this.stopSubs();
+    this.stopReaders();
     for (const c of this.consumers.values()) c.stop();
     this.store.stop();
   }
@@ -475,6 +513,7 @@ export class Stream {
   delete(): void {
     this.closed = true;
     this.stopSubs();
+    this.stopReaders();
     for (const c of [...this.consumers.values()]) c.delete();
     this.consumers.clear();
     this.store.delete();

@@ -1,0 +1,216 @@
+/**
+ * Mirrors and sources (Go stream.go setupMirrorConsumer/setupSourceConsumer):
+ * each origin is read through a direct, flow-controlled push consumer created
+ * with an internal API request (`$JS.API` or the source's `external.api`
+ * prefix). A mirror stores messages under the origin's sequence numbers; a
+ * source re-publishes them into this stream (filter / subject transforms
+ * applied) with a `Nats-Stream-Source` header recording where each came from.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Subscription } from '../../conn/subscription.js';
+import { getHeader, headerStatus, removeHeaders, setHeaders } from '../../protocol/headers.js';
+import { subjectMatches } from '../store/subject-index.js';
+import type { StreamSource } from './config.js';
+import { mapSubject, type Stream } from './stream.js';
+
+const EMPTY = Buffer.alloc(0);
+const RETRY_MS = 2000;
+const HEARTBEAT_NS = 1e9;
+export const HDR_STREAM_SOURCE = 'Nats-Stream-Source';
+const EXPECTATIONS = [
+  'Nats-Expected-Stream',
+  'Nats-Expected-Last-Sequence',
+  'Nats-Expected-Last-Subject-Sequence',
+  'Nats-Expected-Last-Subject-Sequence-Subject',
+  'Nats-Expected-Last-Msg-Id',
+];
+
+export class SourceReader {
+  private deliverSub: Subscription | null = null;
+  private replySub: Subscription | null = null;
+  private consumerName = '';
+  private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** last origin sequence received */
+  private lastSeq = 0;
+  private lag = 0;
+  private lastContact = 0;
+  private error: { code: number; err_code: number; description: string } | null = null;
+  private readonly apiPrefix: string;
+
+  constructor(
+    private readonly stream: Stream,
+    readonly src: StreamSource,
+    private readonly isMirror: boolean,
+  ) {
+    this.apiPrefix = src.external?.api ? src.external.api : '$JS.API';
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.lastSeq = this.isMirror ? this.stream.store.state().last_seq : this.recoverSourceSeq();
+    this.connect();
+  }
+
+  /** Sources: the last origin sequence recorded in our stream's Nats-Stream-Source headers. */
+  private recoverSourceSeq(): number {
+    const store = this.stream.store;
+    let m = store.loadLastMsg('');
+    let scanned = 0;
+    while (m !== null && scanned < 100_000) {
+      const h = getHeader(m.hdr, HDR_STREAM_SOURCE);
+      if (h !== null) {
+        const f = h.split(' ');
+        if (f[0] === this.src.name) return Number(f[1]) || 0;
+      }
+      m = m.seq > 1 ? store.loadPrevMsg(m.seq - 1) : null;
+      scanned++;
+    }
+    return 0;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const host = this.stream.host;
+    const id = randomBytes(6).toString('hex');
+    const deliver = `$JS.S.${id}`;
+    const inbox = `$JS.SRC.R.${id}`;
+    this.deliverSub = host.subscribe(deliver, null, (subj, reply, hdr, payload) => this.onDeliver(subj, reply, hdr, payload));
+    this.replySub = host.subscribe(inbox, null, (_s, _r, _h, payload) => this.onCreated(payload));
+    const cfg: Record<string, unknown> = {
+      deliver_subject: deliver,
+      ack_policy: 'none',
+      max_deliver: 1,
+      idle_heartbeat: HEARTBEAT_NS,
+      flow_control: true,
+      direct: true,
+      num_replicas: 1,
+      mem_storage: true,
+    };
+    if (this.lastSeq > 0) {
+      cfg.deliver_policy = 'by_start_sequence';
+      cfg.opt_start_seq = this.lastSeq + 1;
+    } else if (this.src.opt_start_seq) {
+      cfg.deliver_policy = 'by_start_sequence';
+      cfg.opt_start_seq = this.src.opt_start_seq;
+    } else if (this.src.opt_start_time) {
+      cfg.deliver_policy = 'by_start_time';
+      cfg.opt_start_time = this.src.opt_start_time;
+    } else cfg.deliver_policy = 'all';
+    if (this.src.filter_subject) cfg.filter_subject = this.src.filter_subject;
+    else if (this.src.subject_transforms && this.src.subject_transforms.length > 0) {
+      const f = this.src.subject_transforms.map((t) => t.src || '>');
+      if (f.length === 1) cfg.filter_subject = f[0];
+      else cfg.filter_subjects = f;
+    }
+    const body = JSON.stringify({ stream_name: this.src.name, config: cfg });
+    host.publish(`${this.apiPrefix}.CONSUMER.CREATE.${this.src.name}`, inbox, null, Buffer.from(body));
+    this.armRetry();
+  }
+
+  private armRetry(): void {
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (this.stopped || this.consumerName !== '') return;
+      this.teardown();
+      this.connect();
+    }, RETRY_MS);
+    this.retry.unref?.();
+  }
+
+  private onCreated(payload: Buffer): void {
+    let r: { error?: { code: number; err_code: number; description: string }; name?: string };
+    try {
+      r = JSON.parse(payload.toString('utf8')) as typeof r;
+    } catch {
+      return;
+    }
+    if (r.error) {
+      this.error = r.error;
+      return;
+    }
+    this.error = null;
+    this.consumerName = r.name ?? '';
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
+  }
+
+  private onDeliver(subject: string, reply: string, hdr: Buffer | null, payload: Buffer): void {
+    if (this.stopped) return;
+    this.lastContact = Date.now();
+    const status = headerStatus(hdr);
+    if (status === 100) {
+      // flow control request (has a reply) or idle heartbeat
+      if (reply !== '') this.stream.host.publish(reply, '', null, EMPTY);
+      return;
+    }
+    // $JS.ACK.<stream>.<consumer>.<dc>.<sseq>.<dseq>.<ts>.<pending>
+    const t = reply.split('.');
+    if (t.length < 9) return;
+    const sseq = Number(t[t.length - 4]);
+    const ts = Number(t[t.length - 2]);
+    this.lag = Number(t[t.length - 1]);
+    if (sseq <= this.lastSeq) return;
+    if (this.isMirror) {
+      const store = this.stream.store;
+      if (sseq <= store.state().last_seq) {
+        this.lastSeq = sseq;
+        return;
+      }
+      store.storeRawMsg(subject, hdr, payload, sseq, ts);
+      this.lastSeq = sseq;
+      this.stream.afterExternalStore(subject, sseq);
+      return;
+    }
+    let subj = subject;
+    let dest = '>';
+    if (this.src.subject_transforms && this.src.subject_transforms.length > 0) {
+      const tr = this.src.subject_transforms.find((x) => subjectMatches(subject, x.src || '>'));
+      if (!tr) {
+        this.lastSeq = sseq;
+        return;
+      }
+      if (tr.dest) {
+        subj = mapSubject(subject, tr.src || '>', tr.dest) ?? subject;
+        dest = tr.dest;
+      }
+    }
+    const src = `${this.src.name} ${sseq} ${this.src.filter_subject || '>'} ${dest} ${subject}`;
+    // The origin already applied its publish expectations; they must not be re-checked here.
+    const h = setHeaders(removeHeaders(hdr, EXPECTATIONS), [[HDR_STREAM_SOURCE, src]]);
+    this.lastSeq = sseq;
+    this.stream.processMsg(subj, '', h, payload);
+  }
+
+  private teardown(): void {
+    const host = this.stream.host;
+    if (this.deliverSub) host.unsubscribe(this.deliverSub);
+    if (this.replySub) host.unsubscribe(this.replySub);
+    this.deliverSub = this.replySub = null;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
+    this.teardown();
+    if (this.consumerName !== '') {
+      this.stream.host.publish(`${this.apiPrefix}.CONSUMER.DELETE.${this.src.name}.${this.consumerName}`, '', null, EMPTY);
+      this.consumerName = '';
+    }
+  }
+
+  /** Go StreamSourceInfo. */
+  info(): Record<string, unknown> {
+    const o: Record<string, unknown> = { name: this.src.name };
+    if (this.src.external) o.external = this.src.external;
+    o.lag = this.lag;
+    o.active = this.lastContact > 0 ? (Date.now() - this.lastContact) * 1e6 : -1;
+    if (this.error) o.error = this.error;
+    if (this.src.filter_subject) o.filter_subject = this.src.filter_subject;
+    if (this.src.subject_transforms && this.src.subject_transforms.length) o.subject_transforms = this.src.subject_transforms;
+    return o;
+  }
+}
+
