@@ -9,9 +9,11 @@ export const ZERO_TIME = '0001-01-01T00:00:00Z';
 /** RFC 3339 (UTC, nanoseconds trimmed like Go's RFC3339Nano) for ns since epoch; 0 gives the zero time. */
 export function rfc3339(ns: number): string {
   if (!ns) return ZERO_TIME;
-  const ms = Math.floor(ns / 1e6);
-  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  let frac = String(Math.floor(ns - ms * 1e6)).padStart(6, '0');
+  // BigInt keeps the digits exact, so parseRfc3339 gives back the same number.
+  const big = BigInt(Math.round(ns));
+  const ms = big / 1000000n;
+  const iso = new Date(Number(ms)).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  let frac = String(big % 1000000n).padStart(6, '0');
   frac = iso.slice(20, 23) + frac;
   frac = frac.replace(/0+$/, '');
   return iso.slice(0, 19) + (frac ? '.' + frac : '') + 'Z';
@@ -25,7 +27,7 @@ export function parseRfc3339(s: string): number {
   const base = Date.parse(m[1] + m[3]);
   if (Number.isNaN(base)) return NaN;
   const frac = (m[2] ?? '').padEnd(9, '0');
-  return base * 1e6 + Number(frac);
+  return Number(BigInt(base) * 1000000n + BigInt(frac));
 }
 
 export const NS_PER_MS = 1e6;
