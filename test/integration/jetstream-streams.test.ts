@@ -388,3 +388,23 @@ describe('JetStream mirrors and sources', () => {
     assert.deepEqual(si.sources?.map((s) => s.name).sort(), ['SA', 'SB']);
   });
 });
+
+describe('JetStream stream subject_transform', () => {
+  it('stores messages under the transformed subject', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-jst-'));
+    const srv = await startServer({ jetstream: true, store_dir: dir });
+    const nc = await connect({ servers: srv.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: 'TR', subjects: ['in.*.*'], subject_transform: { src: 'in.*.*', dest: 'out.{{wildcard(2)}}.$1' } } as any);
+      const pa = await jetstream(nc).publish('in.a.b', 'x');
+      assert.equal(pa.seq, 1);
+      const m = await jsm.streams.getMessage('TR', { seq: 1 });
+      assert.equal(m?.subject, 'out.b.a');
+    } finally {
+      await nc.close();
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

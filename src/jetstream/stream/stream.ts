@@ -157,6 +157,11 @@ export class Stream {
 
   private processInbound(subject: string, reply: string, hdr: Buffer | null, payload: Buffer): void {
     if (this.closed) return;
+    const tr = this.cfg.subject_transform;
+    if (tr && tr.dest) {
+      const src = tr.src || '>';
+      if (subjectMatches(subject, src)) subject = mapSubject(subject, src, tr.dest) ?? subject;
+    }
     try {
       this.processMsg(subject, reply, hdr, payload);
     } catch (e) {
