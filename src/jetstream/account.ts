@@ -14,7 +14,7 @@ import { subjectsCollide } from '../sublist/subject.js';
 import { jsError, ApiError } from './api/errors.js';
 import { MemStore } from './store/memstore.js';
 import { openFileStore } from './store/factory.js';
-import { nowNs, type StreamStore } from './store/store.js';
+import { nowNs, type ConsumerState, type StreamStore } from './store/store.js';
 import { Stream, storeConfigOf, type StreamHost } from './stream/stream.js';
 import { checkStreamConfig, checkStreamUpdate, isValidAssetName, sameStreamConfig, setStaticMetadata, type StreamConfig } from './stream/config.js';
 import { Consumer, type ConsumerHost } from './consumer/consumer.js';
@@ -446,6 +446,43 @@ export class JsAccount implements StreamHost {
       consumer: c.name,
       action: 'delete',
     });
+  }
+
+  // ------------------------------------------------------------------ restore
+
+  /** Re-create a stream from a snapshot: its messages keep their sequences and times. */
+  restoreStream(
+    cfg: StreamConfig,
+    firstSeq: number,
+    lastSeq: number,
+    msgs: { seq: number; ts: number; subj: string; hdr: Buffer | null; msg: Buffer }[],
+    consumers: { name: string; config: unknown; created: number; state: unknown }[],
+  ): Stream | ApiError {
+    const r = this.createStream({ ...cfg, sealed: false }, false);
+    if (r instanceof ApiError) return r;
+    const s = r;
+    const store = s.store;
+    for (const m of msgs) store.storeRawMsg(m.subj, m.hdr, m.msg, m.seq, m.ts);
+    const st = store.state();
+    if (st.msgs === 0 && lastSeq > 0) store.compact(lastSeq + 1);
+    else if (firstSeq > st.first_seq) store.compact(firstSeq);
+    while (store.state().last_seq < lastSeq) store.skipMsg();
+    if (cfg.sealed) {
+      s.update({ ...s.cfg, sealed: true });
+      this.writeMeta(s);
+    }
+    for (const c of consumers) {
+      const ccfg = c.config as ConsumerConfig;
+      const raw = c.state as { delivered: ConsumerState['delivered']; ack_floor: ConsumerState['ack_floor']; pending: [number, { sequence: number; timestamp: number }][]; redelivered: [number, number][] };
+      const state: ConsumerState = { delivered: raw.delivered, ack_floor: raw.ack_floor, pending: new Map(raw.pending), redelivered: new Map(raw.redelivered) };
+      const cs = s.store.consumerStore(c.name, ccfg);
+      cs.setConfig(ccfg, c.created);
+      const con = new Consumer(this.consumerHost(s), s, ccfg, cs, c.created, !ccfg.durable_name);
+      con.init(state);
+      s.addConsumer(con);
+      con.start();
+    }
+    return s;
   }
 
   // ------------------------------------------------------------------ recovery

@@ -408,3 +408,62 @@ describe('JetStream stream subject_transform', () => {
     }
   });
 });
+
+describe('JetStream snapshot and restore', () => {
+  it('round-trips a stream (messages, sequences, deletes, consumers) through the API', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-snap-'));
+    const srv = await startServer({ jetstream: true, store_dir: dir });
+    const nc = await connect({ servers: srv.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      await jsm.streams.add({ name: 'SNAP', subjects: ['snap.>'] });
+      const big = Buffer.from(Array.from({ length: 2000 }, () => Math.floor(Math.random() * 256))).toString('base64');
+      for (let i = 0; i < 50; i++) await js.publish(`snap.${i % 5}`, `${i}-${big}`);
+      await jsm.streams.deleteMessage('SNAP', 7);
+      await jsm.consumers.add('SNAP', { durable_name: 'dur', ack_policy: 'explicit' as any });
+      const c = await js.consumers.get('SNAP', 'dur');
+      for await (const m of await c.fetch({ max_messages: 3, expires: 1000 })) m.ack();
+      const before = await jsm.streams.info('SNAP');
+
+      // snapshot: collect chunks, ack each, stop at the 204 status
+      const chunks: Uint8Array[] = [];
+      const inbox = '_INBOX.snap.' + Date.now();
+      const sub = nc.subscribe(inbox);
+      const done = (async () => {
+        for await (const m of sub) {
+          if (m.headers?.code === 204) break;
+          assert.ok(!m.headers || m.data.length > 0, `unexpected status ${m.headers?.code} ${m.headers?.description}`);
+          chunks.push(m.data);
+          m.respond();
+        }
+      })();
+      const sr = (await nc.request('$JS.API.STREAM.SNAPSHOT.SNAP', JSON.stringify({ deliver_subject: inbox, chunk_size: 4096 }))).json<any>();
+      assert.equal(sr.type, 'io.nats.jetstream.api.v1.stream_snapshot_response');
+      assert.equal(sr.config.name, 'SNAP');
+      await done;
+      assert.ok(chunks.length > 1, 'several chunks');
+
+      await jsm.streams.delete('SNAP');
+      const rr = (await nc.request('$JS.API.STREAM.RESTORE.SNAP', JSON.stringify({ config: sr.config, state: sr.state }))).json<any>();
+      assert.equal(rr.type, 'io.nats.jetstream.api.v1.stream_restore_response');
+      for (const ch of chunks) await nc.request(rr.deliver_subject, ch);
+      const fin = (await nc.request(rr.deliver_subject, new Uint8Array(0))).json<any>();
+      assert.equal(fin.config.name, 'SNAP');
+      const after = await jsm.streams.info('SNAP');
+      assert.deepEqual(
+        [after.state.messages, after.state.first_seq, after.state.last_seq, after.state.num_deleted],
+        [before.state.messages, before.state.first_seq, before.state.last_seq, before.state.num_deleted],
+      );
+      assert.equal((await jsm.streams.getMessage('SNAP', { seq: 50 }))?.string(), `49-${big}`);
+      const ci = await jsm.consumers.info('SNAP', 'dur');
+      assert.equal(ci.ack_floor.stream_seq, 3);
+      const exists = (await nc.request('$JS.API.STREAM.RESTORE.SNAP', JSON.stringify({ config: sr.config }))).json<any>();
+      assert.equal(exists.error.err_code, 10130);
+    } finally {
+      await nc.close();
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
