@@ -100,7 +100,7 @@ export class InternalClient {
     pa.subject = subject;
     pa.shown = shown === subject ? null : shown;
     pa.reply = reply;
-    const msg = hl > 0 ? Buffer.concat([hdr!, payload], total) : payload;
+    const msg = hl === 0 ? payload : adjacent(hdr!, payload) ?? Buffer.concat([hdr!, payload], total);
     this.depth++;
     try {
       return this.host.route(this.client, acc, pa, msg, 0, total);
@@ -108,4 +108,10 @@ export class InternalClient {
       this.depth--;
     }
   }
+}
+
+/** One view over header block and payload when they sit side by side in one buffer (stored messages). */
+function adjacent(a: Buffer, b: Buffer): Buffer | null {
+  if (a.buffer !== b.buffer || a.byteOffset + a.length !== b.byteOffset) return null;
+  return Buffer.from(a.buffer, a.byteOffset, a.length + b.length);
 }

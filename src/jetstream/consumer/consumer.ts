@@ -83,6 +83,8 @@ export class Consumer implements StreamConsumer {
   private lastAckedAt = 0;
   private lastDeliveredAt = 0;
   private pinId = '';
+  /** delivery turn counter (per-turn checks on pull requests) */
+  private turn = 0;
 
   constructor(
     readonly host: ConsumerHost,
@@ -300,6 +302,7 @@ export class Consumer implements StreamConsumer {
 
   private deliverLoop(): void {
     if (this.closed || this.paused()) return;
+    this.turn++;
     if (this.isPush && !this.isActive()) {
       this.armInterestPoll();
       return;
@@ -336,6 +339,8 @@ export class Consumer implements StreamConsumer {
 
   /** Pacing for replay original and rate_limit_bps. True when the message must wait. */
   private pace(m: StoredMsg): boolean {
+    const bps = this.cfg.rate_limit_bps ?? 0;
+    if (bps === 0 && this.cfg.replay_policy !== 'original') return false;
     const now = Date.now();
     if (this.cfg.replay_policy === 'original' && this.lastReplayTs > 0) {
       const due = this.lastReplayAt + (m.ts - this.lastReplayTs) / 1e6;
@@ -344,7 +349,6 @@ export class Consumer implements StreamConsumer {
         return true;
       }
     }
-    const bps = this.cfg.rate_limit_bps ?? 0;
     if (bps > 0) {
       if (now - this.rateStart >= 1000) {
         this.rateStart = now;
@@ -451,8 +455,8 @@ export class Consumer implements StreamConsumer {
   }
 
   private deliver(m: StoredMsg, dc: number, wr: PullRequest | null): void {
-    const now = nowNs();
     const ackNone = this.cfg.ack_policy === 'none';
+    const now = ackNone ? Date.now() * 1e6 : nowNs();
     let dseq: number;
     if (dc === 1) {
       dseq = this.dseq++;
@@ -596,6 +600,7 @@ export class Consumer implements StreamConsumer {
       lastSent: now,
       received: now,
       group: g,
+      checkedTurn: -1,
     };
     if (pol === 'pinned_client' && this.pinId === '') this.pinId = newPinId();
     this.waiting.push(wr);
@@ -619,13 +624,17 @@ export class Consumer implements StreamConsumer {
   private nextWaiting(): PullRequest | null {
     while (this.waiting.length > 0) {
       const wr = this.waiting[0];
-      if (wr.expires > 0 && Date.now() >= wr.expires) {
-        this.expireOne(wr);
-        continue;
-      }
-      if (!this.host.hasInterest(wr.reply)) {
-        this.removeWaiting(wr);
-        continue;
+      // Expiry and interest are checked once per delivery turn, not per message.
+      if (wr.checkedTurn !== this.turn) {
+        wr.checkedTurn = this.turn;
+        if (wr.expires > 0 && Date.now() >= wr.expires) {
+          this.expireOne(wr);
+          continue;
+        }
+        if (!this.host.hasInterest(wr.reply)) {
+          this.removeWaiting(wr);
+          continue;
+        }
       }
       if (wr.b > 0) {
         const peek = this.peekSize();

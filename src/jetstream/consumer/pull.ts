@@ -30,6 +30,8 @@ export interface PullRequest {
   lastSent: number;
   received: number;
   group: PriorityGroupReq | null;
+  /** delivery turn in which expiry and interest were last checked */
+  checkedTurn: number;
 }
 
 export interface ParsedNext {
