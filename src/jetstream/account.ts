@@ -131,7 +131,7 @@ export class JsAccount implements StreamHost {
 
   advisory(subject: string, body: Record<string, unknown>): void {
     if (!this.acc.sl.hasInterest(subject)) return;
-    const full = { type: body.type, id: randomBytes(11).toString('base64url').slice(0, 22), timestamp: rfc3339(Date.now() * 1e6), ...body };
+    const full = { type: body.type, id: nuidLike(), timestamp: rfc3339(Date.now() * 1e6), ...body };
     if (this.ctx.domain) (full as Record<string, unknown>).domain = this.ctx.domain;
     this.publish(subject, '', null, Buffer.from(JSON.stringify(full)));
   }
@@ -549,6 +549,16 @@ function normalizeForCompare(c: ConsumerConfig): ConsumerConfig {
   const o = { ...c };
   delete o.metadata;
   return o;
+}
+
+const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A 22-character alphanumeric id like Go's nuid. */
+function nuidLike(): string {
+  const b = randomBytes(22);
+  let s = '';
+  for (let i = 0; i < 22; i++) s += ID_ALPHABET[b[i] % 62];
+  return s;
 }
 
 function randomName(): string {

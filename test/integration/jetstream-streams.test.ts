@@ -467,3 +467,37 @@ describe('JetStream snapshot and restore', () => {
     }
   });
 });
+
+describe('JetStream advisories', () => {
+  it('publishes API audit and stream/consumer action advisories', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-adv-'));
+    const srv = await startServer({ jetstream: true, store_dir: dir });
+    const nc = await connect({ servers: srv.url });
+    try {
+      const seen: Record<string, any>[] = [];
+      nc.subscribe('$JS.EVENT.ADVISORY.>', {
+        callback: (_e, m) => {
+          seen.push({ ...m.json<Record<string, unknown>>(), on: m.subject });
+        },
+      });
+      await nc.flush();
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: 'ADV', subjects: ['adv'] });
+      await jsm.consumers.add('ADV', { durable_name: 'c', ack_policy: 'explicit' as any });
+      await jsm.streams.delete('ADV');
+      const deadline = Date.now() + 3000;
+      while (seen.filter((x) => x.type === 'io.nats.jetstream.advisory.v1.stream_action').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const audit = seen.find((x) => x.type === 'io.nats.jetstream.advisory.v1.api_audit' && x.on === '$JS.EVENT.ADVISORY.API' && x.subject === '$JS.API.STREAM.CREATE.ADV');
+      assert.ok(audit, 'api audit advisory');
+      assert.match(audit!.response, /stream_create_response/);
+      assert.ok(seen.some((x) => x.on === '$JS.EVENT.ADVISORY.STREAM.CREATED.ADV' && x.action === 'create'));
+      assert.ok(seen.some((x) => x.on === '$JS.EVENT.ADVISORY.CONSUMER.CREATED.ADV.c'));
+      assert.ok(seen.some((x) => x.on === '$JS.EVENT.ADVISORY.STREAM.DELETED.ADV' && x.action === 'delete'));
+      assert.match(String(seen[0].id), /^\w{22}$/);
+    } finally {
+      await nc.close();
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -52,6 +52,22 @@ export function respond(req: ApiRequest, type: string, out: Record<string, unkno
     body = JSON.stringify({ type: `io.nats.jetstream.api.v1.${type}`, error: out.toJSON() });
   } else body = JSON.stringify({ type: `io.nats.jetstream.api.v1.${type}`, ...out });
   if (req.reply !== '') req.jsa.publish(req.reply, '', null, Buffer.from(body));
+  audit(req, body);
+}
+
+const AUDIT_SUBJECT = '$JS.EVENT.ADVISORY.API';
+
+/** Go's API audit advisory, published only when someone listens. */
+function audit(req: ApiRequest, response: string): void {
+  if (!req.jsa.acc.sl.hasInterest(AUDIT_SUBJECT)) return;
+  req.jsa.advisory(AUDIT_SUBJECT, {
+    type: 'io.nats.jetstream.advisory.v1.api_audit',
+    server: req.jsa.serverName,
+    client: { acc: req.jsa.acc.name, server: req.jsa.serverName },
+    subject: req.subject,
+    request: req.body.toString('utf8'),
+    response,
+  });
 }
 
 /** Go's paging for NAMES/LIST. */
