@@ -384,3 +384,34 @@ describe('JetStream consumers', () => {
     assert.equal((await jsm.consumers.info(s, 'np')).num_pending, 0);
   });
 });
+
+describe('JetStream consumer metrics', () => {
+  it('samples acks on $JS.EVENT.METRIC.CONSUMER.ACK with sample_freq 100%', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-met-'));
+    const srv = await startServer({ jetstream: true, store_dir: dir });
+    const nc = await connect({ servers: srv.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      await jsm.streams.add({ name: 'MET', subjects: ['met'] });
+      await js.publish('met', 'x');
+      await jsm.consumers.add('MET', { durable_name: 'm', ack_policy: AckPolicy.Explicit, sample_freq: '100%' });
+      const sub = nc.subscribe('$JS.EVENT.METRIC.CONSUMER.ACK.MET.m', { max: 1, timeout: 3000 });
+      await nc.flush();
+      const c = await js.consumers.get('MET', 'm');
+      const m = await c.next({ expires: 1000 });
+      m!.ack();
+      for await (const ev of sub) {
+        const j = ev.json<Record<string, any>>();
+        assert.equal(j.type, 'io.nats.jetstream.metric.v1.consumer_ack');
+        assert.equal(j.stream_seq, 1);
+        assert.equal(j.deliveries, 1);
+        assert.ok(j.ack_time > 0);
+      }
+    } finally {
+      await nc.close();
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

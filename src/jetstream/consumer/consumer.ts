@@ -734,7 +734,9 @@ export class Consumer implements StreamConsumer {
       for (const s of acked) this.stream.ackMsg(this, s);
       this.lastAckedAt = nowNs();
     } else {
-      if (!this.pending.has(sseq)) return;
+      const p = this.pending.get(sseq);
+      if (p === undefined) return;
+      this.sampleAck(sseq, p, _dc);
       this.pending.delete(sseq);
       this.rdc.delete(sseq);
       this.updateAckFloor();
@@ -742,6 +744,23 @@ export class Consumer implements StreamConsumer {
       this.stream.ackMsg(this, sseq);
     }
     if (this.cfg.max_ack_pending) this.kick();
+  }
+
+  /** Go sampled ack metric (`sample_freq`): `$JS.EVENT.METRIC.CONSUMER.ACK.<stream>.<consumer>`. */
+  private sampleAck(sseq: number, p: { sequence: number; timestamp: number }, dc: number): void {
+    const f = this.cfg.sample_freq;
+    if (!f) return;
+    const pct = Number(f.replace(/%$/, ''));
+    if (!(pct > 0) || Math.random() * 100 >= pct) return;
+    this.host.advisory(`$JS.EVENT.METRIC.CONSUMER.ACK.${this.stream.name}.${this.name}`, {
+      type: 'io.nats.jetstream.metric.v1.consumer_ack',
+      stream: this.stream.name,
+      consumer: this.name,
+      consumer_seq: p.sequence,
+      stream_seq: sseq,
+      ack_time: Math.max(0, nowNs() - p.timestamp),
+      deliveries: dc,
+    });
   }
 
   private updateAckFloor(): void {
