@@ -16,7 +16,7 @@ import {
   type StreamState,
   type StreamStore,
 } from './store.js';
-import { SubjectIndex, subjectMatches } from './subject-index.js';
+import { SubjectIndex, subjectMatches, wantsSeqTracking } from './subject-index.js';
 
 export class MemStore implements StreamStore {
   readonly type = 'memory' as const;
@@ -34,13 +34,11 @@ export class MemStore implements StreamStore {
   private readonly ttls = new Map<number, number>();
   private ttlTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly consumers = new Map<string, MemConsumerStore>();
 
-  /** `sizer` is the byte accounting reported in state (the file store passes Go's file record size). */
-  constructor(
-    cfg: StoreConfig,
-    private readonly sizer: (subj: string, hdr: Buffer | null, msg: Buffer) => number = memStoreMsgSize,
-  ) {
+  constructor(cfg: StoreConfig) {
     this.cfg = { ...cfg };
+    this.fss.setTracking(wantsSeqTracking(cfg.max_msgs_per_subject), () => []);
     if (cfg.first_seq && cfg.first_seq > 1) {
       this.first = cfg.first_seq;
       this.last = cfg.first_seq - 1;
@@ -64,24 +62,6 @@ export class MemStore implements StreamStore {
     this.enforceLimits(subj);
   }
 
-  /** Last sequence assigned (the next store gets last + 1). */
-  lastSeq(): number {
-    return this.last;
-  }
-
-  /**
-   * Store buffers the caller hands over (no copy): the file store passes views
-   * into its encoded record. `seq` must be last + 1 or beyond.
-   */
-  storeOwned(subj: string, hdr: Buffer | null, msg: Buffer, seq: number, ts: number, ttlSec: number): void {
-    if (seq <= this.last) throw new Error(`sequence ${seq} is not beyond last ${this.last}`);
-    if (this.msgs.size === 0) this.first = seq;
-    this.last = seq - 1;
-    this.insert({ subj, hdr: hdr !== null && hdr.length > 0 ? hdr : null, msg, seq, ts });
-    if (ttlSec > 0) this.addTTL(seq, ts + ttlSec * 1e9);
-    this.enforceLimits(subj);
-  }
-
   private put(subj: string, hdr: Buffer | null, msg: Buffer, seq: number, ts: number): void {
     // Copy out of the socket chunk: one allocation for header block and payload.
     const hl = hdr ? hdr.length : 0;
@@ -100,7 +80,7 @@ export class MemStore implements StreamStore {
     }
     this.last = seq;
     this.lastTs = ts;
-    const sz = this.sizer(subj, sm.hdr, sm.msg);
+    const sz = memStoreMsgSize(subj, sm.hdr, sm.msg);
     this.bytes += sz;
     this.fss.add(subj, seq);
     if (this.cfg.max_age > 0 && this.ageTimer === null) this.armAgeTimer(this.cfg.max_age);
@@ -202,7 +182,7 @@ export class MemStore implements StreamStore {
     const m = this.msgs.get(seq);
     if (m === undefined) return false;
     this.msgs.delete(seq);
-    const sz = this.sizer(m.subj, m.hdr, m.msg);
+    const sz = memStoreMsgSize(m.subj, m.hdr, m.msg);
     this.bytes -= sz;
     this.fss.remove(m.subj, seq);
     if (this.ttls.size > 0) this.ttls.delete(seq);
@@ -300,7 +280,8 @@ export class MemStore implements StreamStore {
         purged++;
       }
     }
-    if (this.msgs.size === 0) this.first = seq;
+    // Nothing left (the rest were interior deletes): the store starts after its last sequence.
+    if (this.msgs.size === 0) this.first = this.last + 1;
     return purged;
   }
 
@@ -375,6 +356,8 @@ export class MemStore implements StreamStore {
 
   updateConfig(cfg: StoreConfig): void {
     this.cfg = { ...cfg };
+    // Messages are in the map in sequence order (sequences only grow).
+    this.fss.setTracking(wantsSeqTracking(cfg.max_msgs_per_subject), () => [...this.msgs.values()].map((m): [string, number] => [m.subj, m.seq]));
     if (this.ageTimer !== null) {
       clearTimeout(this.ageTimer);
       this.ageTimer = null;
@@ -405,8 +388,10 @@ export class MemStore implements StreamStore {
     this.fss.clear();
   }
 
-  consumerStore(_name: string, _cfg: unknown): ConsumerStore {
-    return new MemConsumerStore();
+  consumerStore(name: string, _cfg: unknown): ConsumerStore {
+    const cs = new MemConsumerStore();
+    this.consumers.set(name, cs);
+    return cs;
   }
 
   // ------------------------------------------------------------------ limits
@@ -455,19 +440,12 @@ export class MemStore implements StreamStore {
     }
   }
 
-  /** Names of consumers opened through consumerStore (memory streams do not outlive the process). */
+  /** Consumers opened through consumerStore that hold a config (memory streams do not outlive the process). */
   consumerNames(): string[] {
-    return [];
-  }
-
-  /** Set a per-message expiry (ns since epoch) for a stored message (file store recovery). */
-  setTTL(seq: number, expires: number): void {
-    if (this.msgs.has(seq)) this.addTTL(seq, expires);
-  }
-
-  /** Expiry (ns) of a message with a TTL, 0 when none. */
-  ttlOf(seq: number): number {
-    return this.ttls.get(seq) ?? 0;
+    return [...this.consumers]
+      .filter(([, cs]) => cs.load() !== null)
+      .map(([n]) => n)
+      .sort();
   }
 
   private addTTL(seq: number, expires: number): void {

@@ -1,24 +1,27 @@
 /**
- * Consumer state on disk: `obs/<name>/meta.inf` (config + created) and
- * `obs/<name>/o.dat` (delivered, ack floor, pending, redelivered), each
- * replaced atomically (write temp, rename). Updates are coalesced to one write
- * per event-loop turn.
+ * Consumer state on disk: `obs/<name>/meta.inf` (JSON: config + created) and
+ * `obs/<name>/o.dat` (JSON: delivered, ack floor, pending, redelivered), each
+ * replaced atomically (write temp, rename). State updates are coalesced to
+ * one write per event-loop turn; `flush()` writes the latest one now.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyConsumerState, type ConsumerState, type ConsumerStore } from '../store.js';
+import { atomicWriteFile } from './index-file.js';
 
 interface StateFile {
   delivered: { consumer_seq: number; stream_seq: number };
   ack_floor: { consumer_seq: number; stream_seq: number };
+  /** [stream seq, consumer seq, delivery ts] */
   pending: [number, number, number][];
+  /** [stream seq, redeliveries] */
   redelivered: [number, number][];
 }
 
-function atomicWrite(path: string, data: string): void {
-  const tmp = path + '.tmp';
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+export interface FileConsumerStoreOptions {
+  /** fsync each write (the stream's sync 'always') */
+  sync?: boolean;
+  log?: (level: 'warn' | 'error' | 'info', msg: string) => void;
 }
 
 export class FileConsumerStore implements ConsumerStore {
@@ -26,12 +29,19 @@ export class FileConsumerStore implements ConsumerStore {
   private scheduled = false;
   private closed = false;
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly opts: FileConsumerStoreOptions = {},
+  ) {}
+
+  isClosed(): boolean {
+    return this.closed;
+  }
 
   setConfig(cfg: unknown, created: number): void {
     if (this.closed) return;
     mkdirSync(this.dir, { recursive: true });
-    atomicWrite(join(this.dir, 'meta.inf'), JSON.stringify({ config: cfg, created }));
+    atomicWriteFile(join(this.dir, 'meta.inf'), JSON.stringify({ config: cfg, created }), this.opts.sync === true);
   }
 
   update(state: ConsumerState): void {
@@ -41,7 +51,11 @@ export class FileConsumerStore implements ConsumerStore {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flush();
+      try {
+        this.flush();
+      } catch (e) {
+        this.opts.log?.('error', `writing consumer state ${this.dir} failed: ${(e as Error).message}`);
+      }
     });
   }
 
@@ -56,28 +70,39 @@ export class FileConsumerStore implements ConsumerStore {
       redelivered: [...st.redelivered],
     };
     mkdirSync(this.dir, { recursive: true });
-    atomicWrite(join(this.dir, 'o.dat'), JSON.stringify(f));
+    atomicWriteFile(join(this.dir, 'o.dat'), JSON.stringify(f), this.opts.sync === true);
   }
 
   load(): { config: unknown; created: number; state: ConsumerState } | null {
     const metaPath = join(this.dir, 'meta.inf');
     if (!existsSync(metaPath)) return null;
-    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { config: unknown; created: number };
+    let meta: { config: unknown; created: number };
+    try {
+      meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { config: unknown; created: number };
+    } catch (e) {
+      throw new Error(`consumer config ${metaPath} is unreadable: ${(e as Error).message}`);
+    }
     let state = emptyConsumerState();
     const statePath = join(this.dir, 'o.dat');
     if (existsSync(statePath)) {
-      const f = JSON.parse(readFileSync(statePath, 'utf8')) as StateFile;
-      state = {
-        delivered: f.delivered,
-        ack_floor: f.ack_floor,
-        pending: new Map(f.pending.map(([s, seq, ts]) => [s, { sequence: seq, timestamp: ts }])),
-        redelivered: new Map(f.redelivered),
-      };
+      try {
+        const f = JSON.parse(readFileSync(statePath, 'utf8')) as StateFile;
+        state = {
+          delivered: { consumer_seq: f.delivered.consumer_seq, stream_seq: f.delivered.stream_seq },
+          ack_floor: { consumer_seq: f.ack_floor.consumer_seq, stream_seq: f.ack_floor.stream_seq },
+          pending: new Map(f.pending.map(([s, seq, ts]) => [s, { sequence: seq, timestamp: ts }])),
+          redelivered: new Map(f.redelivered),
+        };
+      } catch (e) {
+        // Restart from scratch (redeliver) rather than lose the consumer.
+        this.opts.log?.('warn', `consumer state ${statePath} is unreadable, starting from an empty state: ${(e as Error).message}`);
+      }
     }
     return { config: meta.config, created: meta.created, state };
   }
 
   stop(): void {
+    if (this.closed) return;
     this.flush();
     this.closed = true;
   }
