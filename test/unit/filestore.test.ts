@@ -513,8 +513,7 @@ describe('file store', () => {
     cs.update(st);
     const dat = join(d, 'obs', 'c', 'o.dat');
     assert.ok(!existsSync(dat), 'not written inside the same turn');
-    await tick();
-    assert.ok(existsSync(dat));
+    await waitFor(() => existsSync(dat), 2000);
     st.delivered = { consumer_seq: 9, stream_seq: 9 };
     cs.update(st);
     cs.flush();

@@ -1,8 +1,10 @@
 /**
  * Consumer state on disk: `obs/<name>/meta.inf` (JSON: config + created) and
  * `obs/<name>/o.dat` (JSON: delivered, ack floor, pending, redelivered), each
- * replaced atomically (write temp, rename). State updates are coalesced to
- * one write per event-loop turn; `flush()` writes the latest one now.
+ * replaced atomically (write temp, rename). State updates are coalesced: one
+ * write per event-loop turn with sync 'always', otherwise at most one every
+ * STATE_WRITE_MS (a crash may then redeliver what was acked in that window,
+ * as with Go's periodic consumer state flush); `flush()` writes the latest now.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,8 @@ export interface FileConsumerStoreOptions {
   sync?: boolean;
   log?: (level: 'warn' | 'error' | 'info', msg: string) => void;
 }
+
+const STATE_WRITE_MS = 100;
 
 export class FileConsumerStore implements ConsumerStore {
   private latest: ConsumerState | null = null;
@@ -49,14 +53,16 @@ export class FileConsumerStore implements ConsumerStore {
     this.latest = state;
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.scheduled = false;
       try {
         this.flush();
       } catch (e) {
         this.opts.log?.('error', `writing consumer state ${this.dir} failed: ${(e as Error).message}`);
       }
-    });
+    };
+    if (this.opts.sync === true) setImmediate(run);
+    else setTimeout(run, STATE_WRITE_MS).unref?.();
   }
 
   flush(): void {
