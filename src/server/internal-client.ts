@@ -8,6 +8,7 @@ import net from 'node:net';
 import { Client } from '../conn/client.js';
 import { Subscription, type InternalMsgHandler } from '../conn/subscription.js';
 import { PubArg } from '../protocol/parser.js';
+import { writeLatin1, writeUint } from '../util/bytes.js';
 import type { Account } from '../accounts/account.js';
 import type { ClientHost } from '../conn/host.js';
 
@@ -53,39 +54,43 @@ export class InternalClient {
   publish(acc: Account, subject: string, reply: string, hdr: Buffer | null, payload: Buffer, shown: string = subject): boolean {
     const hl = hdr === null ? 0 : hdr.length;
     const total = hl + payload.length;
-    let text = shown;
-    const subjectEnd = shown.length;
+    // Nested publishes (a callback publishing while an outer route is running)
+    // must not reuse the outer control line or PubArg.
+    const nested = this.depth > 0;
+    const need = shown.length + reply.length + 24;
+    let line: Buffer;
+    let pa: PubArg;
+    if (nested) {
+      line = Buffer.allocUnsafe(need);
+      pa = new PubArg();
+    } else {
+      if (this.line.length < need) this.line = Buffer.allocUnsafe(need * 2);
+      line = this.line;
+      pa = this.pa;
+    }
+    // Control line written in place: `<shown>[ <reply>][ <hdr len>] <total>`.
+    let p = writeLatin1(line, shown, 0);
+    const subjectEnd = p;
     let replyStart = -1;
     let replyEnd = -1;
     if (reply.length > 0) {
-      replyStart = text.length + 1;
-      text += ' ' + reply;
-      replyEnd = text.length;
+      line[p++] = 32;
+      replyStart = p;
+      p = writeLatin1(line, reply, p);
+      replyEnd = p;
     }
     let hdrStart = -1;
     let hdrEnd = -1;
     if (hl > 0) {
-      hdrStart = text.length + 1;
-      text += ' ' + hl;
-      hdrEnd = text.length;
+      line[p++] = 32;
+      hdrStart = p;
+      p = writeUint(line, hl, p);
+      hdrEnd = p;
     }
-    const sizeStart = text.length + 1;
-    text += ' ' + total;
-    const sizeEnd = text.length;
-    // Nested publishes (a callback publishing while an outer route is running)
-    // must not reuse the outer control line or PubArg.
-    const nested = this.depth > 0;
-    let line: Buffer;
-    let pa: PubArg;
-    if (nested) {
-      line = Buffer.from(text, 'latin1');
-      pa = new PubArg();
-    } else {
-      if (this.line.length < text.length) this.line = Buffer.allocUnsafe(text.length * 2);
-      this.line.latin1Write(text, 0);
-      line = this.line;
-      pa = this.pa;
-    }
+    line[p++] = 32;
+    const sizeStart = p;
+    p = writeUint(line, total, p);
+    const sizeEnd = p;
     pa.buf = line;
     pa.subjectStart = 0;
     pa.subjectEnd = subjectEnd;
