@@ -723,7 +723,10 @@ export class Consumer implements StreamConsumer {
     if (pol === 'all') {
       if (sseq <= this.asflr) return;
       const acked: number[] = [];
-      for (const [s] of this.pending) if (s <= sseq) acked.push(s);
+      for (const s of this.pending.keys()) {
+        if (s > sseq) break;
+        acked.push(s);
+      }
       for (const s of acked) {
         this.pending.delete(s);
         this.rdc.delete(s);
@@ -769,8 +772,9 @@ export class Consumer implements StreamConsumer {
       this.adflr = Math.max(this.adflr, this.dseq - 1);
       return;
     }
-    let min = Infinity;
-    for (const s of this.pending.keys()) if (s < min) min = s;
+    // Deliveries enter `pending` in stream order and redeliveries keep their
+    // slot, so the first key is the lowest pending sequence.
+    const min = this.pending.keys().next().value as number;
     const p = this.pending.get(min)!;
     if (min - 1 > this.asflr) this.asflr = min - 1;
     if (p.sequence - 1 > this.adflr) this.adflr = p.sequence - 1;
