@@ -415,3 +415,56 @@ describe('JetStream consumer metrics', () => {
     }
   });
 });
+
+describe('JetStream priority groups', () => {
+  let srv: RunningServer;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nsts-prio-'));
+    srv = await startServer({ jetstream: true, store_dir: dir });
+    nc = await connect({ servers: srv.url });
+    jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'PRIO', subjects: ['prio'] });
+    const js = jetstream(nc);
+    for (let i = 0; i < 6; i++) await js.publish('prio', `p${i}`);
+  });
+  after(async () => {
+    await nc.close();
+    await srv.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('overflow: a request is served only past its min_pending threshold', async () => {
+    await jsm.consumers.add('PRIO', { durable_name: 'ov', ack_policy: AckPolicy.Explicit, priority_policy: 'overflow', priority_groups: ['A'] } as any);
+    let r = await pull(nc, 'PRIO', 'ov', { batch: 1, group: 'A', min_pending: 10, expires: 300_000_000 }, 1);
+    assert.equal(r[0].headers?.code, 408, 'not enough pending: waits and times out');
+    r = await pull(nc, 'PRIO', 'ov', { batch: 1, group: 'A', min_pending: 3, expires: 1_000_000_000 }, 1);
+    assert.equal(r[0].headers, undefined);
+    assert.equal(r[0].string(), 'p0');
+    r = await pull(nc, 'PRIO', 'ov', { batch: 1, expires: 300_000_000 }, 1);
+    assert.equal(r[0].headers?.description, 'Bad Request - Priority Group missing');
+  });
+
+  it('pinned client: the first puller is pinned, others wait, wrong ids get 423, unpin moves the pin', async () => {
+    await jsm.consumers.add('PRIO', { durable_name: 'pin', ack_policy: AckPolicy.None, priority_policy: 'pinned_client', priority_groups: ['G'] } as any);
+    let r = await pull(nc, 'PRIO', 'pin', { batch: 1, group: 'G', expires: 1_000_000_000 }, 1);
+    const pinId = r[0].headers?.get('Nats-Pin-Id');
+    assert.ok(pinId && pinId.length > 0, 'pin id header on the first delivery');
+    r = await pull(nc, 'PRIO', 'pin', { batch: 1, group: 'G', expires: 300_000_000 }, 1);
+    assert.equal(r[0].headers?.code, 408, 'an unpinned client gets nothing while the pin holds');
+    r = await pull(nc, 'PRIO', 'pin', { batch: 1, group: 'G', id: 'WRONG', expires: 300_000_000 }, 1);
+    assert.equal(r[0].headers?.code, 423);
+    r = await pull(nc, 'PRIO', 'pin', { batch: 1, group: 'G', id: pinId, expires: 1_000_000_000 }, 1);
+    assert.equal(r[0].string(), 'p1');
+    const ci = await jsm.consumers.info('PRIO', 'pin');
+    assert.equal((ci as any).priority_groups[0].pinned_client_id, pinId);
+    const u = (await nc.request('$JS.API.CONSUMER.UNPIN.PRIO.pin', JSON.stringify({ group: 'G' }))).json<any>();
+    assert.equal(u.error, undefined);
+    r = await pull(nc, 'PRIO', 'pin', { batch: 1, group: 'G', expires: 1_000_000_000 }, 1);
+    const next = r[0].headers?.get('Nats-Pin-Id');
+    assert.ok(next && next !== pinId, 'a new pin after unpin');
+  });
+});

@@ -83,6 +83,7 @@ export class Consumer implements StreamConsumer {
   private lastAckedAt = 0;
   private lastDeliveredAt = 0;
   private pinId = '';
+  private pinnedAt = 0;
   /** delivery turn counter (per-turn checks on pull requests) */
   private turn = 0;
 
@@ -601,8 +602,9 @@ export class Consumer implements StreamConsumer {
       received: now,
       group: g,
       checkedTurn: -1,
+      pinned: false,
     };
-    if (pol === 'pinned_client' && this.pinId === '') this.pinId = newPinId();
+    if (pol === 'pinned_client' && this.pinId !== '' && g?.id === this.pinId) this.pinnedAt = now;
     this.waiting.push(wr);
     if (wr.expires > 0) {
       const t = setTimeout(() => this.expireWaiting(), wr.expires - now + 1);
@@ -620,10 +622,15 @@ export class Consumer implements StreamConsumer {
     this.kick();
   }
 
-  /** First waiting request with interest and room for the next message. */
+  /**
+   * First waiting request with interest and room for the next message that
+   * the priority policy lets through (overflow thresholds, pinned client).
+   */
   private nextWaiting(): PullRequest | null {
-    while (this.waiting.length > 0) {
-      const wr = this.waiting[0];
+    const pol = this.cfg.priority_policy ?? 'none';
+    if (pol === 'pinned_client' && this.pinId !== '' && Date.now() - this.pinnedAt > (this.cfg.priority_timeout ?? 120e9) / 1e6) this.unpin(true);
+    for (let i = 0; i < this.waiting.length; ) {
+      const wr = this.waiting[i];
       // Expiry and interest are checked once per delivery turn, not per message.
       if (wr.checkedTurn !== this.turn) {
         wr.checkedTurn = this.turn;
@@ -636,6 +643,10 @@ export class Consumer implements StreamConsumer {
           continue;
         }
       }
+      if (pol !== 'none' && !this.eligible(wr, pol)) {
+        i++;
+        continue;
+      }
       if (wr.b > 0) {
         const peek = this.peekSize();
         if (peek > 0 && peek > wr.b) {
@@ -644,9 +655,36 @@ export class Consumer implements StreamConsumer {
           continue;
         }
       }
+      if (pol === 'pinned_client' && this.pinId === '') this.pin(wr);
       return wr;
     }
     return null;
+  }
+
+  private eligible(wr: PullRequest, pol: string): boolean {
+    const g = wr.group;
+    if (pol === 'overflow') {
+      if (g === null) return true;
+      const mp = g.min_pending ?? 0;
+      const map = g.min_ack_pending ?? 0;
+      if (mp <= 0 && map <= 0) return true;
+      return (mp > 0 && this.numPending() >= mp) || (map > 0 && this.pending.size >= map);
+    }
+    if (pol === 'pinned_client') return this.pinId === '' || wr.pinned === true || (g !== null && g.id === this.pinId);
+    return true;
+  }
+
+  private pin(wr: PullRequest): void {
+    this.pinId = newPinId();
+    this.pinnedAt = Date.now();
+    wr.pinned = true;
+    this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.PINNED.${this.stream.name}.${this.name}`, {
+      type: 'io.nats.jetstream.advisory.v1.consumer_group_pinned',
+      stream: this.stream.name,
+      consumer: this.name,
+      group: wr.group?.group ?? '',
+      pinned_id: this.pinId,
+    });
   }
 
   private peekSize(): number {
@@ -942,8 +980,20 @@ export class Consumer implements StreamConsumer {
     this.kick();
   }
 
-  unpin(): void {
+  /** Release the pinned client (UNPIN API, or its priority_timeout passed). */
+  unpin(expired = false): void {
+    if (this.pinId === '') return;
+    const group = this.cfg.priority_groups?.[0] ?? '';
     this.pinId = '';
+    for (const wr of this.waiting) wr.pinned = false;
+    this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.UNPINNED.${this.stream.name}.${this.name}`, {
+      type: 'io.nats.jetstream.advisory.v1.consumer_group_unpinned',
+      stream: this.stream.name,
+      consumer: this.name,
+      group,
+      reason: expired ? 'timeout' : 'admin',
+    });
+    this.kick();
   }
 
   /** Apply an allowed config update. */

@@ -32,6 +32,8 @@ export interface PullRequest {
   group: PriorityGroupReq | null;
   /** delivery turn in which expiry and interest were last checked */
   checkedTurn: number;
+  /** this request holds the consumer's pin (pinned_client policy) */
+  pinned: boolean;
 }
 
 export interface ParsedNext {
