@@ -501,3 +501,37 @@ describe('JetStream advisories', () => {
     }
   });
 });
+
+describe('JetStream counters (Nats-Incr)', () => {
+  it('adds increments per subject, returns the total in the PubAck, and rejects misuse', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-ctr-'));
+    const srv = await startServer({ jetstream: true, store_dir: dir });
+    const nc = await connect({ servers: srv.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: 'CTR', subjects: ['ctr.>'], allow_msg_counter: true } as any);
+      await jsm.streams.add({ name: 'PLAIN', subjects: ['plain'] });
+      const incr = async (subject: string, by: string, body = '') => {
+        const h = headers();
+        h.set('Nats-Incr', by);
+        return (await nc.request(subject, body, { headers: h, timeout: 2000 })).json<any>();
+      };
+      assert.equal((await incr('ctr.a', '5')).val, '5');
+      assert.equal((await incr('ctr.a', '-2')).val, '3');
+      assert.equal((await incr('ctr.b', '+10')).val, '10');
+      const big = await incr('ctr.a', '123456789012345678901234567890');
+      assert.equal(big.val, '123456789012345678901234567893');
+      const m = await jsm.streams.getMessage('CTR', { last_by_subj: 'ctr.a' });
+      assert.deepEqual(m?.json(), { val: '123456789012345678901234567893' });
+      assert.equal((await incr('ctr.a', 'x')).error.err_code, 10171);
+      assert.equal((await incr('ctr.a', '1', 'payload')).error.err_code, 10170);
+      assert.equal((await incr('plain', '1')).error.err_code, 10168);
+      const plain = (await nc.request('ctr.a', 'no header', { timeout: 2000 })).json<any>();
+      assert.equal(plain.error.err_code, 10169);
+    } finally {
+      await nc.close();
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

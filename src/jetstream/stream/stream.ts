@@ -176,9 +176,9 @@ export class Stream {
     this.host.publish(reply, '', null, Buffer.from(body));
   }
 
-  private respondAck(reply: string, seq: number, duplicate = false): void {
+  private respondAck(reply: string, seq: number, duplicate = false, val: string | null = null): void {
     if (reply === '' || this.cfg.no_ack) return;
-    const body = this.pubAckPrefix + seq + (duplicate ? ',"duplicate": true}' : '}');
+    const body = this.pubAckPrefix + seq + (duplicate ? ',"duplicate": true}' : val !== null ? `,"val":${JSON.stringify(val)}}` : '}');
     this.host.publish(reply, '', null, Buffer.from(body, 'latin1'));
   }
 
@@ -192,11 +192,28 @@ export class Stream {
     let msgId = '';
     let rollup = '';
     let ttl = 0;
+    let incr: bigint | null = null;
     if (hdr !== null && hdr.length > 0) {
-      const incr = getHeader(hdr, H.HDR_INCR);
-      if (incr !== null) {
-        this.respondErr(reply, jsError(cfg.allow_msg_counter ? 'JSMessageIncrInvalidErr' : 'JSMessageIncrDisabledErr'));
-        return 0;
+      const incrHdr = getHeader(hdr, H.HDR_INCR);
+      if (incrHdr !== null && incrHdr !== '') {
+        if (!/^[+-]?[0-9]+$/.test(incrHdr)) {
+          this.respondErr(reply, jsError('JSMessageIncrInvalidErr'));
+          return 0;
+        }
+        if (!cfg.allow_msg_counter) {
+          this.respondErr(reply, jsError('JSMessageIncrDisabledErr'));
+          return 0;
+        }
+        if (msg.length > 0) {
+          this.respondErr(reply, jsError('JSMessageIncrPayloadErr'));
+          return 0;
+        }
+        const conflicting = [H.HDR_ROLLUP, H.HDR_EXPECTED_STREAM, H.HDR_EXPECTED_LAST_MSG_ID, H.HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ, H.HDR_EXPECTED_LAST_SEQ, H.HDR_EXPECTED_LAST_SUBJ_SEQ];
+        if (conflicting.some((k) => getHeader(hdr, k) !== null)) {
+          this.respondErr(reply, jsError('JSMessageIncrInvalidErr'));
+          return 0;
+        }
+        incr = BigInt(incrHdr);
       }
       const es = getHeader(hdr, H.HDR_EXPECTED_STREAM);
       if (es !== null && es !== '' && es !== cfg.name) {
@@ -263,9 +280,28 @@ export class Stream {
       } else {
         ttl = parsedTtl;
       }
-    } else if (cfg.allow_msg_counter) {
-      this.respondErr(reply, jsError('JSMessageIncrMissingErr'));
-      return 0;
+    }
+    let counterVal: string | null = null;
+    if (cfg.allow_msg_counter) {
+      if (incr === null) {
+        this.respondErr(reply, jsError('JSMessageIncrMissingErr'));
+        return 0;
+      }
+      // Counter streams: the new total replaces the (empty) payload.
+      let total = 0n;
+      const last = this.store.loadLastMsg(subject);
+      if (last !== null) {
+        try {
+          const v = (JSON.parse(last.msg.toString('utf8')) as { val?: string }).val ?? '0';
+          if (!/^[+-]?[0-9]+$/.test(v)) throw new Error('bad value');
+          total = BigInt(v);
+        } catch {
+          this.respondErr(reply, jsError('JSMessageCounterBrokenErr'));
+          return 0;
+        }
+      }
+      counterVal = (total + incr).toString();
+      msg = Buffer.from(`{"val":${JSON.stringify(counterVal)}}`);
     }
 
     const hl = hdr === null ? 0 : hdr.length;
@@ -312,7 +348,7 @@ export class Stream {
     if (rollup === H.ROLLUP_SUBJECT) this.purge({ filter: subject, keep: 1 });
     else if (rollup === H.ROLLUP_ALL) this.purge({ keep: 1 });
     if (cfg.republish) this.republish(subject, storeHdr, msg, seq, ts);
-    this.respondAck(reply, seq);
+    this.respondAck(reply, seq, false, counterVal);
     if (this.consumers.size > 0) for (const c of this.consumers.values()) c.kick(subject, seq);
     return seq;
   }
