@@ -535,3 +535,52 @@ describe('JetStream counters (Nats-Incr)', () => {
     }
   });
 });
+
+describe('JetStream subject delete markers', () => {
+  for (const storage of ['memory', 'file'] as const) {
+    it(`replaces the last message of a subject expired by max_age with a MaxAge marker (${storage})`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nsts-sdm-'));
+      const srv = await startServer({ jetstream: true, store_dir: dir });
+      const nc = await connect({ servers: srv.url });
+      try {
+        const jsm = await jetstreamManager(nc);
+        await jsm.streams.add({
+          name: 'SDM',
+          subjects: ['sdm.>'],
+          storage: storage as any,
+          max_age: 300_000_000,
+          allow_msg_ttl: true,
+          subject_delete_marker_ttl: 1_000_000_000,
+        } as any);
+        const js = jetstream(nc);
+        await js.publish('sdm.a', 'one');
+        await js.publish('sdm.a', 'two');
+        const deadline = Date.now() + 4000;
+        let marker: Awaited<ReturnType<typeof jsm.streams.getMessage>> = null;
+        for (;;) {
+          const m = await jsm.streams.getMessage('SDM', { last_by_subj: 'sdm.a' }).catch(() => null);
+          if (m && m.header.get('Nats-Marker-Reason') === 'MaxAge') {
+            marker = m;
+            break;
+          }
+          if (Date.now() > deadline) assert.fail('no delete marker');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        assert.equal(marker!.header.get('Nats-TTL'), '1s');
+        assert.equal(marker!.data.length, 0);
+        const si = await jsm.streams.info('SDM');
+        assert.equal(si.state.messages, 1, 'only the marker is left');
+        // the marker expires by its own TTL and is not replaced by another marker
+        const end = Date.now() + 5000;
+        while ((await jsm.streams.info('SDM')).state.messages !== 0) {
+          if (Date.now() > end) assert.fail('marker did not expire');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        await nc.close();
+        await srv.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});

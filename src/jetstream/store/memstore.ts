@@ -8,6 +8,7 @@ import {
   nowNs,
   emptyConsumerState,
   type ConsumerState,
+  type ExpiryHandler,
   type ConsumerStore,
   type SimpleState,
   type StorageUpdateHandler,
@@ -34,6 +35,7 @@ export class MemStore implements StreamStore {
   private readonly ttls = new Map<number, number>();
   private ttlTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private expiryCb: ExpiryHandler | null = null;
   private readonly consumers = new Map<string, MemConsumerStore>();
 
   constructor(cfg: StoreConfig) {
@@ -433,7 +435,7 @@ export class MemStore implements StreamStore {
     while (this.msgs.size > 0) {
       const m = this.msgs.get(this.first);
       if (m === undefined || m.ts > cutoff) break;
-      this.removeMsg(this.first);
+      this.expire(m.seq, m.subj);
     }
     if (this.msgs.size > 0 && this.ageTimer === null) {
       this.armAgeTimer(this.firstTs + maxAge - nowNs() + 1e6);
@@ -446,6 +448,16 @@ export class MemStore implements StreamStore {
       .filter(([, cs]) => cs.load() !== null)
       .map(([n]) => n)
       .sort();
+  }
+
+  registerExpiryHandler(cb: ExpiryHandler | null): void {
+    this.expiryCb = cb;
+  }
+
+  /** Age/TTL expiry of one message: the owner may replace it with a delete marker. */
+  private expire(seq: number, subj: string): void {
+    if (this.expiryCb !== null && this.expiryCb(seq, subj) && !this.msgs.has(seq)) return;
+    this.removeMsg(seq);
   }
 
   private addTTL(seq: number, expires: number): void {
@@ -461,7 +473,12 @@ export class MemStore implements StreamStore {
     this.ttlTimer = setTimeout(() => {
       this.ttlTimer = null;
       const now = nowNs();
-      for (const [seq, exp] of [...this.ttls]) if (exp <= now) this.removeMsg(seq);
+      for (const [seq, exp] of [...this.ttls]) {
+        if (exp > now) continue;
+        const m = this.msgs.get(seq);
+        if (m !== undefined) this.expire(seq, m.subj);
+        else this.ttls.delete(seq);
+      }
       this.armTTL();
     }, ms);
     this.ttlTimer.unref?.();

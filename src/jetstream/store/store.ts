@@ -60,6 +60,9 @@ export interface SimpleState {
   last: number;
 }
 
+/** Asked before age/TTL expiry removes `seq`; true = the caller handled it. */
+export type ExpiryHandler = (seq: number, subj: string) => boolean;
+
 /** Called after every change in stored messages: deltas and the affected sequence/subject. */
 export type StorageUpdateHandler = (msgsDelta: number, bytesDelta: number, seq: number, subj: string) => void;
 
@@ -108,6 +111,12 @@ export interface StreamStore {
   consumerStore(name: string, cfg: unknown): ConsumerStore;
   /** Consumers with persisted state (recovered after a restart). */
   consumerNames(): string[];
+  /**
+   * Subject delete markers: before max_age or a per-message TTL removes a
+   * message, the store asks `cb`; when it returns true the owner has replaced
+   * the message (stored a marker and removed it) and the store moves on.
+   */
+  registerExpiryHandler(cb: ExpiryHandler | null): void;
 }
 
 /** One ack-pending delivery (Go Pending). */

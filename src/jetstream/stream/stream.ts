@@ -7,7 +7,8 @@
 import type { Subscription } from '../../conn/subscription.js';
 import type { Account } from '../../accounts/account.js';
 import type { Logger } from '../../log/logger.js';
-import { getHeader, setHeaders } from '../../protocol/headers.js';
+import { buildHeaders, getHeader, setHeaders } from '../../protocol/headers.js';
+import { goDuration } from '../consumer/config.js';
 import { subjectIsSubsetMatch } from '../../sublist/subject.js';
 import { jsError, type ApiError } from '../api/errors.js';
 import { rfc3339 } from '../time.js';
@@ -88,6 +89,30 @@ export class Stream {
   ) {
     this.dedupe = new DedupeWindow(cfg.duplicate_window ?? DEFAULT_DUPLICATE_WINDOW);
     this.setPubAckPrefix();
+    store.registerExpiryHandler((seq, subj) => this.onExpire(seq, subj));
+  }
+
+  /**
+   * Subject delete markers (Go SDM): when max_age or a TTL removes the last
+   * message of a subject, a marker (`Nats-Marker-Reason: MaxAge`, its own
+   * `Nats-TTL`) takes its place so watchers see the key go away.
+   */
+  private onExpire(seq: number, subj: string): boolean {
+    const ttlNs = this.cfg.subject_delete_marker_ttl ?? 0;
+    if (ttlNs <= 0 || this.closed) return false;
+    const m = this.store.loadMsg(seq);
+    if (m === null || isDeleteMarker(m.hdr)) return false;
+    if (this.store.filteredState(0, subj).msgs !== 1) return false;
+    const sec = Math.max(1, Math.round(ttlNs / 1e9));
+    const hdr = buildHeaders([
+      [H.HDR_MARKER_REASON, 'MaxAge'],
+      [H.HDR_TTL, goDuration(sec * 1e9)],
+      [H.HDR_ROLLUP, H.ROLLUP_SUBJECT],
+    ]);
+    const [mseq] = this.store.storeMsg(subj, hdr, Buffer.alloc(0), sec);
+    this.store.removeMsg(seq);
+    for (const c of this.consumers.values()) c.kick(subj, mseq);
+    return true;
   }
 
   get name(): string {
@@ -563,6 +588,11 @@ export class Stream {
   loadMsg(seq: number): StoredMsg | null {
     return this.store.loadMsg(seq);
   }
+}
+
+/** A server-placed delete marker, or a KV purge marker. */
+export function isDeleteMarker(hdr: Buffer | null): boolean {
+  return getHeader(hdr, H.HDR_MARKER_REASON) !== null || getHeader(hdr, 'KV-Operation') === 'PURGE';
 }
 
 /** Map `subject` matched by `src` onto `dest`, substituting `$n`/`{{wildcard(n)}}` and a trailing `>`. */

@@ -27,6 +27,7 @@ import { matchLiteral, subjectHasWildcard } from '../../../sublist/subject.js';
 import {
   nowNs,
   type ConsumerStore,
+  type ExpiryHandler,
   type SimpleState,
   type StorageUpdateHandler,
   type StoreConfig,
@@ -95,6 +96,7 @@ export class FileStore implements StreamStore {
 
   private cb: StorageUpdateHandler | null = null;
   private readonly ttls = new Map<number, number>();
+  private expiryCb: ExpiryHandler | null = null;
   private ttlTimer: NodeJS.Timeout | null = null;
   private ageTimer: NodeJS.Timeout | null = null;
   private syncTimer: NodeJS.Timeout | null = null;
@@ -1250,12 +1252,25 @@ export class FileStore implements StreamStore {
     while (this.msgs > 0) {
       const b = this.blockFor(this.first);
       if (b === null || this.tsAt(b, this.first - b.base) > cutoff) break;
-      this.removeSeq(this.first, true);
+      this.expire(this.first);
     }
     if (this.msgs > 0 && this.ageTimer === null) {
       const ts = this.state().first_ts;
       this.armAgeTimer(ts + maxAge - nowNs() + 1e6);
     }
+  }
+
+  registerExpiryHandler(cb: ExpiryHandler | null): void {
+    this.expiryCb = cb;
+  }
+
+  /** Age/TTL expiry of one message: the owner may replace it with a delete marker. */
+  private expire(seq: number): void {
+    if (this.expiryCb !== null) {
+      const m = this.loadMsg(seq);
+      if (m !== null && this.expiryCb(seq, m.subj) && this.loadMsg(seq) === null) return;
+    }
+    this.removeSeq(seq, true);
   }
 
   private addTTL(seq: number, expires: number): void {
@@ -1272,7 +1287,7 @@ export class FileStore implements StreamStore {
       this.ttlTimer = null;
       this.guard('ttl expiry', () => {
         const now = nowNs();
-        for (const [seq, exp] of [...this.ttls]) if (exp <= now) this.removeSeq(seq, true);
+        for (const [seq, exp] of [...this.ttls]) if (exp <= now) this.expire(seq);
         this.commit();
         this.armTTL();
       });
