@@ -584,3 +584,47 @@ describe('JetStream subject delete markers', () => {
     });
   }
 });
+
+describe('JetStream atomic batch publish', () => {
+  it('stages a batch and stores it on commit; bad batches are refused whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-batch-'));
+    const srv = await startServer({ jetstream: true, store_dir: dir });
+    const nc = await connect({ servers: srv.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      await jsm.streams.add({ name: 'BAT', subjects: ['bat.>'], allow_atomic: true } as any);
+      await jsm.streams.add({ name: 'NOBAT', subjects: ['nobat'] });
+      const b = await js.startBatch('bat.a', 'one');
+      b.add('bat.b', 'two');
+      assert.equal((await jsm.streams.info('BAT')).state.messages, 0, 'nothing stored before commit');
+      const ack = await b.commit('bat.c', 'three');
+      assert.deepEqual([ack.stream, ack.seq, (ack as any).count, typeof (ack as any).batch], ['BAT', 3, 3, 'string']);
+      const info = await jsm.streams.info('BAT');
+      assert.equal(info.state.messages, 3);
+      const m = await jsm.streams.getMessage('BAT', { seq: 2 });
+      assert.equal(m?.string(), 'two');
+      assert.equal(m?.header.get('Nats-Batch-Id'), '');
+
+      await assert.rejects(js.startBatch('nobat', 'x'), /atomic publish is disabled/);
+      // a gap in the sequence abandons the batch
+      const raw = async (seq: number, commit?: string) => {
+        const h = headers();
+        h.set('Nats-Batch-Id', 'gap');
+        h.set('Nats-Batch-Sequence', String(seq));
+        if (commit) h.set('Nats-Batch-Commit', commit);
+        const r = await nc.request('bat.g', 'g', { headers: h, timeout: 2000 });
+        return r.data.length === 0 ? null : r.json<any>();
+      };
+      assert.equal(await raw(1), null);
+      assert.equal((await raw(3, '1')).error.err_code, 10176);
+      assert.equal((await raw(1)), null);
+      assert.equal((await raw(2, 'yes')).error.err_code, 10200);
+      assert.equal((await jsm.streams.info('BAT')).state.messages, 3, 'abandoned batches store nothing');
+    } finally {
+      await nc.close();
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

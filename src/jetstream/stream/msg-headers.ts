@@ -15,6 +15,9 @@ export const HDR_MARKER_REASON = 'Nats-Marker-Reason';
 export const HDR_INCR = 'Nats-Incr';
 export const HDR_STREAM_SOURCE = 'Nats-Stream-Source';
 export const HDR_REQUIRED_API_LEVEL = 'Nats-Required-Api-Level';
+export const HDR_BATCH_ID = 'Nats-Batch-Id';
+export const HDR_BATCH_SEQ = 'Nats-Batch-Sequence';
+export const HDR_BATCH_COMMIT = 'Nats-Batch-Commit';
 
 export const HDR_STREAM = 'Nats-Stream';
 export const HDR_SUBJECT = 'Nats-Subject';

@@ -7,7 +7,7 @@
 import type { Subscription } from '../../conn/subscription.js';
 import type { Account } from '../../accounts/account.js';
 import type { Logger } from '../../log/logger.js';
-import { buildHeaders, getHeader, setHeaders } from '../../protocol/headers.js';
+import { buildHeaders, getHeader, removeHeaders, setHeaders } from '../../protocol/headers.js';
 import { goDuration } from '../consumer/config.js';
 import { subjectIsSubsetMatch } from '../../sublist/subject.js';
 import { jsError, type ApiError } from '../api/errors.js';
@@ -49,6 +49,12 @@ export interface StreamConsumer {
   delete(): void;
 }
 
+/** Go streamMaxAtomicBatchSize, streamMaxAtomicBatchInflightPerStream, batch timeout */
+const MAX_BATCH = 1000;
+const MAX_BATCHES_INFLIGHT = 50;
+const BATCH_TIMEOUT_MS = 10_000;
+const BATCH_HEADERS = [H.HDR_BATCH_ID, H.HDR_BATCH_SEQ, H.HDR_BATCH_COMMIT];
+
 export function storeConfigOf(cfg: StreamConfig): StoreConfig {
   return {
     name: cfg.name,
@@ -77,6 +83,8 @@ export class Stream {
   private lmsgId = '';
   private pubAckPrefix = '';
   private readers: SourceReader[] = [];
+  private readonly batches = new Map<string, { msgs: { subject: string; hdr: Buffer; msg: Buffer }[]; timer: NodeJS.Timeout }>();
+  private committing = false;
   private mirrorReader: SourceReader | null = null;
   closed = false;
 
@@ -207,12 +215,16 @@ export class Stream {
     this.host.publish(reply, '', null, Buffer.from(body, 'latin1'));
   }
 
-  /** Returns the stored sequence, or 0 when rejected / deduplicated. */
+  /** Returns the stored sequence, or 0 when rejected / deduplicated / staged in a batch. */
   processMsg(subject: string, reply: string, hdr: Buffer | null, msg: Buffer): number {
     const cfg = this.cfg;
     if (cfg.sealed) {
       this.respondErr(reply, jsError('JSStreamSealedErr'));
       return 0;
+    }
+    if (hdr !== null && !this.committing) {
+      const bid = getHeader(hdr, H.HDR_BATCH_ID);
+      if (bid !== null) return this.processBatchMsg(bid, subject, reply, hdr, msg);
     }
     let msgId = '';
     let rollup = '';
@@ -376,6 +388,96 @@ export class Stream {
     this.respondAck(reply, seq, false, counterVal);
     if (this.consumers.size > 0) for (const c of this.consumers.values()) c.kick(subject, seq);
     return seq;
+  }
+
+  // ------------------------------------------------------------------ atomic batches
+
+  /**
+   * Atomic batch publish (Go processJetStreamAtomicBatchMsg): messages with
+   * `Nats-Batch-Id` / `Nats-Batch-Sequence` are staged (each one with a reply
+   * gets an empty answer) until `Nats-Batch-Commit: 1` (or `eob`, which is
+   * not stored itself); the commit checks the whole batch first, then stores
+   * it and answers with a PubAck carrying `batch` and `count`.
+   */
+  private processBatchMsg(bid: string, subject: string, reply: string, hdr: Buffer, msg: Buffer): number {
+    const cfg = this.cfg;
+    const fail = (err: ApiError): number => {
+      const b = this.batches.get(bid);
+      if (b) clearTimeout(b.timer);
+      this.batches.delete(bid);
+      this.respondErr(reply, err);
+      return 0;
+    };
+    if (!cfg.allow_atomic) return fail(jsError('JSAtomicPublishDisabledErr'));
+    if (bid === '' || bid.length > 64) return fail(jsError('JSAtomicPublishInvalidBatchIDErr'));
+    const seqHdr = getHeader(hdr, H.HDR_BATCH_SEQ);
+    const bseq = seqHdr === null ? NaN : Number(seqHdr);
+    if (!Number.isInteger(bseq) || bseq < 1) return fail(jsError('JSAtomicPublishMissingSeqErr'));
+    const commit = getHeader(hdr, H.HDR_BATCH_COMMIT);
+    const eob = commit === 'eob';
+    let b = this.batches.get(bid);
+    if (b === undefined) {
+      const size = eob ? bseq - 1 : bseq;
+      if (bseq !== 1) return fail(size > MAX_BATCH ? jsError('JSAtomicPublishTooLargeBatchErrF', { size: MAX_BATCH }) : jsError('JSAtomicPublishIncompleteBatchErr'));
+      if (this.batches.size >= MAX_BATCHES_INFLIGHT) return fail(jsError('JSAtomicPublishTooManyInflight'));
+      const timer = setTimeout(() => this.batches.delete(bid), BATCH_TIMEOUT_MS);
+      timer.unref?.();
+      b = { msgs: [], timer };
+      this.batches.set(bid, b);
+    }
+    if (commit !== null && commit !== '1' && !eob) return fail(jsError('JSAtomicPublishInvalidBatchCommitErr'));
+    if (bseq !== b.msgs.length + 1 || (bseq === 1 && eob)) return fail(jsError('JSAtomicPublishIncompleteBatchErr'));
+    if ((eob ? bseq - 1 : bseq) > MAX_BATCH) return fail(jsError('JSAtomicPublishTooLargeBatchErrF', { size: MAX_BATCH }));
+    if (getHeader(hdr, H.HDR_EXPECTED_LAST_MSG_ID) !== null) return fail(jsError('JSAtomicPublishUnsupportedHeaderBatchErr', { header: H.HDR_EXPECTED_LAST_MSG_ID }));
+    clearTimeout(b.timer);
+    b.timer = setTimeout(() => this.batches.delete(bid), BATCH_TIMEOUT_MS);
+    b.timer.unref?.();
+    if (!eob) b.msgs.push({ subject, hdr: Buffer.from(hdr), msg: Buffer.from(msg) });
+    if (commit === null) {
+      if (reply !== '') this.host.publish(reply, '', null, Buffer.alloc(0));
+      return 0;
+    }
+    // Commit: check every message before storing any of them.
+    clearTimeout(b.timer);
+    this.batches.delete(bid);
+    const ids = new Set<string>();
+    for (const m of b.msgs) {
+      const id = getHeader(m.hdr, H.HDR_MSG_ID);
+      if (id !== null && id !== '') {
+        if (ids.has(id) || this.dedupe.check(id, nowNs()) !== null) return fail(jsError('JSAtomicPublishContainsDuplicateMessageErr'));
+        ids.add(id);
+      }
+      const max = cfg.max_msg_size ?? -1;
+      if (max > 0 && m.hdr.length + m.msg.length > max) return fail(jsError('JSStreamMessageExceedsMaximumErr'));
+    }
+    if (cfg.discard === 'new' && cfg.max_msgs > 0 && this.store.state().msgs + b.msgs.length > cfg.max_msgs) {
+      return fail(jsError('JSStreamStoreFailedF', { err: 'maximum messages exceeded' }));
+    }
+    const first = b.msgs[0];
+    const els = getHeader(first.hdr, H.HDR_EXPECTED_LAST_SEQ);
+    if (els !== null && els !== '' && Number(els) !== this.store.state().last_seq) {
+      return fail(jsError('JSStreamWrongLastSequenceErrF', { seq: this.store.state().last_seq }));
+    }
+    let last = 0;
+    this.committing = true;
+    try {
+      for (const m of b.msgs) {
+        const seq = this.processMsg(m.subject, '', removeHeaders(m.hdr, BATCH_HEADERS), m.msg);
+        if (seq > 0) last = seq;
+      }
+    } finally {
+      this.committing = false;
+    }
+    if (reply !== '' && !cfg.no_ack) {
+      const body = this.pubAckPrefix + last + `,"batch":${JSON.stringify(bid)},"count":${b.msgs.length}}`;
+      this.host.publish(reply, '', null, Buffer.from(body));
+    }
+    return last;
+  }
+
+  private dropBatches(): void {
+    for (const b of this.batches.values()) clearTimeout(b.timer);
+    this.batches.clear();
   }
 
   /** Go's discard-new checks done by the store: returns the store error text or null. */
@@ -571,6 +673,7 @@ export class Stream {
     this.closed = true;
     this.stopSubs();
     this.stopReaders();
+    this.dropBatches();
     for (const c of this.consumers.values()) c.stop();
     this.store.stop();
   }
@@ -580,6 +683,7 @@ export class Stream {
     this.closed = true;
     this.stopSubs();
     this.stopReaders();
+    this.dropBatches();
     for (const c of [...this.consumers.values()]) c.delete();
     this.consumers.clear();
     this.store.delete();
