@@ -468,3 +468,59 @@ describe('JetStream priority groups', () => {
     assert.ok(next && next !== pinId, 'a new pin after unpin');
   });
 });
+
+describe('JetStream consumer pacing', () => {
+  let srv: RunningServer;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nsts-pace-'));
+    srv = await startServer({ jetstream: true, store_dir: dir });
+    nc = await connect({ servers: srv.url });
+    jsm = await jetstreamManager(nc);
+  });
+  after(async () => {
+    await nc.close();
+    await srv.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function collect(deliver: string, n: number): Promise<number[]> {
+    const times: number[] = [];
+    const sub = nc.subscribe(deliver, { timeout: 5000 });
+    for await (const m of sub) {
+      if (m.headers?.code === 100) continue;
+      times.push(Date.now());
+      if (times.length >= n) break;
+    }
+    return times;
+  }
+
+  it('replay original keeps the publish spacing', async () => {
+    await jsm.streams.add({ name: 'RPL', subjects: ['rpl'] });
+    const js = jetstream(nc);
+    await js.publish('rpl', 'a');
+    await new Promise((r) => setTimeout(r, 300));
+    await js.publish('rpl', 'b');
+    const deliver = createInbox();
+    const got = collect(deliver, 2);
+    await jsm.consumers.add('RPL', { deliver_subject: deliver, ack_policy: AckPolicy.None, replay_policy: 'original' as any });
+    const t = await got;
+    assert.ok(t[1] - t[0] >= 250, `spacing ${t[1] - t[0]} ms`);
+  });
+
+  it('rate_limit_bps spreads delivery over time', async () => {
+    await jsm.streams.add({ name: 'RATE', subjects: ['rate'] });
+    const js = jetstream(nc);
+    const payload = 'x'.repeat(1000);
+    for (let i = 0; i < 4; i++) await js.publish('rate', payload);
+    const deliver = createInbox();
+    const got = collect(deliver, 4);
+    // ~8 kbit per message, 16 kbit/s: two messages per second
+    await jsm.consumers.add('RATE', { deliver_subject: deliver, ack_policy: AckPolicy.None, rate_limit_bps: 16_000 });
+    const t = await got;
+    assert.ok(t[3] - t[0] >= 900, `4 messages took ${t[3] - t[0]} ms`);
+  });
+});
