@@ -628,3 +628,31 @@ describe('JetStream atomic batch publish', () => {
     }
   });
 });
+
+describe('JetStream mirror through a domain API prefix', () => {
+  it('mirrors an origin reached via external.api $JS.<domain>.API', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-dom-'));
+    const srv = await startServer({ jetstream: true, store_dir: dir, jetstream_opts: { domain: 'hub' } });
+    const nc = await connect({ servers: srv.url });
+    try {
+      const jsm = await jetstreamManager(nc, { domain: 'hub' });
+      const js = jetstream(nc, { domain: 'hub' });
+      await jsm.streams.add({ name: 'DORIG', subjects: ['dorig'] });
+      for (let i = 0; i < 3; i++) await js.publish('dorig', `d${i}`);
+      await jsm.streams.add({ name: 'DMIR', mirror: { name: 'DORIG', external: { api: '$JS.hub.API' } } as any });
+      const deadline = Date.now() + 5000;
+      while ((await jsm.streams.info('DMIR')).state.messages !== 3) {
+        if (Date.now() > deadline) assert.fail('mirror did not catch up');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const si = await jsm.streams.info('DMIR');
+      assert.equal((si.mirror as { external?: { api: string } } | undefined)?.external?.api, '$JS.hub.API');
+      const pa = await js.publish('dorig', 'after');
+      assert.equal(pa.domain, 'hub');
+    } finally {
+      await nc.close();
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
