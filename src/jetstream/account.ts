@@ -337,7 +337,6 @@ export class JsAccount implements StreamHost {
     const subs: Subscription[] = [];
     for (const pre of this.ctx.apiPrefixes()) {
       const base = `${pre}.DIRECT.GET.${s.name}`;
-      const depth = base.split('.').length;
       subs.push(
         this.subscribe(base, '_sys_', (_subj, reply, hdr, payload) => {
           if (reply === '') return;
@@ -347,7 +346,7 @@ export class JsAccount implements StreamHost {
       subs.push(
         this.subscribe(`${base}.>`, '_sys_', (subj, reply, hdr, payload) => {
           if (reply === '') return;
-          const key = subj.split('.').slice(depth).join('.');
+          const key = subj.length > base.length + 1 ? subj.slice(base.length + 1) : '';
           directGetLastBySubject(s, key, hdr, payload, (h, p) => this.publish(reply, '', h, p));
         }),
       );

@@ -6,9 +6,22 @@
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
+const formatted = new Map<number, string>();
+const FORMAT_CACHE = 4096;
+
 /** RFC 3339 (UTC, nanoseconds trimmed like Go's RFC3339Nano) for ns since epoch; 0 gives the zero time. */
 export function rfc3339(ns: number): string {
   if (!ns) return ZERO_TIME;
+  // Stored messages' times are formatted again and again (direct gets): remember recent ones.
+  const hit = formatted.get(ns);
+  if (hit !== undefined) return hit;
+  const out = formatRfc3339(ns);
+  if (formatted.size >= FORMAT_CACHE) formatted.clear();
+  formatted.set(ns, out);
+  return out;
+}
+
+function formatRfc3339(ns: number): string {
   // BigInt keeps the digits exact, so parseRfc3339 gives back the same number.
   const big = BigInt(Math.round(ns));
   const ms = big / 1000000n;
