@@ -7,6 +7,7 @@ import { jsError, ApiError } from '../api/errors.js';
 import { isValidAssetName, MAX_DESCRIPTION_LEN, MAX_METADATA_LEN, API_LEVEL, type StreamConfig } from '../stream/config.js';
 import { isValidSubject, subjectIsLiteral, subjectIsSubsetMatch } from '../../sublist/subject.js';
 import { subjectMatches } from '../store/subject-index.js';
+import { formatGoDuration } from '../../config/durations.js';
 
 export type DeliverPolicy = 'all' | 'last' | 'new' | 'by_start_sequence' | 'by_start_time' | 'last_per_subject';
 export type AckPolicy = 'none' | 'all' | 'explicit' | 'flow_control';
@@ -365,29 +366,11 @@ export function consumerConfigJSON(c: ConsumerConfig, serverVersion: string): Re
   return o;
 }
 
-/** Go time.Duration String() for whole values used in error texts. */
+/** Go time.Duration String() of a nanosecond duration (the config layer formats milliseconds and up). */
 export function goDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  if (ns < 1e3) return `${ns}ns`;
-  if (ns < 1e6) return `${trim(ns / 1e3)}µs`;
-  if (ns < 1e9) return `${trim(ns / 1e6)}ms`;
-  let s = ns / 1e9;
-  let out = '';
-  const h = Math.floor(s / 3600);
-  if (h > 0) {
-    out += `${h}h`;
-    s -= h * 3600;
-  }
-  const m = Math.floor(s / 60);
-  if (h > 0 || m > 0) {
-    out += `${m}m`;
-    s -= m * 60;
-  }
-  return out + `${trim(s)}s`;
-}
-
-function trim(n: number): string {
-  return String(Number(n.toFixed(9)));
+  if (ns !== 0 && Math.abs(ns) < 1e3) return `${ns}ns`;
+  if (ns !== 0 && Math.abs(ns) < 1e6) return `${Number((ns / 1e3).toFixed(3))}µs`;
+  return formatGoDuration(ns / 1e6);
 }
 
 export { ApiError };

@@ -14,7 +14,8 @@ import { rfc3339, parseRfc3339 } from '../time.js';
 import { nowNs, type ConsumerState, type ConsumerStore, type StoredMsg } from '../store/store.js';
 import { subjectMatches } from '../store/subject-index.js';
 import type { Stream, StreamConsumer } from '../stream/stream.js';
-import { consumerConfigJSON, filtersOf, EPHEMERAL_INACTIVE_DEFAULT, type ConsumerConfig } from './config.js';
+import { consumerConfigJSON, filtersOf, goDuration, EPHEMERAL_INACTIVE_DEFAULT, type ConsumerConfig } from './config.js';
+import { parseGoDuration } from '../../config/durations.js';
 import { parseNextRequest, statusHeader, type PullRequest } from './pull.js';
 
 export interface ConsumerHost {
@@ -562,7 +563,7 @@ export class Consumer implements StreamConsumer {
     this.lastActive = Date.now();
     const c = this.cfg;
     if ((c.max_batch ?? 0) > 0 && req.batch > c.max_batch!) return sendErr(409, `Exceeded MaxRequestBatch of ${c.max_batch}`);
-    if (req.expires > 0 && (c.max_expires ?? 0) > 0 && req.expires > c.max_expires!) return sendErr(409, `Exceeded MaxRequestExpires of ${goDur(c.max_expires!)}`);
+    if (req.expires > 0 && (c.max_expires ?? 0) > 0 && req.expires > c.max_expires!) return sendErr(409, `Exceeded MaxRequestExpires of ${goDuration(c.max_expires!)}`);
     if (req.maxBytes > 0 && (c.max_bytes ?? 0) > 0 && req.maxBytes > c.max_bytes!) return sendErr(409, `Exceeded MaxRequestMaxBytes of ${c.max_bytes}`);
     const g = req.group;
     const pol = c.priority_policy ?? 'none';
@@ -826,7 +827,7 @@ export class Consumer implements StreamConsumer {
         if (arg.startsWith('{')) {
           const j = JSON.parse(arg) as { delay?: number };
           delayMs = (j.delay ?? 0) / 1e6;
-        } else delayMs = parseGoDurationMs(arg);
+        } else delayMs = parseGoDuration(arg) ?? 0;
       } catch {
         delayMs = 0;
       }
@@ -1109,23 +1110,4 @@ function newPinId(): string {
   let s = '';
   for (let i = 0; i < 22; i++) s += a[Math.floor(Math.random() * a.length)];
   return s;
-}
-
-function goDur(ns: number): string {
-  if (ns % 1e9 === 0) return `${ns / 1e9}s`;
-  if (ns % 1e6 === 0) return `${ns / 1e6}ms`;
-  return `${ns}ns`;
-}
-
-function parseGoDurationMs(s: string): number {
-  let ns = 0;
-  let matched = false;
-  for (const m of s.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
-    matched = true;
-    const n = Number(m[1]);
-    const u = m[2];
-    ns += n * (u === 'ns' ? 1 : u === 'us' || u === 'µs' ? 1e3 : u === 'ms' ? 1e6 : u === 's' ? 1e9 : u === 'm' ? 60e9 : 3600e9);
-  }
-  if (!matched) throw new Error('bad duration');
-  return ns / 1e6;
 }

@@ -2,6 +2,7 @@
  * Header names the stream understands on publish (Go JSMsgId etc.) and the
  * parsing of their values.
  */
+import { parseGoDuration } from '../../config/durations.js';
 
 export const HDR_MSG_ID = 'Nats-Msg-Id';
 export const HDR_EXPECTED_STREAM = 'Nats-Expected-Stream';
@@ -31,8 +32,6 @@ export const HDR_UPTO_SEQUENCE = 'Nats-UpTo-Sequence';
 export const ROLLUP_SUBJECT = 'sub';
 export const ROLLUP_ALL = 'all';
 
-const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
-
 /**
  * Nats-TTL value to seconds: `never` is -1, a Go duration or an integer
  * number of seconds; anything below one second is invalid. Returns null when
@@ -44,16 +43,10 @@ export function parseMsgTTL(v: string | null): number | null {
   let sec: number;
   if (/^-?[0-9]+$/.test(v)) {
     sec = Number(v);
-  } else if (GO_DURATION.test(v)) {
-    let ns = 0;
-    for (const m of v.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
-      const n = Number(m[1]);
-      const unit = m[2];
-      ns += n * (unit === 'ns' ? 1 : unit === 'us' || unit === 'µs' ? 1e3 : unit === 'ms' ? 1e6 : unit === 's' ? 1e9 : unit === 'm' ? 60e9 : 3600e9);
-    }
-    sec = Math.floor(ns / 1e9);
   } else {
-    return null;
+    const ms = parseGoDuration(v);
+    if (ms === null) return null;
+    sec = Math.floor(ms / 1000);
   }
   if (sec < 1) return null;
   return sec;
