@@ -5,7 +5,6 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Account } from '../accounts/account.js';
 import type { Subscription } from '../conn/subscription.js';
 import type { Logger } from '../log/logger.js';
@@ -28,6 +27,7 @@ import {
 } from './consumer/config.js';
 import { rfc3339, parseRfc3339 } from './time.js';
 import { directGet, directGetLastBySubject } from './api/direct-get.js';
+import { randomId } from './ids.js';
 
 /** Account limits (Go JetStreamAccountLimits); -1 = unlimited. */
 export interface JsAccountLimits {
@@ -131,7 +131,7 @@ export class JsAccount implements StreamHost {
 
   advisory(subject: string, body: Record<string, unknown>): void {
     if (!this.acc.sl.hasInterest(subject)) return;
-    const full = { type: body.type, id: nuidLike(), timestamp: rfc3339(Date.now() * 1e6), ...body };
+    const full = { type: body.type, id: randomId(), timestamp: rfc3339(Date.now() * 1e6), ...body };
     if (this.ctx.domain) (full as Record<string, unknown>).domain = this.ctx.domain;
     this.publish(subject, '', null, Buffer.from(JSON.stringify(full)));
   }
@@ -406,7 +406,7 @@ export class JsAccount implements StreamHost {
     }
     let name = cname;
     if (name === '') {
-      do name = randomName(); while (s.consumers.has(name));
+      do name = randomId(8); while (s.consumers.has(name));
       cfg.name = name;
     }
     if (cfg.durable_name && cfg.durable_name.length > 255) return jsError('JSConsumerNameTooLongErrF', { max: 255 });
@@ -548,22 +548,4 @@ function normalizeForCompare(c: ConsumerConfig): ConsumerConfig {
   const o = { ...c };
   delete o.metadata;
   return o;
-}
-
-const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** A 22-character alphanumeric id like Go's nuid. */
-function nuidLike(): string {
-  const b = randomBytes(22);
-  let s = '';
-  for (let i = 0; i < 22; i++) s += ID_ALPHABET[b[i] % 62];
-  return s;
-}
-
-function randomName(): string {
-  const a = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-  const b = randomBytes(8);
-  let s = '';
-  for (let i = 0; i < 8; i++) s += a[b[i] % a.length];
-  return s;
 }

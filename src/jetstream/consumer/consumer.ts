@@ -16,6 +16,7 @@ import { subjectMatches } from '../store/subject-index.js';
 import type { Stream, StreamConsumer } from '../stream/stream.js';
 import { consumerConfigJSON, filtersOf, goDuration, EPHEMERAL_INACTIVE_DEFAULT, type ConsumerConfig } from './config.js';
 import { parseGoDuration } from '../../config/durations.js';
+import { randomId } from '../ids.js';
 import { parseNextRequest, statusHeader, type PullRequest } from './pull.js';
 
 export interface ConsumerHost {
@@ -676,7 +677,7 @@ export class Consumer implements StreamConsumer {
   }
 
   private pin(wr: PullRequest): void {
-    this.pinId = newPinId();
+    this.pinId = randomId();
     this.pinnedAt = Date.now();
     wr.pinned = true;
     this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.PINNED.${this.stream.name}.${this.name}`, {
@@ -1103,11 +1104,4 @@ export class Consumer implements StreamConsumer {
   get isClosed(): boolean {
     return this.closed;
   }
-}
-
-function newPinId(): string {
-  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-  let s = '';
-  for (let i = 0; i < 22; i++) s += a[Math.floor(Math.random() * a.length)];
-  return s;
 }

@@ -12,17 +12,17 @@ import { getHeader, headerStatus, removeHeaders, setHeaders } from '../../protoc
 import { subjectMatches } from '../store/subject-index.js';
 import type { StreamSource } from './config.js';
 import { mapSubject, type Stream } from './stream.js';
+import * as H from './msg-headers.js';
 
 const EMPTY = Buffer.alloc(0);
 const RETRY_MS = 2000;
 const HEARTBEAT_NS = 1e9;
-export const HDR_STREAM_SOURCE = 'Nats-Stream-Source';
 const EXPECTATIONS = [
-  'Nats-Expected-Stream',
-  'Nats-Expected-Last-Sequence',
-  'Nats-Expected-Last-Subject-Sequence',
-  'Nats-Expected-Last-Subject-Sequence-Subject',
-  'Nats-Expected-Last-Msg-Id',
+  H.HDR_EXPECTED_STREAM,
+  H.HDR_EXPECTED_LAST_SEQ,
+  H.HDR_EXPECTED_LAST_SUBJ_SEQ,
+  H.HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ,
+  H.HDR_EXPECTED_LAST_MSG_ID,
 ];
 
 export class SourceReader {
@@ -58,7 +58,7 @@ export class SourceReader {
     let m = store.loadLastMsg('');
     let scanned = 0;
     while (m !== null && scanned < 100_000) {
-      const h = getHeader(m.hdr, HDR_STREAM_SOURCE);
+      const h = getHeader(m.hdr, H.HDR_STREAM_SOURCE);
       if (h !== null) {
         const f = h.split(' ');
         if (f[0] === this.src.name) return Number(f[1]) || 0;
@@ -178,7 +178,7 @@ export class SourceReader {
     }
     const src = `${this.src.name} ${sseq} ${this.src.filter_subject || '>'} ${dest} ${subject}`;
     // The origin already applied its publish expectations; they must not be re-checked here.
-    const h = setHeaders(removeHeaders(hdr, EXPECTATIONS), [[HDR_STREAM_SOURCE, src]]);
+    const h = setHeaders(removeHeaders(hdr, EXPECTATIONS), [[H.HDR_STREAM_SOURCE, src]]);
     this.lastSeq = sseq;
     this.stream.processMsg(subj, '', h, payload);
   }
