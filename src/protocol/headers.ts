@@ -13,16 +13,18 @@ const CRLF = '\r\n';
  */
 export function getHeader(hdr: Buffer | null, name: string): string | null {
   if (hdr === null || hdr.length === 0) return null;
-  const s = hdr.latin1Slice(0, hdr.length);
+  return headerValue(hdr.latin1Slice(0, hdr.length), name);
+}
+
+/** As getHeader, on a header block already decoded to text (several lookups, one decode). */
+export function headerValue(text: string, name: string): string | null {
   const key = `\r\n${name}:`;
-  let at = s.indexOf(key);
-  while (at >= 0) {
-    const vs = at + key.length;
-    let ve = s.indexOf('\r\n', vs);
-    if (ve < 0) ve = s.length;
-    return s.slice(vs, ve).trim();
-  }
-  return null;
+  const at = text.indexOf(key);
+  if (at < 0) return null;
+  const vs = at + key.length;
+  let ve = text.indexOf('\r\n', vs);
+  if (ve < 0) ve = text.length;
+  return text.slice(vs, ve).trim();
 }
 
 /** Status code in the first line (e.g. 503), 0 when none. */

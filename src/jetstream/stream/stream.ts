@@ -7,7 +7,7 @@
 import type { Subscription } from '../../conn/subscription.js';
 import type { Account } from '../../accounts/account.js';
 import type { Logger } from '../../log/logger.js';
-import { buildHeaders, getHeader, removeHeaders, setHeaders } from '../../protocol/headers.js';
+import { buildHeaders, getHeader, headerValue, removeHeaders, setHeaders } from '../../protocol/headers.js';
 import { goDuration } from '../consumer/config.js';
 import { subjectIsSubsetMatch } from '../../sublist/subject.js';
 import { jsError, type ApiError } from '../api/errors.js';
@@ -222,8 +222,11 @@ export class Stream {
       this.respondErr(reply, jsError('JSStreamSealedErr'));
       return 0;
     }
+    // The header block is decoded once; every header check below reads this text.
+    const ht = hdr !== null && hdr.length > 0 ? hdr.latin1Slice(0, hdr.length) : '';
+    const hv = (name: string): string | null => (ht === '' ? null : headerValue(ht, name));
     if (hdr !== null && !this.committing) {
-      const bid = getHeader(hdr, H.HDR_BATCH_ID);
+      const bid = hv(H.HDR_BATCH_ID);
       if (bid !== null) return this.processBatchMsg(bid, subject, reply, hdr, msg);
     }
     let msgId = '';
@@ -231,7 +234,7 @@ export class Stream {
     let ttl = 0;
     let incr: bigint | null = null;
     if (hdr !== null && hdr.length > 0) {
-      const incrHdr = getHeader(hdr, H.HDR_INCR);
+      const incrHdr = hv(H.HDR_INCR);
       if (incrHdr !== null && incrHdr !== '') {
         if (!/^[+-]?[0-9]+$/.test(incrHdr)) {
           this.respondErr(reply, jsError('JSMessageIncrInvalidErr'));
@@ -246,25 +249,25 @@ export class Stream {
           return 0;
         }
         const conflicting = [H.HDR_ROLLUP, H.HDR_EXPECTED_STREAM, H.HDR_EXPECTED_LAST_MSG_ID, H.HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ, H.HDR_EXPECTED_LAST_SEQ, H.HDR_EXPECTED_LAST_SUBJ_SEQ];
-        if (conflicting.some((k) => getHeader(hdr, k) !== null)) {
+        if (conflicting.some((k) => hv(k) !== null)) {
           this.respondErr(reply, jsError('JSMessageIncrInvalidErr'));
           return 0;
         }
         incr = BigInt(incrHdr);
       }
-      const es = getHeader(hdr, H.HDR_EXPECTED_STREAM);
+      const es = hv(H.HDR_EXPECTED_STREAM);
       if (es !== null && es !== '' && es !== cfg.name) {
         this.respondErr(reply, jsError('JSStreamNotMatchErr'));
         return 0;
       }
-      const ttlHdr = getHeader(hdr, H.HDR_TTL);
+      const ttlHdr = hv(H.HDR_TTL);
       const parsedTtl = H.parseMsgTTL(ttlHdr);
       if (ttlHdr !== null && parsedTtl !== 0 && !cfg.allow_msg_ttl) {
         this.respondErr(reply, jsError('JSMessageTTLDisabledErr'));
         return 0;
       }
-      const elss = getHeader(hdr, H.HDR_EXPECTED_LAST_SUBJ_SEQ);
-      const elssSubj = getHeader(hdr, H.HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ);
+      const elss = hv(H.HDR_EXPECTED_LAST_SUBJ_SEQ);
+      const elssSubj = hv(H.HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ);
       if (elss !== null && elss !== '') {
         const want = Number(elss);
         const last = this.store.loadLastMsg(elssSubj || subject);
@@ -277,7 +280,7 @@ export class Stream {
         this.respondErr(reply, jsError('JSStreamExpectedLastSeqPerSubjectInvalid'));
         return 0;
       }
-      const els = getHeader(hdr, H.HDR_EXPECTED_LAST_SEQ);
+      const els = hv(H.HDR_EXPECTED_LAST_SEQ);
       if (els !== null && els !== '') {
         const last = this.store.state().last_seq;
         if (Number(els) !== last) {
@@ -285,7 +288,7 @@ export class Stream {
           return 0;
         }
       }
-      msgId = getHeader(hdr, H.HDR_MSG_ID) ?? '';
+      msgId = hv(H.HDR_MSG_ID) ?? '';
       if (msgId !== '' && !cfg.mirror) {
         const dde = this.dedupe.check(msgId, nowNs());
         if (dde !== null) {
@@ -293,12 +296,12 @@ export class Stream {
           return 0;
         }
       }
-      const elmi = getHeader(hdr, H.HDR_EXPECTED_LAST_MSG_ID);
+      const elmi = hv(H.HDR_EXPECTED_LAST_MSG_ID);
       if (elmi !== null && elmi !== '' && elmi !== this.lmsgId) {
         this.respondErr(reply, jsError('JSStreamWrongLastMsgIDErrF', { id: this.lmsgId }));
         return 0;
       }
-      rollup = getHeader(hdr, H.HDR_ROLLUP) ?? '';
+      rollup = hv(H.HDR_ROLLUP) ?? '';
       if (rollup !== '') {
         if (!cfg.allow_rollup_hdrs || cfg.deny_purge) {
           this.respondErr(reply, jsError('JSStreamRollupFailedF', { err: 'rollup not permitted' }));
