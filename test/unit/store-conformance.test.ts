@@ -21,6 +21,7 @@ import {
   type StoreConfig,
   type StreamStore,
 } from '../../src/jetstream/store/store.js';
+import { rng } from '../helpers/rng.js';
 import { waitFor } from '../helpers/wait.js';
 
 const base = (o: Partial<StoreConfig> = {}): StoreConfig => ({
@@ -56,17 +57,6 @@ const b = (s: string) => Buffer.from(s);
 const HDR = b('NATS/1.0\r\nA: 1\r\n\r\n');
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The obvious implementation of the contract, for the randomized comparison. */
 class Model {
