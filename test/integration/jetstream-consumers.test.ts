@@ -20,6 +20,7 @@ import {
   type JetStreamClient,
 } from '@nats-io/jetstream';
 import { startServer, type RunningServer } from '../../src/index.js';
+import { withJetStream } from '../helpers/jetstream.js';
 import { waitFor } from '../helpers/wait.js';
 
 async function errCode(p: Promise<unknown>): Promise<number> {
@@ -387,10 +388,7 @@ describe('JetStream consumers', () => {
 
 describe('JetStream consumer metrics', () => {
   it('samples acks on $JS.EVENT.METRIC.CONSUMER.ACK with sample_freq 100%', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nsts-met-'));
-    const srv = await startServer({ jetstream: true, store_dir: dir });
-    const nc = await connect({ servers: srv.url });
-    try {
+    await withJetStream(async ({ nc }) => {
       const jsm = await jetstreamManager(nc);
       const js = jetstream(nc);
       await jsm.streams.add({ name: 'MET', subjects: ['met'] });
@@ -408,11 +406,7 @@ describe('JetStream consumer metrics', () => {
         assert.equal(j.deliveries, 1);
         assert.ok(j.ack_time > 0);
       }
-    } finally {
-      await nc.close();
-      await srv.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

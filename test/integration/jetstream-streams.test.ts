@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager, type JetStreamClient, JetStreamApiError } from '@nats-io/jetstream';
 import { startServer, type RunningServer } from '../../src/index.js';
+import { withJetStream } from '../helpers/jetstream.js';
 
 async function apiError(p: Promise<unknown>): Promise<{ code: number; err_code: number; description: string }> {
   try {
@@ -391,30 +392,20 @@ describe('JetStream mirrors and sources', () => {
 
 describe('JetStream stream subject_transform', () => {
   it('stores messages under the transformed subject', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nsts-jst-'));
-    const srv = await startServer({ jetstream: true, store_dir: dir });
-    const nc = await connect({ servers: srv.url });
-    try {
+    await withJetStream(async ({ nc }) => {
       const jsm = await jetstreamManager(nc);
       await jsm.streams.add({ name: 'TR', subjects: ['in.*.*'], subject_transform: { src: 'in.*.*', dest: 'out.{{wildcard(2)}}.$1' } } as any);
       const pa = await jetstream(nc).publish('in.a.b', 'x');
       assert.equal(pa.seq, 1);
       const m = await jsm.streams.getMessage('TR', { seq: 1 });
       assert.equal(m?.subject, 'out.b.a');
-    } finally {
-      await nc.close();
-      await srv.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('JetStream snapshot and restore', () => {
   it('round-trips a stream (messages, sequences, deletes, consumers) through the API', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nsts-snap-'));
-    const srv = await startServer({ jetstream: true, store_dir: dir });
-    const nc = await connect({ servers: srv.url });
-    try {
+    await withJetStream(async ({ nc }) => {
       const jsm = await jetstreamManager(nc);
       const js = jetstream(nc);
       await jsm.streams.add({ name: 'SNAP', subjects: ['snap.>'] });
@@ -460,20 +451,13 @@ describe('JetStream snapshot and restore', () => {
       assert.equal(ci.ack_floor.stream_seq, 3);
       const exists = (await nc.request('$JS.API.STREAM.RESTORE.SNAP', JSON.stringify({ config: sr.config }))).json<any>();
       assert.equal(exists.error.err_code, 10130);
-    } finally {
-      await nc.close();
-      await srv.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('JetStream advisories', () => {
   it('publishes API audit and stream/consumer action advisories', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nsts-adv-'));
-    const srv = await startServer({ jetstream: true, store_dir: dir });
-    const nc = await connect({ servers: srv.url });
-    try {
+    await withJetStream(async ({ nc }) => {
       const seen: Record<string, any>[] = [];
       nc.subscribe('$JS.EVENT.ADVISORY.>', {
         callback: (_e, m) => {
@@ -494,20 +478,13 @@ describe('JetStream advisories', () => {
       assert.ok(seen.some((x) => x.on === '$JS.EVENT.ADVISORY.CONSUMER.CREATED.ADV.c'));
       assert.ok(seen.some((x) => x.on === '$JS.EVENT.ADVISORY.STREAM.DELETED.ADV' && x.action === 'delete'));
       assert.match(String(seen[0].id), /^\w{22}$/);
-    } finally {
-      await nc.close();
-      await srv.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('JetStream counters (Nats-Incr)', () => {
   it('adds increments per subject, returns the total in the PubAck, and rejects misuse', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nsts-ctr-'));
-    const srv = await startServer({ jetstream: true, store_dir: dir });
-    const nc = await connect({ servers: srv.url });
-    try {
+    await withJetStream(async ({ nc }) => {
       const jsm = await jetstreamManager(nc);
       await jsm.streams.add({ name: 'CTR', subjects: ['ctr.>'], allow_msg_counter: true } as any);
       await jsm.streams.add({ name: 'PLAIN', subjects: ['plain'] });
@@ -528,21 +505,14 @@ describe('JetStream counters (Nats-Incr)', () => {
       assert.equal((await incr('plain', '1')).error.err_code, 10168);
       const plain = (await nc.request('ctr.a', 'no header', { timeout: 2000 })).json<any>();
       assert.equal(plain.error.err_code, 10169);
-    } finally {
-      await nc.close();
-      await srv.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('JetStream subject delete markers', () => {
   for (const storage of ['memory', 'file'] as const) {
     it(`replaces the last message of a subject expired by max_age with a MaxAge marker (${storage})`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'nsts-sdm-'));
-      const srv = await startServer({ jetstream: true, store_dir: dir });
-      const nc = await connect({ servers: srv.url });
-      try {
+      await withJetStream(async ({ nc }) => {
         const jsm = await jetstreamManager(nc);
         await jsm.streams.add({
           name: 'SDM',
@@ -576,21 +546,14 @@ describe('JetStream subject delete markers', () => {
           if (Date.now() > end) assert.fail('marker did not expire');
           await new Promise((r) => setTimeout(r, 50));
         }
-      } finally {
-        await nc.close();
-        await srv.stop();
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
     });
   }
 });
 
 describe('JetStream atomic batch publish', () => {
   it('stages a batch and stores it on commit; bad batches are refused whole', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nsts-batch-'));
-    const srv = await startServer({ jetstream: true, store_dir: dir });
-    const nc = await connect({ servers: srv.url });
-    try {
+    await withJetStream(async ({ nc }) => {
       const jsm = await jetstreamManager(nc);
       const js = jetstream(nc);
       await jsm.streams.add({ name: 'BAT', subjects: ['bat.>'], allow_atomic: true } as any);
@@ -621,20 +584,13 @@ describe('JetStream atomic batch publish', () => {
       assert.equal((await raw(1)), null);
       assert.equal((await raw(2, 'yes')).error.err_code, 10200);
       assert.equal((await jsm.streams.info('BAT')).state.messages, 3, 'abandoned batches store nothing');
-    } finally {
-      await nc.close();
-      await srv.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('JetStream mirror through a domain API prefix', () => {
   it('mirrors an origin reached via external.api $JS.<domain>.API', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nsts-dom-'));
-    const srv = await startServer({ jetstream: true, store_dir: dir, jetstream_opts: { domain: 'hub' } });
-    const nc = await connect({ servers: srv.url });
-    try {
+    await withJetStream(async ({ nc }) => {
       const jsm = await jetstreamManager(nc, { domain: 'hub' });
       const js = jetstream(nc, { domain: 'hub' });
       await jsm.streams.add({ name: 'DORIG', subjects: ['dorig'] });
@@ -649,10 +605,6 @@ describe('JetStream mirror through a domain API prefix', () => {
       assert.equal((si.mirror as { external?: { api: string } } | undefined)?.external?.api, '$JS.hub.API');
       const pa = await js.publish('dorig', 'after');
       assert.equal(pa.domain, 'hub');
-    } finally {
-      await nc.close();
-      await srv.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    }, { jetstream_opts: { domain: 'hub' } });
   });
 });
