@@ -4,7 +4,7 @@
  * rules (checkNewConsumerConfig), with Go's error choices and order.
  */
 import { jsError, ApiError } from '../api/errors.js';
-import { isValidAssetName, MAX_DESCRIPTION_LEN, MAX_METADATA_LEN, API_LEVEL, type StreamConfig } from '../stream/config.js';
+import { isValidAssetName, MAX_DESCRIPTION_LEN, MAX_METADATA_LEN, dynamicMetadata, staticMetadata, type StreamConfig } from '../stream/config.js';
 import { isValidSubject, subjectIsLiteral, subjectIsSubsetMatch } from '../../sublist/subject.js';
 import { subjectMatches } from '../store/subject-index.js';
 import { formatGoDuration } from '../../config/durations.js';
@@ -315,14 +315,10 @@ export function checkConsumerUpdate(old: ConsumerConfig, n: ConsumerConfig, deli
 
 /** Go setStaticConsumerMetadata: the API level a config requires. */
 export function setConsumerStaticMetadata(c: ConsumerConfig): void {
-  const md = { ...(c.metadata ?? {}) };
-  delete md['_nats.ver'];
-  delete md['_nats.level'];
   let lvl = 0;
   if (c.pause_until || (c.priority_policy && c.priority_policy !== 'none')) lvl = 1;
   if (c.priority_policy === 'prioritized') lvl = 2;
-  md['_nats.req.level'] = String(lvl);
-  c.metadata = md;
+  c.metadata = staticMetadata(c.metadata, lvl);
 }
 
 /** Config JSON in Go field order (omitempty honoured). */
@@ -358,7 +354,7 @@ export function consumerConfigJSON(c: ConsumerConfig, serverVersion: string): Re
   if (c.mem_storage) o.mem_storage = true;
   if (c.direct) o.direct = true;
   if (c.sourcing) o.sourcing = true;
-  o.metadata = { ...(c.metadata ?? {}), '_nats.ver': serverVersion, '_nats.level': String(API_LEVEL) };
+  o.metadata = dynamicMetadata(c.metadata, serverVersion);
   if (c.pause_until) o.pause_until = c.pause_until;
   if (c.priority_groups && c.priority_groups.length) o.priority_groups = c.priority_groups;
   if (c.priority_policy && c.priority_policy !== 'none') o.priority_policy = c.priority_policy;

@@ -354,15 +354,25 @@ export function checkStreamUpdate(old: StreamConfig, cfg: StreamConfig): ApiErro
 
 /** Go setStaticStreamMetadata: record the API level the config needs. */
 export function setStaticMetadata(cfg: StreamConfig): void {
-  const md = { ...(cfg.metadata ?? {}) };
-  delete md['_nats.ver'];
-  delete md['_nats.level'];
   let lvl = 0;
   if (cfg.allow_msg_ttl || (cfg.subject_delete_marker_ttl ?? 0) > 0) lvl = 1;
   if (cfg.allow_msg_counter || cfg.allow_atomic || cfg.allow_msg_schedules || cfg.persist_mode === 'async') lvl = 2;
   if (cfg.allow_batched) lvl = 4;
-  md['_nats.req.level'] = String(lvl);
-  cfg.metadata = md;
+  cfg.metadata = staticMetadata(cfg.metadata, lvl);
+}
+
+/** Stored metadata: the dynamic keys dropped, `_nats.req.level` set (streams and consumers alike). */
+export function staticMetadata(md: Record<string, string> | undefined, level: number): Record<string, string> {
+  const out = { ...(md ?? {}) };
+  delete out['_nats.ver'];
+  delete out['_nats.level'];
+  out['_nats.req.level'] = String(level);
+  return out;
+}
+
+/** Metadata as responses show it: stored keys plus the server version and API level (Go setDynamic*Metadata). */
+export function dynamicMetadata(md: Record<string, string> | undefined, serverVersion: string): Record<string, string> {
+  return { ...(md ?? {}), '_nats.ver': serverVersion, '_nats.level': String(API_LEVEL) };
 }
 
 /** Config as a response shows it (Go setDynamicStreamMetadata + JSON field order). */
@@ -405,7 +415,7 @@ export function streamConfigJSON(cfg: StreamConfig, serverVersion: string): Reco
   if (cfg.allow_msg_schedules) o.allow_msg_schedules = true;
   if (cfg.persist_mode === 'async') o.persist_mode = 'async';
   if (cfg.allow_batched) o.allow_batched = true;
-  o.metadata = { ...(cfg.metadata ?? {}), '_nats.ver': serverVersion, '_nats.level': String(API_LEVEL) };
+  o.metadata = dynamicMetadata(cfg.metadata, serverVersion);
   return o;
 }
 
