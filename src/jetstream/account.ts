@@ -182,17 +182,19 @@ export class JsAccount implements StreamHost {
     else this.storeUsed -= b;
   }
 
-  usage(): { memory: number; storage: number; streams: number; consumers: number } {
+  usage(): { memory: number; storage: number; streams: number; consumers: number; messages: number } {
     let memory = 0;
     let storage = 0;
     let consumers = 0;
+    let messages = 0;
     for (const s of this.streams.values()) {
-      const b = s.store.state().bytes;
-      if (s.cfg.storage === 'memory') memory += b;
-      else storage += b;
+      const st = s.store.state();
+      if (s.cfg.storage === 'memory') memory += st.bytes;
+      else storage += st.bytes;
+      messages += st.msgs;
       consumers += s.consumers.size;
     }
-    return { memory, storage, streams: this.streams.size, consumers };
+    return { memory, storage, streams: this.streams.size, consumers, messages };
   }
 
   /** Memory and storage reserved by streams with max_bytes set (Go reserved_*). */

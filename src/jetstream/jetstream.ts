@@ -117,23 +117,18 @@ export class JetStream implements JsContext {
     let streams = 0;
     let consumers = 0;
     let messages = 0;
-    let bytes = 0;
     for (const a of this.accounts.values()) {
       const u = a.usage();
       memory += u.memory;
       storage += u.storage;
       streams += u.streams;
       consumers += u.consumers;
+      messages += u.messages;
       const r = a.reserved();
       reservedMemory += r.memory;
       reservedStorage += r.storage;
-      for (const s of a.streams.values()) {
-        const st = s.store.state();
-        messages += st.msgs;
-        bytes += st.bytes;
-      }
     }
-    return { memory, storage, reservedMemory, reservedStorage, streams, consumers, messages, bytes };
+    return { memory, storage, reservedMemory, reservedStorage, streams, consumers, messages, bytes: memory + storage };
   }
 
   apiStats(): { level: number; total: number; errors: number; inflight?: number } {
