@@ -6,7 +6,7 @@
  * status-only message.
  */
 import { getHeader, setHeaders } from '../../protocol/headers.js';
-import type { StoredMsg } from '../store/store.js';
+import { seqAtTime, type StoredMsg } from '../store/store.js';
 import type { Stream } from '../stream/stream.js';
 import { rfc3339, parseRfc3339 } from '../time.js';
 import { API_LEVEL } from '../stream/config.js';
@@ -91,9 +91,7 @@ function getDirect(s: Stream, req: MsgGetBody, send: Send): void {
   const store = s.store;
   let seq = req.seq ?? 0;
   if (req.start_time) {
-    const t = parseRfc3339(req.start_time);
-    let m = store.loadNextMsg(req.next_by_subj ?? '', store.state().first_seq);
-    while (m !== null && m.ts < t) m = store.loadNextMsg(req.next_by_subj ?? '', m.seq + 1);
+    const m = store.loadNextMsg(req.next_by_subj ?? '', seqAtTime(store, parseRfc3339(req.start_time)));
     seq = m ? m.seq : store.state().last_seq + 1;
   }
   const isBatch = (req.batch ?? 0) > 0;

@@ -9,6 +9,7 @@ import { parseBody, page, type ApiRequest, type ApiRoute } from './request.js';
 import { unknownStreamField, type StreamConfig } from '../stream/config.js';
 import type { Stream } from '../stream/stream.js';
 import { rfc3339, parseRfc3339 } from '../time.js';
+import { seqAtTime } from '../store/store.js';
 import { SNAPSHOT_HANDLERS } from './snapshot-api.js';
 
 const NAMES_LIMIT = 1024;
@@ -161,13 +162,7 @@ export interface MsgGetBody {
 /** Resolve a single-message get (Go getMsg / getLastMsg / getNextMsg / seq from time). */
 export function loadForGet(s: Stream, b: MsgGetBody) {
   const store = s.store;
-  if (b.start_time) {
-    const t = parseRfc3339(b.start_time);
-    const st = store.state();
-    let m = store.loadNextMsg(b.next_by_subj ?? '', st.first_seq);
-    while (m !== null && m.ts < t) m = store.loadNextMsg(b.next_by_subj ?? '', m.seq + 1);
-    return m;
-  }
+  if (b.start_time) return store.loadNextMsg(b.next_by_subj ?? '', seqAtTime(store, parseRfc3339(b.start_time)));
   if (b.last_by_subj) return store.loadLastMsg(b.last_by_subj);
   if (b.next_by_subj) return store.loadNextMsg(b.next_by_subj, b.seq ?? 0);
   return store.loadMsg(b.seq ?? 0);

@@ -11,7 +11,7 @@ import type { Subscription } from '../../conn/subscription.js';
 import type { Logger } from '../../log/logger.js';
 import { buildHeaders, setHeaders } from '../../protocol/headers.js';
 import { rfc3339, parseRfc3339 } from '../time.js';
-import { nowNs, type ConsumerState, type ConsumerStore, type StoredMsg } from '../store/store.js';
+import { nowNs, seqAtTime, type ConsumerState, type ConsumerStore, type StoredMsg } from '../store/store.js';
 import { subjectMatches } from '../store/subject-index.js';
 import type { Stream, StreamConsumer } from '../stream/stream.js';
 import { consumerConfigJSON, filtersOf, goDuration, EPHEMERAL_INACTIVE_DEFAULT, type ConsumerConfig } from './config.js';
@@ -172,28 +172,9 @@ export class Consumer implements StreamConsumer {
       case 'by_start_sequence':
         this.sseq = c.opt_start_seq ?? 1;
         break;
-      case 'by_start_time': {
-        const t = parseRfc3339(c.opt_start_time ?? '');
-        let m = store.loadNextMsg('', st.first_seq);
-        // binary search over sequences (timestamps are monotonic with sequence)
-        let lo = st.first_seq;
-        let hi = st.last_seq;
-        let ans = st.last_seq + 1;
-        while (lo <= hi) {
-          const mid = Math.floor((lo + hi) / 2);
-          m = store.loadNextMsg('', mid);
-          if (m === null) {
-            hi = mid - 1;
-            continue;
-          }
-          if (m.ts >= t) {
-            ans = m.seq;
-            hi = mid - 1;
-          } else lo = m.seq + 1;
-        }
-        this.sseq = ans;
+      case 'by_start_time':
+        this.sseq = seqAtTime(store, parseRfc3339(c.opt_start_time ?? ''));
         break;
-      }
     }
     if (this.sseq < 1) this.sseq = 1;
     this.asflr = this.sseq - 1;

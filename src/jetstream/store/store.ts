@@ -157,6 +157,30 @@ export function emptyConsumerState(): ConsumerState {
   };
 }
 
+/**
+ * First sequence whose message was stored at or after `t` (ns), last_seq + 1
+ * when none: a binary search, timestamps grow with sequence numbers.
+ */
+export function seqAtTime(store: StreamStore, t: number): number {
+  const st = store.state();
+  let lo = st.first_seq;
+  let hi = st.last_seq;
+  let ans = st.last_seq + 1;
+  while (lo <= hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const m = store.loadNextMsg('', mid);
+    if (m === null) {
+      hi = mid - 1;
+      continue;
+    }
+    if (m.ts >= t) {
+      ans = m.seq;
+      hi = mid - 1;
+    } else lo = m.seq + 1;
+  }
+  return ans;
+}
+
 /** Go memStoreMsgSize: the byte accounting the memory store reports. */
 export function memStoreMsgSize(subj: string, hdr: Buffer | null, msg: Buffer): number {
   return subj.length + (hdr ? hdr.length : 0) + msg.length + 16;
