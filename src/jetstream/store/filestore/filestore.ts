@@ -381,19 +381,9 @@ export class FileStore implements StreamStore {
 
   /** Binary search of blocks[0..hiIndex] for the one covering `seq`. */
   private searchBlocks(seq: number, hiIndex: number): Block | null {
-    const bl = this.blocks;
-    let lo = 0;
-    let hi = hiIndex;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (bl[mid].base <= seq) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = this.blockIndexUpTo(seq, hiIndex);
     if (found < 0) return null;
-    const b = bl[found];
+    const b = this.blocks[found];
     return seq < b.base + b.n ? b : null;
   }
 
@@ -410,11 +400,11 @@ export class FileStore implements StreamStore {
     return lo;
   }
 
-  /** Index of the last block whose first covered sequence is <= seq (-1 when none). */
-  private blockIndexUpTo(seq: number): number {
+  /** Index of the last block in blocks[0..hiIndex] whose first covered sequence is <= seq (-1 when none). */
+  private blockIndexUpTo(seq: number, hiIndex = this.blocks.length - 1): number {
     const bl = this.blocks;
     let lo = 0;
-    let hi = bl.length - 1;
+    let hi = hiIndex;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
