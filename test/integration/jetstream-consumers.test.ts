@@ -518,3 +518,62 @@ describe('JetStream consumer pacing', () => {
     assert.ok(t[3] - t[0] >= 900, `4 messages took ${t[3] - t[0]} ms`);
   });
 });
+
+describe('JetStream stream and consumer options', () => {
+  it('republish, first_seq, headers_only, backoff, +NXT and delivery advisories', async () => {
+    await withJetStream(async ({ nc }) => {
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      const adv: string[] = [];
+      nc.subscribe('$JS.EVENT.ADVISORY.CONSUMER.>', {
+        callback: (_e, m) => {
+          adv.push(m.subject.split('.').slice(0, 6).join('.'));
+        },
+      });
+      const rp = nc.subscribe('copy.>', { max: 1, timeout: 3000 });
+      await nc.flush();
+      await jsm.streams.add({ name: 'OPT', subjects: ['opt.>'], first_seq: 100, republish: { src: 'opt.>', dest: 'copy.>' } } as any);
+      const pa = await js.publish('opt.a', 'hello');
+      assert.equal(pa.seq, 100, 'first_seq');
+      for await (const m of rp) {
+        assert.equal(m.subject, 'copy.a');
+        assert.equal(m.string(), 'hello');
+        assert.equal(m.headers?.get('Nats-Stream'), 'OPT');
+        assert.equal(m.headers?.get('Nats-Sequence'), '100');
+      }
+      await js.publish('opt.b', 'second');
+
+      await jsm.consumers.add('OPT', { durable_name: 'ho', ack_policy: AckPolicy.None, headers_only: true });
+      let r = await pull(nc, 'OPT', 'ho', { batch: 1, expires: 1_000_000_000 }, 1);
+      assert.equal(r[0].data.length, 0);
+      assert.equal(r[0].headers?.get('Nats-Msg-Size'), '5');
+
+      // backoff: the second delivery waits for backoff[1]; max_deliver 2 then ends it
+      await jsm.consumers.add('OPT', { durable_name: 'bo', ack_policy: AckPolicy.Explicit, backoff: [100_000_000, 600_000_000], max_deliver: 2, filter_subject: 'opt.a' });
+      const c = await js.consumers.get('OPT', 'bo');
+      const first = await c.next({ expires: 1000 });
+      assert.equal(first?.info.deliveryCount, 1);
+      const t0 = Date.now();
+      const second = await c.next({ expires: 2000 });
+      assert.equal(second?.info.deliveryCount, 2);
+      assert.ok(Date.now() - t0 >= 60, 'first redelivery after backoff[0]');
+      assert.equal(await c.next({ expires: 1500 }), null, 'max_deliver reached');
+
+      // +NXT acks and asks for the next message on the same reply
+      await jsm.consumers.add('OPT', { durable_name: 'nx', ack_policy: AckPolicy.Explicit });
+      r = await pull(nc, 'OPT', 'nx', { batch: 1, expires: 1_000_000_000 }, 1);
+      const inbox = createInbox();
+      const sub = nc.subscribe(inbox, { max: 1, timeout: 2000 });
+      nc.publish(r[0].reply!, '+NXT', { reply: inbox });
+      for await (const m of sub) assert.equal(m.string(), 'second');
+      await waitFor(async () => (await jsm.consumers.info('OPT', 'nx')).ack_floor.stream_seq === 100);
+
+      // nak and term advisories
+      await jsm.consumers.add('OPT', { durable_name: 'nt', ack_policy: AckPolicy.Explicit });
+      const cn = await js.consumers.get('OPT', 'nt');
+      (await cn.next({ expires: 1000 }))!.nak();
+      (await cn.next({ expires: 1000 }))!.term();
+      await waitFor(() => ['MAX_DELIVERIES', 'MSG_NAKED', 'MSG_TERMINATED'].every((k) => adv.includes(`$JS.EVENT.ADVISORY.CONSUMER.${k}.OPT`)), 4000);
+    });
+  });
+});
