@@ -13,6 +13,7 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager, type JetStreamClient, JetStreamApiError } from '@nats-io/jetstream';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { withJetStream } from '../helpers/jetstream.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function apiError(p: Promise<unknown>): Promise<{ code: number; err_code: number; description: string }> {
   try {
@@ -606,5 +607,40 @@ describe('JetStream mirror through a domain API prefix', () => {
       const pa = await js.publish('dorig', 'after');
       assert.equal(pa.domain, 'hub');
     }, { jetstream_opts: { domain: 'hub' } });
+  });
+});
+
+describe('JetStream multi-last direct get and consumer reset', () => {
+  it('returns the last message per subject up to a sequence, and resets a consumer cursor', async () => {
+    await withJetStream(async ({ nc }) => {
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      await jsm.streams.add({ name: 'ML', subjects: ['ml.>'], allow_direct: true });
+      for (const [s, v] of [['ml.a', 'a1'], ['ml.b', 'b1'], ['ml.a', 'a2'], ['ml.c', 'c1'], ['ml.b', 'b2']]) await js.publish(s, v);
+      const inbox = '_INBOX.ml.' + Date.now();
+      const got: string[] = [];
+      const sub = nc.subscribe(inbox, { timeout: 3000 });
+      const done = (async () => {
+        for await (const m of sub) {
+          if (m.headers?.code === 204) {
+            assert.equal(m.headers.get('Nats-UpTo-Sequence'), '4');
+            break;
+          }
+          got.push(`${m.headers?.get('Nats-Subject')}=${m.string()}`);
+        }
+      })();
+      nc.publish('$JS.API.DIRECT.GET.ML', JSON.stringify({ multi_last: ['ml.>'], up_to_seq: 4 }), { reply: inbox });
+      await done;
+      assert.deepEqual(got, ['ml.b=b1', 'ml.a=a2', 'ml.c=c1']);
+
+      await jsm.consumers.add('ML', { durable_name: 'rs', ack_policy: 'explicit' as any });
+      const c = await js.consumers.get('ML', 'rs');
+      for await (const m of await c.fetch({ max_messages: 5, expires: 1000 })) m.ack();
+      await waitFor(async () => (await c.info()).ack_floor.stream_seq === 5);
+      const r = (await nc.request('$JS.API.CONSUMER.RESET.ML.rs', JSON.stringify({ seq: 2 }))).json<any>();
+      assert.equal(r.type, 'io.nats.jetstream.api.v1.consumer_reset_response');
+      assert.equal(r.reset_seq, 2);
+      assert.equal((await c.next({ expires: 1000 }))?.seq, 2);
+    });
   });
 });
