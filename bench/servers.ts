@@ -65,8 +65,11 @@ export async function startBenchServer(name: 'go' | 'ours', extra: string[] = []
     stop: async () => {
       if (proc.exitCode !== null) return;
       const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGKILL');
+      // SIGTERM first so a profiled server (BENCH_OURS_CMD with --cpu-prof) writes its profile
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
       await exited;
+      clearTimeout(t);
     },
   };
 }

@@ -45,3 +45,24 @@ export function parseRfc3339(s: string): number {
 
 export const NS_PER_MS = 1e6;
 export const NS_PER_SEC = 1e9;
+
+const ZEROS = '000000000';
+let digitsSec = -1;
+let digitsSecStr = '';
+
+/**
+ * The exact decimal digits of an integral ns timestamp (as Go prints its
+ * int64), cheap on the delivery path: the seconds part is formatted once per
+ * second and the sub-second part is a small integer.
+ */
+export function nsDigits(ns: number): string {
+  const sec = Math.floor(ns / NS_PER_SEC);
+  const frac = ns - sec * NS_PER_SEC;
+  if (sec <= 0 || !(frac >= 0 && frac < NS_PER_SEC) || !Number.isInteger(frac)) return String(ns);
+  if (sec !== digitsSec) {
+    digitsSec = sec;
+    digitsSecStr = String(sec);
+  }
+  const f = String(frac);
+  return digitsSecStr + ZEROS.slice(f.length) + f;
+}

@@ -18,6 +18,7 @@ import {
   JetStreamApiError,
   type JetStreamManager,
   type JetStreamClient,
+  type JsMsg,
 } from '@nats-io/jetstream';
 import { startServer, type RunningServer } from '../../src/index.js';
 import { withJetStream } from '../helpers/jetstream.js';
@@ -99,6 +100,37 @@ describe('JetStream consumers', () => {
     assert.equal(info.delivered.consumer_seq, 4);
     assert.equal(info.num_pending, 6);
     assert.equal(info.num_ack_pending, 0);
+  });
+
+  it('ack floor follows out-of-order acks and a nak redelivery that keeps its place', async () => {
+    const s = await stream(10);
+    await jsm.consumers.add(s, { durable_name: 'floor', ack_policy: AckPolicy.Explicit, ack_wait: 30_000_000_000 });
+    const c = await js.consumers.get(s, 'floor');
+    const msgs = new Map<number, JsMsg>();
+    const it = await c.fetch({ max_messages: 10, expires: 2000 });
+    for await (const m of it) msgs.set(m.seq, m);
+    assert.equal(msgs.size, 10);
+    const floor = async () => {
+      const i = await c.info();
+      return [i.ack_floor.stream_seq, i.ack_floor.consumer_seq, i.num_ack_pending];
+    };
+    for (const q of [2, 3, 5]) await msgs.get(q)!.ackAck();
+    assert.deepEqual(await floor(), [0, 0, 7]);
+    await msgs.get(1)!.ackAck();
+    assert.deepEqual(await floor(), [3, 3, 6]);
+    msgs.get(4)!.nak();
+    for (const q of [6, 7, 8, 9, 10]) await msgs.get(q)!.ackAck();
+    assert.deepEqual(await floor(), [3, 3, 1]);
+    const again = await c.next({ expires: 2000 });
+    assert.equal(again?.seq, 4);
+    assert.equal(again?.info.deliveryCount, 2);
+    // the ack reply carries the stored time as exact integer nanoseconds
+    const ts = (again as unknown as { msg: Msg }).msg.reply!.split('.')[7];
+    assert.match(ts, /^\d{19}$/);
+    const sm = await jsm.streams.getMessage(s, { seq: 4 });
+    assert.ok(Math.abs(Number(BigInt(ts) / 1_000_000n) - sm!.time.getTime()) <= 1);
+    await again!.ackAck();
+    assert.deepEqual(await floor(), [10, 11, 0]);
   });
 
   it('deliver policies: all, last, new, by_start_sequence, last_per_subject, by_start_time', async () => {

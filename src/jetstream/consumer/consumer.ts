@@ -10,7 +10,7 @@
 import type { Subscription } from '../../conn/subscription.js';
 import type { Logger } from '../../log/logger.js';
 import { buildHeaders, setHeaders } from '../../protocol/headers.js';
-import { rfc3339, parseRfc3339 } from '../time.js';
+import { rfc3339, parseRfc3339, nsDigits } from '../time.js';
 import { nowNs, seqAtTime, type ConsumerState, type ConsumerStore, type StoredMsg } from '../store/store.js';
 import { subjectMatches } from '../store/subject-index.js';
 import type { Stream, StreamConsumer } from '../stream/stream.js';
@@ -80,6 +80,18 @@ export class Consumer implements StreamConsumer {
   /** num pending (messages >= sseq matching the filters) */
   private npc = 0;
   private npcValid = false;
+  /** delivery count of the message nextMsg() returned last */
+  private nextDc = 1;
+  /** pending stream sequences in the order they entered `pending` (see updateAckFloor) */
+  private readonly pendOrder: number[] = [];
+  private pendHead = 0;
+  /** set when a sequence entered `pending` below an earlier one: the floor is then found by a scan */
+  private pendUnordered = false;
+  /** `$JS.ACK.<stream>.<consumer>.` */
+  private readonly ackPrefix: string;
+  /** one clock reading per delivery turn: ms and ns since the epoch */
+  private turnMs = 0;
+  private turnNs = 0;
   private closed = false;
   private dirtyState = false;
   private lastAckedAt = 0;
@@ -101,6 +113,7 @@ export class Consumer implements StreamConsumer {
     this.cfg = cfg;
     this.name = cfg.durable_name || cfg.name!;
     this.filters = filtersOf(cfg);
+    this.ackPrefix = `$JS.ACK.${stream.name}.${this.name}.`;
   }
 
   get ackPolicy(): ConsumerConfig['ack_policy'] {
@@ -124,10 +137,10 @@ export class Consumer implements StreamConsumer {
       this.sseq = restored.delivered.stream_seq + 1;
       this.adflr = restored.ack_floor.consumer_seq;
       this.asflr = restored.ack_floor.stream_seq;
-      for (const [s, p] of restored.pending) this.pending.set(s, { ...p });
+      for (const [s, p] of [...restored.pending].sort((a, b) => a[0] - b[0])) this.addPending(s, p.sequence, p.timestamp);
       for (const [s, n] of restored.redelivered) this.rdc.set(s, n);
       // Everything pending at shutdown is due for redelivery.
-      for (const s of [...this.pending.keys()].sort((a, b) => a - b)) this.queueRedelivery(s);
+      for (const s of this.pendOrder) this.queueRedelivery(s);
     } else {
       this.selectStart();
     }
@@ -293,6 +306,8 @@ export class Consumer implements StreamConsumer {
     }
     this.expireWaiting();
     let budget = TURN_BUDGET;
+    this.turnMs = Date.now();
+    this.turnNs = nowNs();
     const maxAck = this.cfg.ack_policy !== 'none' ? (this.cfg.max_ack_pending ?? 0) : 0;
     while (budget-- > 0) {
       let wr: PullRequest | null = null;
@@ -301,12 +316,12 @@ export class Consumer implements StreamConsumer {
         if (wr === null) break;
       } else if (this.fcOutstanding >= FC_STALL_BYTES) break;
       if (maxAck > 0 && this.pending.size >= maxAck && this.rdq.length === 0) break;
-      const next = this.nextMsg();
-      if (next === null) {
+      const m = this.nextMsg();
+      if (m === null) {
         this.finishNoWait();
         break;
       }
-      const [m, dc] = next;
+      const dc = this.nextDc;
       if (this.pace(m)) {
         // put it back for when the pacing timer fires
         this.unget(m, dc);
@@ -370,8 +385,8 @@ export class Consumer implements StreamConsumer {
     }
   }
 
-  /** Next message and its delivery count: redeliveries first, then new ones. */
-  private nextMsg(): [StoredMsg, number] | null {
+  /** Next message, redeliveries first, then new ones; its delivery count is left in `nextDc`. */
+  private nextMsg(): StoredMsg | null {
     const store = this.stream.store;
     while (this.rdq.length > 0) {
       const seq = this.rdq.shift()!;
@@ -391,7 +406,8 @@ export class Consumer implements StreamConsumer {
         continue;
       }
       this.rdc.set(seq, dc);
-      return [m, dc];
+      this.nextDc = dc;
+      return m;
     }
     const lss = this.lss;
     if (lss !== null) {
@@ -402,7 +418,10 @@ export class Consumer implements StreamConsumer {
           this.sseq = Math.max(seq + 1, this.sseq);
           this.lss = null;
         } else this.sseq = lss[0];
-        if (m !== null) return [m, 1];
+        if (m !== null) {
+          this.nextDc = 1;
+          return m;
+        }
       }
       this.lss = null;
     }
@@ -421,7 +440,8 @@ export class Consumer implements StreamConsumer {
       return null;
     }
     this.sseq = m.seq + 1;
-    return [m, 1];
+    this.nextDc = 1;
+    return m;
   }
 
   private maxDeliveriesExceeded(seq: number, deliveries: number): void {
@@ -439,17 +459,16 @@ export class Consumer implements StreamConsumer {
   }
 
   private deliver(m: StoredMsg, dc: number, wr: PullRequest | null): void {
-    const ackNone = this.cfg.ack_policy === 'none';
-    const now = ackNone ? Date.now() * 1e6 : nowNs();
-    let dseq: number;
-    if (dc === 1) {
-      dseq = this.dseq++;
-      if (this.npcValid) this.npc--;
-    } else {
-      dseq = this.dseq++;
-    }
-    if (!ackNone) {
-      this.pending.set(m.seq, { sequence: dseq, timestamp: now });
+    const now = this.turnNs;
+    const dseq = this.dseq++;
+    if (dc === 1 && this.npcValid) this.npc--;
+    if (this.cfg.ack_policy !== 'none') {
+      const p = this.pending.get(m.seq);
+      if (p === undefined) this.addPending(m.seq, dseq, now);
+      else {
+        p.sequence = dseq;
+        p.timestamp = now;
+      }
       this.armAckTimer();
     } else {
       this.adflr = dseq;
@@ -457,7 +476,7 @@ export class Consumer implements StreamConsumer {
     }
     this.dirtyState = true;
     const pendingAfter = this.numPending();
-    const reply = `$JS.ACK.${this.stream.name}.${this.name}.${dc}.${m.seq}.${dseq}.${m.ts}.${pendingAfter}`;
+    const reply = this.ackPrefix + dc + '.' + m.seq + '.' + dseq + '.' + nsDigits(m.ts) + '.' + pendingAfter;
     let hdr = m.hdr;
     let payload = m.msg;
     if (this.cfg.headers_only) {
@@ -467,7 +486,7 @@ export class Consumer implements StreamConsumer {
     if (this.pinId !== '' && wr !== null) hdr = setHeaders(hdr, [['Nats-Pin-Id', this.pinId]]);
     const target = wr !== null ? wr.reply : this.cfg.deliver_subject!;
     this.host.publish(target, reply, hdr, payload, m.subj);
-    this.lastDelivery = Date.now();
+    this.lastDelivery = this.turnMs;
     this.lastDeliveredAt = now;
     if (this.cfg.replay_policy === 'original') {
       this.lastReplayTs = m.ts;
@@ -712,13 +731,16 @@ export class Consumer implements StreamConsumer {
 
   private processAck(subject: string, reply: string, body: Buffer): void {
     if (this.closed) return;
-    // $JS.ACK.<stream>.<consumer>.<dc>.<sseq>.<dseq>.<ts>.<pending>
-    const t = subject.split('.');
-    if (t.length < 9) return;
-    const off = t.length - 5;
-    const dc = Number(t[off]);
-    const sseq = Number(t[off + 1]);
-    const dseq = Number(t[off + 2]);
+    // $JS.ACK.<stream>.<consumer>.<dc>.<sseq>.<dseq>.<ts>.<pending>: the last five tokens
+    let d4 = subject.length;
+    for (let k = 0; k < 4; k++) d4 = subject.lastIndexOf('.', d4 - 1);
+    const d5 = d4 < 0 ? -1 : subject.lastIndexOf('.', d4 - 1);
+    if (d5 < this.ackPrefix.length - 1) return;
+    const d3 = subject.indexOf('.', d4 + 1);
+    const d2 = subject.indexOf('.', d3 + 1);
+    const dc = digits(subject, d5 + 1, d4);
+    const sseq = digits(subject, d4 + 1, d3);
+    const dseq = digits(subject, d3 + 1, d2);
     this.lastActive = Date.now();
     const text = body.length === 0 ? '+ACK' : body.toString('utf8');
     let handled = true;
@@ -787,19 +809,50 @@ export class Consumer implements StreamConsumer {
     });
   }
 
+  /** A first delivery (or a restored one) enters `pending` and the delivery-order queue. */
+  private addPending(seq: number, dseq: number, ts: number): void {
+    this.pending.set(seq, { sequence: dseq, timestamp: ts });
+    const q = this.pendOrder;
+    if (q.length > this.pendHead && q[q.length - 1] > seq) this.pendUnordered = true;
+    q.push(seq);
+  }
+
+  /**
+   * Ack floors from the lowest pending sequence. `pendOrder` holds pending
+   * sequences in stream order (first deliveries come in stream order and a
+   * redelivery keeps its place), so the lowest is found by moving the head
+   * past acked entries: amortised O(1). (Asking a Map for its first key is
+   * not: V8 walks over every deleted slot at the front of the table.)
+   */
   private updateAckFloor(): void {
-    if (this.pending.size === 0) {
+    const pending = this.pending;
+    const q = this.pendOrder;
+    if (pending.size === 0) {
+      q.length = 0;
+      this.pendHead = 0;
+      this.pendUnordered = false;
       this.asflr = Math.max(this.asflr, this.sseq - 1);
       this.adflr = Math.max(this.adflr, this.dseq - 1);
       return;
     }
-    // Deliveries enter `pending` in stream order and redeliveries keep their
-    // slot, so the first key is the lowest pending sequence.
-    const min = this.pending.keys().next().value as number;
-    const p = this.pending.get(min)!;
+    let min: number;
+    let h = this.pendHead;
+    while (h < q.length && !pending.has(q[h])) h++;
+    if (h > 1024 && h * 2 > q.length) {
+      q.splice(0, h);
+      h = 0;
+    }
+    this.pendHead = h;
+    if (!this.pendUnordered && h < q.length) min = q[h];
+    else {
+      min = Infinity;
+      for (const k of pending.keys()) if (k < min) min = k;
+    }
+    const p = pending.get(min)!;
     if (min - 1 > this.asflr) this.asflr = min - 1;
     if (p.sequence - 1 > this.adflr) this.adflr = p.sequence - 1;
   }
+
 
   private nak(sseq: number, dseq: number, dc: number, arg: string): void {
     if (!this.pending.has(sseq)) return;
@@ -996,6 +1049,9 @@ export class Consumer implements StreamConsumer {
   reset(seq: number): number {
     const target = seq > 0 ? seq : this.asflr + 1;
     this.pending.clear();
+    this.pendOrder.length = 0;
+    this.pendHead = 0;
+    this.pendUnordered = false;
     this.rdc.clear();
     this.rdq = [];
     this.rdqSet.clear();
@@ -1085,4 +1141,16 @@ export class Consumer implements StreamConsumer {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/** The non-negative integer spelled by s[a, b); NaN when empty or not all digits. */
+function digits(s: string, a: number, b: number): number {
+  if (b <= a) return NaN;
+  let n = 0;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return n;
 }
