@@ -1,17 +1,39 @@
 /**
- * An account: its own subject space (sublist) and connection count.
- * Only the global account `$G` exists until multi-account support lands.
+ * An account: its own subject space (sublist), connection count and the
+ * limits from its `accounts {}` entry. `$G` is the global account every
+ * connection lands in unless its user belongs to a configured account.
  */
 import { Sublist } from '../sublist/sublist.js';
 import type { Subscription } from '../conn/subscription.js';
+import type { AccountSpec } from '../config/options.js';
 
 export const GLOBAL_ACCOUNT = '$G';
 
 export class Account {
   readonly sl: Sublist<Subscription>;
   numClients = 0;
+  /** account limits; -1 = none of its own (Go jwt.NoLimit) */
+  maxConnections = -1;
+  maxSubscriptions = -1;
+  maxPayload = -1;
+  /** the config entry this account came from (null for $G and a default $SYS) */
+  spec: AccountSpec | null = null;
 
   constructor(readonly name: string, cacheEnabled = true) {
     this.sl = new Sublist<Subscription>(cacheEnabled);
+  }
+
+  /** Apply a config entry's limits (0 or absent = no limit, as Go's NewAccount leaves them). */
+  configure(spec: AccountSpec): void {
+    this.spec = spec;
+    const l = spec.limits;
+    this.maxConnections = l.max_connections !== undefined && l.max_connections !== 0 ? l.max_connections : -1;
+    this.maxSubscriptions = l.max_subscriptions !== undefined && l.max_subscriptions !== 0 ? l.max_subscriptions : -1;
+    this.maxPayload = l.max_payload !== undefined && l.max_payload !== 0 ? l.max_payload : -1;
+  }
+
+  /** Go MaxTotalConnectionsReached for client connections. */
+  connectionsFull(): boolean {
+    return this.maxConnections >= 0 && this.numClients >= this.maxConnections;
   }
 }

@@ -9,26 +9,20 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfMap, parseConfig, type ConfValue, type Pos } from './parser.js';
 import { parseGoDuration } from './durations.js';
-import { defaultTlsOptions, type Options, type SubjectPermission, type TlsOptions, type UserPermissionsSpec, type UserSpec } from './options.js';
+import { defaultTlsOptions, type Options, type TlsOptions } from './options.js';
 import { ConfigError } from '../util/errors.js';
+import { Ctx, bool, describe, duration, forEachKey, hostPort, int, limit32, str, strList } from './values.js';
+import { parsePermissions, parseUser } from './users.js';
+import { checkAccountReferences, parseAccountsBlock, parseMappings } from './accounts.js';
 
 /** Top-level keys Go accepts that are kept as-is for later subsystems. */
 const PASSTHROUGH = new Set([
-  'trace_headers', 'mappings', 'maps', 'accounts', 'default_sentinel', 'cluster', 'gateway', 'leaf', 'leafnodes',
+  'trace_headers', 'default_sentinel', 'cluster', 'gateway', 'leaf', 'leafnodes',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'ocsp', 'operator', 'operators', 'roots',
   'root', 'root_operators', 'root_operator', 'resolver', 'account_resolver', 'accounts_resolver', 'resolver_tls',
-  'resolver_preload', 'resolver_pinned_accounts', 'system_account', 'system', 'no_system_account', 'no_system',
-  'no_sys_acc', 'trusted', 'trusted_keys', 'websocket', 'ws', 'mqtt', 'feature_flags', 'default_js_domain',
+  'resolver_preload', 'resolver_pinned_accounts', 'trusted', 'trusted_keys', 'websocket', 'ws', 'mqtt', 'feature_flags', 'default_js_domain',
   'ocsp_cache', 'proxies', 'https',
 ]);
-
-class Ctx {
-  warnings: string[] = [];
-  constructor(readonly file: string) {}
-  err(p: Pos | undefined, msg: string): never {
-    throw new ConfigError(p ? `${p.file}:${p.line}:${p.col}: ${msg}` : `${this.file}: ${msg}`);
-  }
-}
 
 /** Read, parse and apply a config file on top of `base`. */
 export function loadConfigFile(path: string, base: Options): Options {
@@ -164,6 +158,10 @@ export function applyConfig(tree: ConfMap, o: Options, file = '<config>'): { war
         break;
       }
       case 'store_dir': case 'storedir': o.store_dir = str(ctx, p, v); break;
+      case 'accounts': parseAccountsBlock(ctx, p, v, o); break;
+      case 'mappings': case 'maps': o.mappings.push(...parseMappings(ctx, p, v)); break;
+      case 'system_account': case 'system': o.system_account = str(ctx, p, v); break;
+      case 'no_system_account': case 'no_system': case 'no_sys_acc': o.no_system_account = bool(ctx, p, v); break;
       case 'server_tags': o.tags = typeof v === 'string' ? [v] : strList(ctx, p, v); break;
       case 'server_metadata': {
         if (!(v instanceof ConfMap)) ctx.err(p, 'server_metadata should be a map');
@@ -177,6 +175,7 @@ export function applyConfig(tree: ConfMap, o: Options, file = '<config>'): { war
         else ctx.err(p, `unknown field "${rawKey}"`);
     }
   }
+  checkAccountReferences(ctx, o);
   if (o.max_payload > o.max_pending) {
     throw new ConfigError(`${file}: max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
   }
@@ -230,71 +229,7 @@ function parseJetStreamBlock(ctx: Ctx, m: ConfMap, o: Options): void {
   o.jetstream_opts = js;
 }
 
-function str(ctx: Ctx, p: Pos | undefined, v: ConfValue): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  return ctx.err(p, `expected a string, got ${describe(v)}`);
-}
-
-function int(ctx: Ctx, p: Pos | undefined, v: ConfValue): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
-  return ctx.err(p, `expected an integer, got ${describe(v)}`);
-}
-
-function limit32(ctx: Ctx, p: Pos | undefined, v: ConfValue, key: string): number {
-  const n = int(ctx, p, v);
-  if (n > 2 ** 31 - 1) ctx.err(p, `${key} value is out of range`);
-  return n;
-}
-
-function bool(ctx: Ctx, p: Pos | undefined, v: ConfValue): boolean {
-  if (typeof v === 'boolean') return v;
-  return ctx.err(p, `expected a boolean, got ${describe(v)}`);
-}
-
-function strList(ctx: Ctx, p: Pos | undefined, v: ConfValue): string[] {
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v)) return v.map((x) => str(ctx, p, x));
-  return ctx.err(p, `expected a string or an array of strings, got ${describe(v)}`);
-}
-
-/** Go parseDuration: a duration string, or a bare number of seconds (with a warning). */
-function duration(ctx: Ctx, p: Pos | undefined, v: ConfValue, field: string): number {
-  if (typeof v === 'string') {
-    const d = parseGoDuration(v);
-    if (d === null) ctx.err(p, `error parsing ${field}: time: invalid duration "${v}"`);
-    return d;
-  }
-  if (typeof v === 'number') {
-    ctx.warnings.push(`${field} should be converted to a duration`);
-    return v * 1000;
-  }
-  return ctx.err(p, `error parsing ${field}: expected a duration, got ${describe(v)}`);
-}
-
-function describe(v: ConfValue): string {
-  if (v instanceof ConfMap) return 'a map';
-  if (Array.isArray(v)) return 'an array';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
-
-function hostPort(ctx: Ctx, p: Pos | undefined, v: ConfValue): { host: string; port: number } {
-  if (typeof v === 'number') return { host: '', port: v };
-  const s = str(ctx, p, v);
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(-?\d+)$/.exec(s);
-  if (!m) ctx.err(p, `could not parse address string "${s}"`);
-  return { host: m[1] ?? m[2], port: Number(m[3]) };
-}
-
 // ---------------------------------------------------------------- blocks
-
-function forEachKey(ctx: Ctx, p: Pos | undefined, v: ConfValue, what: string, fn: (key: string, val: ConfValue, kp: Pos | undefined, raw: string) => void): void {
-  if (!(v instanceof ConfMap)) ctx.err(p, `Expected ${what} to be a map/struct, got ${describe(v)}`);
-  for (const [raw, val] of v.values) {
-    if (v.usedVars.has(raw)) continue;
-    fn(raw.toLowerCase(), val, v.keyPos.get(raw), raw);
-  }
-}
 
 function applyAuthorization(ctx: Ctx, p: Pos | undefined, v: ConfValue, o: Options): void {
   forEachKey(ctx, p, v, 'authorization', (k, val, kp, raw) => {
@@ -334,74 +269,6 @@ function applyAuthorization(ctx: Ctx, p: Pos | undefined, v: ConfValue, o: Optio
     }
   });
   if (o.authorization && (o.username || o.users.length > 0)) ctx.err(p, 'Cannot have a user/pass and token');
-}
-
-function parseUser(ctx: Ctx, p: Pos | undefined, v: ConfValue): UserSpec {
-  const u: UserSpec = {};
-  forEachKey(ctx, p, v, 'user entry', (k, val, kp, raw) => {
-    switch (k) {
-      case 'user': case 'username': u.user = str(ctx, kp, val); break;
-      case 'pass': case 'password': u.password = str(ctx, kp, val); break;
-      case 'nkey': {
-        const n = str(ctx, kp, val);
-        if (!/^U[A-Z2-7]{55}$/.test(n)) ctx.err(kp, `Not a valid public nkey for a user`);
-        u.nkey = n;
-        break;
-      }
-      case 'permission': case 'permissions': u.permissions = parsePermissions(ctx, kp, val); break;
-      case 'allowed_connection_types': case 'connection_types': case 'clients':
-        u.allowed_connection_types = strList(ctx, kp, val);
-        break;
-      case 'account': u.account = str(ctx, kp, val); break;
-      case 'proxy_required': break;
-      default:
-        ctx.err(kp, `unknown field "${raw}"`);
-    }
-  });
-  if (!u.user && !u.nkey) ctx.err(p, 'User entry requires a user');
-  return u;
-}
-
-function parsePermissions(ctx: Ctx, p: Pos | undefined, v: ConfValue): UserPermissionsSpec {
-  const perms: UserPermissionsSpec = {};
-  forEachKey(ctx, p, v, 'permissions', (k, val, kp, raw) => {
-    switch (k) {
-      case 'pub': case 'publish': case 'import': perms.publish = parseSubjectPermission(ctx, kp, val); break;
-      case 'sub': case 'subscribe': case 'export': perms.subscribe = parseSubjectPermission(ctx, kp, val); break;
-      case 'publish_allow_responses': case 'allow_responses': {
-        if (typeof val === 'boolean') {
-          if (val) perms.allow_responses = { max: 1, expires: 2 * 60 * 1000 };
-        } else {
-          const rp = { max: 1, expires: 2 * 60 * 1000 };
-          forEachKey(ctx, kp, val, 'allow_responses', (rk, rv, rkp, rraw) => {
-            if (['max', 'max_msgs', 'max_messages', 'max_responses'].includes(rk)) rp.max = int(ctx, rkp, rv);
-            else if (['expires', 'expiration', 'ttl'].includes(rk)) rp.expires = duration(ctx, rkp, rv, 'expires');
-            else ctx.err(rkp, `unknown field "${rraw}"`);
-          });
-          perms.allow_responses = rp;
-        }
-        if (perms.allow_responses) {
-          perms.publish ??= {};
-          perms.publish.allow ??= [];
-        }
-        break;
-      }
-      default:
-        ctx.err(kp, `Unknown field "${raw}" parsing permissions`);
-    }
-  });
-  return perms;
-}
-
-function parseSubjectPermission(ctx: Ctx, p: Pos | undefined, v: ConfValue): SubjectPermission {
-  if (typeof v === 'string' || Array.isArray(v)) return { allow: strList(ctx, p, v) };
-  const sp: SubjectPermission = {};
-  forEachKey(ctx, p, v, 'subject permission', (k, val, kp, raw) => {
-    if (k === 'allow') sp.allow = strList(ctx, kp, val);
-    else if (k === 'deny') sp.deny = strList(ctx, kp, val);
-    else ctx.err(kp, `Unknown field name "${raw}" parsing subject permissions, only 'allow' or 'deny' are permitted`);
-  });
-  return sp;
 }
 
 function parseTls(ctx: Ctx, p: Pos | undefined, v: ConfValue): TlsOptions {

@@ -126,6 +126,15 @@ export interface Options {
   tls?: TlsOptions;
   allow_non_tls: boolean;
 
+  // ---- accounts ----
+  /** the `accounts {}` block; empty when only the global account exists */
+  accounts: AccountSpec[];
+  /** `system_account` (default $SYS) */
+  system_account?: string;
+  no_system_account: boolean;
+  /** top-level `mappings` (of the global account) */
+  mappings: MappingSpec[];
+
   // ---- JetStream (issue 3) ----
   jetstream: boolean;
   store_dir?: string;
@@ -206,6 +215,9 @@ export function defaultOptions(): Options {
     users: [],
     nkeys: [],
     allow_non_tls: false,
+    accounts: [],
+    no_system_account: false,
+    mappings: [],
     jetstream: false,
     jetstream_opts: {},
     extra: {},
@@ -236,4 +248,71 @@ export interface JetStreamOptions {
   max_request_max_bytes?: number;
   max_catchup?: number;
   request_queue_limit?: number;
+}
+
+/** One entry of the `accounts {}` block (Go parseAccounts). */
+export interface AccountSpec {
+  name: string;
+  nkey?: string;
+  /** undefined: no `jetstream` key; null: disabled; otherwise enabled with these limits (-1 = unlimited) */
+  jetstream?: AccountJetStreamSpec | null;
+  limits: AccountLimitsSpec;
+  default_permissions?: UserPermissionsSpec;
+  exports: ExportSpec[];
+  imports: ImportSpec[];
+  mappings: MappingSpec[];
+}
+
+/** Go JetStreamAccountLimits from an account's `jetstream {}` block. */
+export interface AccountJetStreamSpec {
+  max_memory: number;
+  max_storage: number;
+  max_streams: number;
+  max_consumers: number;
+  max_ack_pending: number;
+  memory_max_stream_bytes: number;
+  storage_max_stream_bytes: number;
+  max_bytes_required: boolean;
+}
+
+/** Account `limits {}` (0 = no limit of its own). */
+export interface AccountLimitsSpec {
+  max_connections?: number;
+  max_subscriptions?: number;
+  max_payload?: number;
+  max_leafnodes?: number;
+}
+
+export type ResponseType = 'Singleton' | 'Stream' | 'Chunked';
+
+export interface ExportSpec {
+  kind: 'stream' | 'service';
+  subject: string;
+  /** accounts allowed to import; empty = public */
+  accounts: string[];
+  response_type: ResponseType;
+  /** ms; 0 = default (2 min) */
+  response_threshold: number;
+  latency?: { sampling: number; subject: string };
+  account_token_position: number;
+  allow_trace: boolean;
+}
+
+export interface ImportSpec {
+  kind: 'stream' | 'service';
+  /** exporting account */
+  account: string;
+  subject: string;
+  /** stream imports: prefix prepended to the exported subject */
+  prefix?: string;
+  /** the local subject (service: what local clients request; stream: remapped subject) */
+  to?: string;
+  share: boolean;
+  allow_trace: boolean;
+}
+
+/** A subject mapping: source subject to one or more weighted destinations. */
+export interface MappingSpec {
+  source: string;
+  dests: { subject: string; weight: number; cluster?: string }[];
 }

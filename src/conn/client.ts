@@ -37,6 +37,9 @@ export class Client implements ParserHandler {
   opts: ConnectOptions = defaultConnectOptions();
   acc: Account;
   perms: ClientPermissions | null = null;
+  /** max payload and subscriptions for this connection (-1 = none): account and server limits combined */
+  mpay = -1;
+  msubs = -1;
   connectionType: ConnectionType = 'STANDARD';
 
   // negotiated from CONNECT
@@ -87,6 +90,7 @@ export class Client implements ParserHandler {
     this.cid = cid;
     this.acc = acc;
     this.parser = new Parser(this, host_.opts.max_control_line);
+    this.applyLimits();
     this.host = socket.remoteAddress ?? '';
     this.port = socket.remotePort ?? 0;
   }
@@ -188,7 +192,7 @@ export class Client implements ParserHandler {
     if (r !== null) {
       this.clearAuthTimer();
       this.connectReceived = true;
-      this.applyAuth(r.user, r.permissions, r.account);
+      if (!this.applyAuth(r.user, r.permissions, r.account)) return false;
       this.parser.awaitingConnect = false;
       return true;
     }
@@ -227,7 +231,7 @@ export class Client implements ParserHandler {
         this.authViolation();
         return false;
       }
-      this.applyAuth(r.user, r.permissions, r.account);
+      if (!this.applyAuth(r.user, r.permissions, r.account)) return false;
     }
     if (o.new_account || (o.account !== undefined && o.account !== '')) {
       this.authViolation();
@@ -248,11 +252,35 @@ export class Client implements ParserHandler {
     return true;
   }
 
-  private applyAuth(user: string, perms: ClientPermissions | null, account: string): void {
+  /** Bind the authenticated user; false (connection closed) when its account is full. */
+  private applyAuth(user: string, perms: ClientPermissions | null, account: string): boolean {
     this.authorizedUser = user;
     this.perms = perms;
     const acc = this.host_.lookupAccount(account);
-    if (acc !== null && acc !== this.acc) this.host_.moveToAccount(this, acc);
+    if (acc !== null && acc !== this.acc) {
+      if (acc.connectionsFull()) {
+        this.host_.log.error(`${this.label()} - ${E.ERR_MAX_ACCOUNT_CONNECTIONS}`);
+        this.sendErr(E.ERR_MAX_ACCOUNT_CONNECTIONS);
+        this.closeConnection(ClosedReason.MaxAccountConnectionsExceeded);
+        return false;
+      }
+      this.host_.moveToAccount(this, acc);
+    }
+    this.applyLimits();
+    return true;
+  }
+
+  /** Go applyAccountLimits: the tighter of the account's and the server's payload and subscription limits. */
+  private applyLimits(): void {
+    const o = this.host_.opts;
+    const a = this.acc;
+    let mpay = a.maxPayload;
+    const srvPay = o.max_payload;
+    if (srvPay >= 0 && (mpay < 0 || srvPay < mpay)) mpay = srvPay;
+    this.mpay = mpay;
+    let msubs = a.maxSubscriptions;
+    if (o.max_subscriptions > 0 && (msubs < 0 || o.max_subscriptions < msubs)) msubs = o.max_subscriptions;
+    this.msubs = msubs;
   }
 
   private authViolation(): void {
@@ -281,7 +309,7 @@ export class Client implements ParserHandler {
       this.closeConnection(ClosedReason.ProtocolViolation);
       return false;
     }
-    const max = this.host_.opts.max_payload;
+    const max = this.mpay;
     if (max >= 0 && pa.size > max) {
       this.host_.log.error(`${this.label()} - Maximum Payload Exceeded: ${pa.size} vs ${max}`);
       this.sendErr(E.ERR_MAX_PAYLOAD);
@@ -361,7 +389,7 @@ export class Client implements ParserHandler {
       this.sendErr(E.errSubTooManyTokens(displayString(subject)));
       return null;
     }
-    if (opts.max_subscriptions > 0 && this.subs.size >= opts.max_subscriptions) {
+    if (this.msubs >= 0 && this.subs.size >= this.msubs) {
       this.host_.log.error(`${this.label()} - ${E.ERR_MAX_SUBSCRIPTIONS}`);
       this.sendErr(E.ERR_MAX_SUBSCRIPTIONS);
       return null;

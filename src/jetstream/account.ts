@@ -69,6 +69,8 @@ export interface JsContext {
   readonly duplicateWindowLimit: number;
   /** server-wide resource check: null when `bytes` more of `storage` fit */
   serverWouldExceed(storage: 'file' | 'memory', bytes: number): boolean;
+  /** Would reserving `bytes` more (max_bytes of streams) go past the server's JetStream limit? */
+  serverReservationExceeded(storage: 'file' | 'memory', bytes: number): boolean;
   apiPrefixes(): string[];
 }
 
@@ -198,6 +200,27 @@ export class JsAccount implements StreamHost {
   }
 
   /** Memory and storage reserved by streams with max_bytes set (Go reserved_*). */
+  /** Go tieredReservation: max_bytes of the account's other streams on the same storage. */
+  private reservedByOthers(cfg: StreamConfig): number {
+    let n = 0;
+    for (const o of this.streams.values()) if (o.cfg.name !== cfg.name && o.cfg.storage === cfg.storage && o.cfg.max_bytes > 0) n += o.cfg.max_bytes;
+    return n;
+  }
+
+  /**
+   * Go checkLimits for a stream create or update: its max_consumers against
+   * the account's, then `add` more reserved bytes (at least 1 when the stream
+   * has no max_bytes) against the account's and the server's limits.
+   */
+  private checkStreamLimits(cfg: StreamConfig, current: number, add: number): ApiError | null {
+    if (cfg.max_consumers > 0 && this.limits.max_consumers > 0 && cfg.max_consumers > this.limits.max_consumers) return jsError('JSMaximumConsumersLimitErr');
+    const bytes = add < 0 ? 1 : add;
+    const mem = cfg.storage === 'memory';
+    const lim = mem ? this.limits.max_memory : this.limits.max_storage;
+    const exceeded = (lim >= 0 && (current > lim || bytes > lim - current)) || this.ctx.serverReservationExceeded(cfg.storage, bytes);
+    return exceeded ? jsError(mem ? 'JSMemoryResourcesExceededErr' : 'JSStorageResourcesExceededErr') : null;
+  }
+
   reserved(): { memory: number; storage: number } {
     let memory = 0;
     let storage = 0;
@@ -243,16 +266,9 @@ export class JsAccount implements StreamHost {
     if (ov) return ov;
     if (this.limits.max_streams >= 0 && this.streams.size >= this.limits.max_streams) return jsError('JSMaximumStreamsLimitErr');
     const maxStreamBytes = cfg.storage === 'memory' ? this.limits.memory_max_stream_bytes : this.limits.storage_max_stream_bytes;
-    if (maxStreamBytes > 0 && (cfg.max_bytes <= 0 || cfg.max_bytes > maxStreamBytes)) {
-      if (cfg.max_bytes > maxStreamBytes) return jsError('JSStreamMaxStreamBytesExceeded');
-    }
-    const lim = cfg.storage === 'memory' ? this.limits.max_memory : this.limits.max_storage;
-    if (lim >= 0 && cfg.max_bytes > 0) {
-      const r = this.reserved();
-      const used = cfg.storage === 'memory' ? r.memory : r.storage;
-      if (used + cfg.max_bytes > lim) return jsError('JSStreamLimitsErrF', { err: 'insufficient storage resources available' });
-    }
-    if (cfg.max_bytes > 0 && this.ctx.serverWouldExceed(cfg.storage, cfg.max_bytes)) return jsError('JSStorageResourcesExceededErr');
+    if (maxStreamBytes > 0 && cfg.max_bytes > maxStreamBytes) return jsError('JSStreamMaxStreamBytesExceeded');
+    const lim = this.checkStreamLimits(cfg, this.reservedByOthers(cfg), cfg.max_bytes);
+    if (lim) return lim;
     const created = nowNs();
     let store: StreamStore;
     try {
@@ -303,6 +319,10 @@ export class JsAccount implements StreamHost {
     if (bad) return bad;
     const ov = this.checkOverlap(cfg);
     if (ov) return ov;
+    // Only a larger max_bytes reserves more; the rest of this stream's reservation counts as in use.
+    const grow = Math.max(0, cfg.max_bytes - s.cfg.max_bytes);
+    const lim = this.checkStreamLimits(cfg, this.reservedByOthers(cfg) + Math.max(0, cfg.max_bytes - grow), grow);
+    if (lim) return lim;
     if (cfg.sealed && !s.cfg.sealed) {
       cfg.max_age = 0;
       cfg.discard = 'new';

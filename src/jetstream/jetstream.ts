@@ -10,8 +10,10 @@ import type { Server } from '../server/server.js';
 import type { Account } from '../accounts/account.js';
 import { InternalClient } from '../server/internal-client.js';
 import { GO_COMPAT_VERSION as VERSION } from '../util/version.js';
-import { JsAccount, unlimited, type JsContext } from './account.js';
-import { ApiDispatcher } from './api/dispatch.js';
+import { JsAccount, unlimited, type JsAccountLimits, type JsContext } from './account.js';
+import { jsError } from './api/errors.js';
+import { ApiDispatcher, ROUTES } from './api/dispatch.js';
+import { responseBody } from './api/request.js';
 import { API_LEVEL } from './stream/config.js';
 
 /** Go JetStreamMaxStoreDefault (1 TB) and the default sync interval (2 min). */
@@ -87,13 +89,39 @@ export class JetStream implements JsContext {
     if (this.domain) log.info(`  Domain:          ${this.domain}`);
     log.info(`  API Level:       ${API_LEVEL}`);
     log.info('-------------------------------------------');
-    this.enableAccount(this.server.globalAccount);
+    // Go enableJetStreamAccounts: with no accounts of its own the global
+    // account gets JetStream; otherwise each account whose config enables it,
+    // and the others only answer $JS.API.INFO with "not enabled".
+    const srv = this.server;
+    const others = [...srv.accounts.values()].filter((a) => a !== srv.globalAccount && a !== srv.systemAccount);
+    if (others.length === 0) {
+      this.enableAccount(srv.globalAccount);
+      return;
+    }
+    for (const a of srv.accounts.values()) {
+      const spec = a.spec?.jetstream;
+      if (spec) this.enableAccount(a, { ...spec });
+      else if (a !== srv.systemAccount) this.answerNotEnabled(a);
+    }
   }
 
-  enableAccount(acc: Account): JsAccount {
+  /** An account without JetStream: every API request gets Go's "not enabled for account" error in its response type. */
+  private answerNotEnabled(acc: Account): void {
+    const err = jsError('JSNotEnabledForAccountErr');
+    for (const prefix of this.apiPrefixes()) {
+      for (const r of ROUTES) {
+        const body = Buffer.from(responseBody(r.type, err));
+        this.ic.subscribe(acc, `${prefix}.${r.pattern}`, null, (_sub, _subject, reply) => {
+          if (reply) this.ic.publish(acc, reply, '', null, body);
+        });
+      }
+    }
+  }
+
+  enableAccount(acc: Account, limits: JsAccountLimits = unlimited()): JsAccount {
     let jsa = this.accounts.get(acc.name);
     if (jsa) return jsa;
-    jsa = new JsAccount(this, acc, unlimited());
+    jsa = new JsAccount(this, acc, limits);
     this.accounts.set(acc.name, jsa);
     const d = new ApiDispatcher(jsa);
     d.start(this.apiPrefixes());
@@ -101,6 +129,16 @@ export class JetStream implements JsContext {
     log(this, `  Enabled JetStream for account "${acc.name}"`);
     jsa.recover();
     return jsa;
+  }
+
+  serverReservationExceeded(storage: 'file' | 'memory', bytes: number): boolean {
+    let reserved = 0;
+    for (const a of this.accounts.values()) {
+      const r = a.reserved();
+      reserved += storage === 'memory' ? r.memory : r.storage;
+    }
+    const max = storage === 'memory' ? this.maxMemory : this.maxStore;
+    return reserved > max || bytes > max - reserved;
   }
 
   serverWouldExceed(storage: 'file' | 'memory', bytes: number): boolean {

@@ -14,6 +14,7 @@ export const ERR_STALE_CONNECTION = 'Stale Connection';
 export const ERR_TLS_REQUIRED = 'Secure Connection - TLS Required';
 export const ERR_MAX_CONNECTIONS = 'maximum connections exceeded';
 export const ERR_MAX_SUBSCRIPTIONS = 'maximum subscriptions exceeded';
+export const ERR_MAX_ACCOUNT_CONNECTIONS = 'maximum account active connections exceeded';
 export const ERR_INVALID_SUBJECT = 'Invalid Subject';
 export const ERR_INVALID_PUBLISH_SUBJECT = 'Invalid Publish Subject';
 export const ERR_CONNECTION_THROTTLING = 'Connection throttling is active. Please try again later.';

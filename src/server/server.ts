@@ -73,9 +73,19 @@ export class Server implements ClientHost {
     this.auth = createAuthenticator(this.opts);
     const cache = !this.opts.disable_sublist_cache;
     this.globalAccount = new Account(GLOBAL_ACCOUNT, cache);
-    this.systemAccount = new Account(SYSTEM_ACCOUNT, cache);
     this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);
-    this.accounts.set(SYSTEM_ACCOUNT, this.systemAccount);
+    for (const spec of this.opts.accounts) {
+      const a = new Account(spec.name, cache);
+      a.configure(spec);
+      this.accounts.set(spec.name, a);
+    }
+    const sysName = this.opts.system_account || SYSTEM_ACCOUNT;
+    let sys = this.accounts.get(sysName);
+    if (sys === undefined) {
+      sys = new Account(sysName, cache);
+      this.accounts.set(sysName, sys);
+    }
+    this.systemAccount = sys;
     this.closedClients = new ClosedClients(this.opts.max_closed_clients);
     if (this.opts.tls) this.tls = new TlsSetup(this.opts.tls);
   }

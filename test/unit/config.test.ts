@@ -135,7 +135,9 @@ describe('config file -> options', () => {
     withFile('websocket { port: 8080 }\nmqtt { port: 1883 }\naccounts { A: { users: [{user: a, password: b}] } }\nsystem_account: SYS\n', (p) => {
       const o = loadConfigFile(p, defaultOptions());
       assert.deepEqual(o.extra.websocket, { port: 8080 });
-      assert.equal(o.extra.system_account, 'SYS');
+      assert.equal(o.system_account, 'SYS');
+      assert.deepEqual(o.accounts.map((a) => a.name), ['A']);
+      assert.deepEqual(o.users.map((u) => [u.user, u.account]), [['a', 'A']]);
     });
   });
 

@@ -14,7 +14,7 @@ import { STREAM_HANDLERS } from './stream-api.js';
 import { CONSUMER_HANDLERS } from './consumer-api.js';
 import { ACCOUNT_HANDLERS } from './account-api.js';
 
-const ROUTES: ApiRoute[] = [...ACCOUNT_HANDLERS, ...STREAM_HANDLERS, ...CONSUMER_HANDLERS];
+export const ROUTES: ApiRoute[] = [...ACCOUNT_HANDLERS, ...STREAM_HANDLERS, ...CONSUMER_HANDLERS];
 
 const REQUIRED_API_LEVEL = 'Nats-Required-Api-Level';
 

@@ -44,13 +44,35 @@ export function parseBody<T>(body: Buffer, allowEmpty: boolean): T | ApiError {
   }
 }
 
-/** Send `{"type": ..., ...}` or `{"type": ..., "error": {...}}` to the request's reply. */
+const PAGED_ZERO = { total: 0, offset: 0, limit: 0 };
+
+/**
+ * Fields Go's response structs carry without `omitempty`: an error response
+ * still has them, at their zero values, after `type` and `error`.
+ */
+const ERROR_ZERO_FIELDS: Record<string, Record<string, unknown>> = {
+  stream_info_response: PAGED_ZERO,
+  stream_names_response: { ...PAGED_ZERO, streams: null },
+  stream_list_response: { ...PAGED_ZERO, streams: null },
+  stream_purge_response: { purged: 0 },
+  stream_restore_response: { deliver_subject: '' },
+  consumer_names_response: { ...PAGED_ZERO, consumers: null },
+  consumer_list_response: { ...PAGED_ZERO, consumers: null },
+  consumer_pause_response: { paused: false, pause_until: '0001-01-01T00:00:00Z' },
+  consumer_reset_response: { reset_seq: 0 },
+};
+
+/** The JSON body of a response: `{"type": ..., ...}` or `{"type": ..., "error": {...}, <zero fields>}`. */
+export function responseBody(type: string, out: Record<string, unknown> | ApiError): string {
+  const t = `io.nats.jetstream.api.v1.${type}`;
+  if (out instanceof ApiError) return JSON.stringify({ type: t, error: out.toJSON(), ...ERROR_ZERO_FIELDS[type] });
+  return JSON.stringify({ type: t, ...out });
+}
+
+/** Send the response to the request's reply. */
 export function respond(req: ApiRequest, type: string, out: Record<string, unknown> | ApiError): void {
-  let body: string;
-  if (out instanceof ApiError) {
-    req.jsa.apiErrors++;
-    body = JSON.stringify({ type: `io.nats.jetstream.api.v1.${type}`, error: out.toJSON() });
-  } else body = JSON.stringify({ type: `io.nats.jetstream.api.v1.${type}`, ...out });
+  if (out instanceof ApiError) req.jsa.apiErrors++;
+  const body = responseBody(type, out);
   if (req.reply !== '') req.jsa.publish(req.reply, '', null, Buffer.from(body));
   audit(req, body);
 }
