@@ -145,6 +145,8 @@ describe('JetStream parity with Go nats-server 2.9.10', { skip: GO_SERVER_BIN ? 
       assert.ok(o.error, `we answered without error for ${what}: ${JSON.stringify(o)}`);
       assert.equal(o.type, g.type, what);
       assert.deepEqual([o.error.code, o.error.err_code], [g.error.code, g.error.err_code], `${what}: go=${g.error.description} ours=${o.error.description}`);
+      // the zero-valued fields Go's response struct carries besides the error
+      assert.deepEqual(Object.keys(o).sort(), Object.keys(g).sort(), `${what}: fields`);
     }
   });
 
