@@ -517,8 +517,7 @@ export class Client implements ParserHandler {
     }
     if (sub.icb !== null) {
       const hdr = pa.hdr > 0 ? buf.subarray(s, s + pa.hdr) : null;
-      sub.icb(sub, pa.shown ?? pa.subject, pa.reply, hdr, buf.subarray(pa.hdr > 0 ? s + pa.hdr : s, e), this.host_.currentProducer());
-      return true;
+      return sub.icb(sub, pa.shown ?? pa.subject, pa.reply, hdr, buf.subarray(pa.hdr > 0 ? s + pa.hdr : s, e), this.host_.currentProducer()) !== false;
     }
     if (perms !== null && perms.hasResponses && pa.reply.length > 0) perms.onReplyDelivered(pa.reply);
 

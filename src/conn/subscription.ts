@@ -5,7 +5,11 @@
  */
 import type { Client } from './client.js';
 
-/** Callback of an internal subscription: subject, reply, header block (or null), payload. */
+/**
+ * Callback of an internal subscription: subject, reply, header block (or
+ * null), payload, publishing client. Returning false means "not delivered"
+ * (e.g. a service import nobody answered), which counts for no-responders.
+ */
 export type InternalMsgHandler = (
   sub: Subscription,
   subject: string,
@@ -13,7 +17,7 @@ export type InternalMsgHandler = (
   hdr: Buffer | null,
   payload: Buffer,
   from: Client | null,
-) => void;
+) => void | boolean;
 
 export class Subscription {
   /** messages delivered */

@@ -11,6 +11,8 @@ import { Client } from '../conn/client.js';
 import { ClosedReason } from '../conn/closed-reason.js';
 import { ServerStats, type ClientHost } from '../conn/host.js';
 import { Account, GLOBAL_ACCOUNT } from '../accounts/account.js';
+import { AccountImports } from './imports.js';
+import { InternalClient } from './internal-client.js';
 import { routeMessage } from './router.js';
 import { infoToJSON, RUNTIME_VERSION, type ServerInfo } from './info.js';
 import { createAuthenticator } from '../auth/authenticator.js';
@@ -36,6 +38,8 @@ export class Server implements ClientHost {
   readonly accounts = new Map<string, Account>();
   readonly globalAccount: Account;
   readonly systemAccount: Account;
+  /** cross-account service and stream imports (null when no account imports anything) */
+  imports: AccountImports | null = null;
   readonly closedClients: ClosedClients;
   totalConnections = 0;
   configLoadTime = new Date();
@@ -86,6 +90,12 @@ export class Server implements ClientHost {
       this.accounts.set(sysName, sys);
     }
     this.systemAccount = sys;
+    if (this.opts.accounts.some((a) => a.imports.length > 0)) {
+      this.imports = new AccountImports(new InternalClient(this, this.nextClientId(), this.globalAccount), this.accounts);
+      this.imports.setup();
+      const imp = this.imports;
+      this.onShutdown(() => imp.stop());
+    }
     this.closedClients = new ClosedClients(this.opts.max_closed_clients);
     if (this.opts.tls) this.tls = new TlsSetup(this.opts.tls);
   }

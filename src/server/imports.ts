@@ -1,0 +1,270 @@
+/**
+ * Service and stream imports between accounts (Go accounts.go exports and
+ * imports, client.go processServiceImport), built from the `accounts {}`
+ * block once every account exists.
+ *
+ * Stream import: an internal subscription in the exporting account on the
+ * imported subject re-routes each message into the importing account, under
+ * the prefixed or `to` subject.
+ *
+ * Service import: an internal subscription in the importing account on the
+ * local subject forwards requests into the exporting account with a fresh
+ * `_R_.<prefix>.<id>` reply and a `Nats-Request-Info` header; the exporter's
+ * subscription on `_R_.<prefix>.>` routes responses back to the requester's
+ * reply. Singleton responses end the mapping; stream and chunked ones keep it
+ * until the export's response threshold passes without a response.
+ */
+import { randomInt } from 'node:crypto';
+import type { Account } from '../accounts/account.js';
+import type { Client } from '../conn/client.js';
+import type { ExportSpec, ImportSpec, ResponseType } from '../config/options.js';
+import { setHeaders } from '../protocol/headers.js';
+import { subjectHasWildcard, subjectIsLiteral, subjectIsSubsetMatch, subjectsCollide } from '../sublist/subject.js';
+import { ConfigError } from '../util/errors.js';
+import type { InternalClient } from './internal-client.js';
+
+/** Go DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD */
+export const DEFAULT_RESPONSE_THRESHOLD_MS = 2 * 60 * 1000;
+export const REQUEST_INFO_HEADER = 'Nats-Request-Info';
+const REPLY_PREFIX = '_R_.';
+const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** how often expired response mappings are swept */
+const SWEEP_MS = 1000;
+
+interface ServiceExport {
+  acc: Account;
+  subject: string;
+  rt: ResponseType;
+  thresholdMs: number;
+}
+
+interface ServiceImport {
+  importer: Account;
+  exporter: Account;
+  /** subject requesters publish to, in the importing account */
+  local: string;
+  /** subject the request is delivered on, in the exporting account */
+  remote: string;
+  export: ServiceExport;
+  share: boolean;
+}
+
+interface PendingResponse {
+  requester: Account;
+  reply: string;
+  rt: ResponseType;
+  /** ms of the last response (or the request) */
+  ts: number;
+  thresholdMs: number;
+}
+
+/** Per exporting account: its reply prefix and the responses it routes back. */
+interface ResponseSpace {
+  prefix: string;
+  pending: Map<string, PendingResponse>;
+}
+
+function randomToken(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += DIGITS[randomInt(62)];
+  return s;
+}
+
+/**
+ * Map `subject` (matched by `from`) onto `to`: the wildcard tokens of the
+ * subject fill `to`'s `*` tokens in order, and a trailing `>` takes the rest.
+ * A literal `to` is returned as is.
+ */
+export function mapWildcards(from: string, to: string, subject: string): string {
+  if (!subjectHasWildcard(to)) return to;
+  const f = from.split('.');
+  const s = subject.split('.');
+  const wild: string[] = [];
+  let rest = '';
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '*') wild.push(s[i]);
+    else if (f[i] === '>') rest = s.slice(i).join('.');
+  }
+  let w = 0;
+  return to
+    .split('.')
+    .map((t) => (t === '*' ? (wild[w++] ?? '*') : t === '>' ? rest : t))
+    .join('.');
+}
+
+export class AccountImports {
+  private readonly spaces = new Map<Account, ResponseSpace>();
+  /** service exports (and stream imports) being routed right now: a re-entry is a cycle and is dropped */
+  private readonly active = new Set<unknown>();
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ic: InternalClient,
+    private readonly accounts: Map<string, Account>,
+  ) {}
+
+  /** Check every import against the exporter's exports and subscribe; throws Go's config errors. */
+  setup(): void {
+    const exportsOf = (a: Account, kind: 'stream' | 'service'): ExportSpec[] => (a.spec?.exports ?? []).filter((e) => e.kind === kind);
+    const serviceExports = new Map<string, ServiceExport>();
+    for (const a of this.accounts.values()) {
+      for (const imp of a.spec?.imports ?? []) {
+        const exporter = this.accounts.get(imp.account);
+        if (!exporter) throw new ConfigError(`"${imp.account}" account not defined for ${imp.kind} import`);
+        const approved = exportsOf(exporter, imp.kind).find(
+          (e) => subjectIsSubsetMatch(imp.subject, e.subject) && (e.accounts.length === 0 || e.accounts.includes(a.name)),
+        );
+        if (!approved) throw new ConfigError(`Error adding ${imp.kind} import "${imp.subject}": ${imp.kind} import not authorized`);
+        if (imp.kind === 'stream') this.addStreamImport(a, exporter, imp);
+        else {
+          const key = `${exporter.name} ${approved.subject}`;
+          let se = serviceExports.get(key);
+          if (!se) {
+            se = { acc: exporter, subject: approved.subject, rt: approved.response_type, thresholdMs: approved.response_threshold || DEFAULT_RESPONSE_THRESHOLD_MS };
+            serviceExports.set(key, se);
+          }
+          this.addServiceImport(a, exporter, imp, se);
+        }
+      }
+    }
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    for (const s of this.spaces.values()) s.pending.clear();
+  }
+
+  // ------------------------------------------------------------------ streams
+
+  private addStreamImport(importer: Account, exporter: Account, imp: ImportSpec): void {
+    let to = imp.subject;
+    if (imp.prefix !== undefined && imp.prefix !== '') {
+      if (!subjectIsLiteral(imp.prefix)) throw new ConfigError(`Error adding stream import "${imp.subject}": stream import prefix can not contain wildcard tokens`);
+      to = (imp.prefix.endsWith('.') ? imp.prefix : imp.prefix + '.') + imp.subject;
+    } else if (imp.to !== undefined && imp.to !== '') to = imp.to;
+    const from = imp.subject;
+    const same = to === from;
+    const key = { stream: imp };
+    this.ic.subscribe(exporter, from, null, (_sub, subject, reply, hdr, payload) => {
+      if (this.active.has(key)) return false;
+      const target = same ? subject : mapWildcards(from, to, subject);
+      this.active.add(key);
+      try {
+        return this.ic.publish(importer, target, reply, hdr, payload);
+      } finally {
+        this.active.delete(key);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ services
+
+  private addServiceImport(importer: Account, exporter: Account, imp: ImportSpec, se: ServiceExport): void {
+    const local = imp.to !== undefined && imp.to !== '' ? imp.to : imp.subject;
+    if (this.formsCycle(importer, exporter, local, new Set())) throw new ConfigError(`Error adding service import "${imp.subject}": import forms a cycle`);
+    const si: ServiceImport = { importer, exporter, local, remote: imp.subject, export: se, share: imp.share };
+    this.ic.subscribe(importer, local, null, (_sub, subject, reply, hdr, payload, from) => this.request(si, subject, reply, hdr, payload, from));
+  }
+
+  /** Go serviceImportFormsCycle: does `exporter` (through its own service imports) lead back to `importer` on an overlapping subject? */
+  private formsCycle(importer: Account, exporter: Account, subject: string, seen: Set<Account>): boolean {
+    if (exporter === importer) return true;
+    if (seen.has(exporter)) return false;
+    seen.add(exporter);
+    for (const imp of exporter.spec?.imports ?? []) {
+      if (imp.kind !== 'service') continue;
+      const local = imp.to || imp.subject;
+      if (!subjectsCollide(local, subject) && !subjectsCollide(imp.subject, subject)) continue;
+      const next = this.accounts.get(imp.account);
+      if (next && this.formsCycle(importer, next, imp.subject, seen)) return true;
+    }
+    return false;
+  }
+
+  private request(si: ServiceImport, subject: string, reply: string, hdr: Buffer | null, payload: Buffer, from: Client | null): boolean {
+    if (this.active.has(si.export)) return false;
+    const target = si.remote === si.local ? subject : mapWildcards(si.local, si.remote, subject);
+    let newReply = '';
+    if (reply !== '') {
+      // Go leaves $JS.ACK replies alone (pull consumers across accounts)
+      newReply = reply.startsWith('$JS.ACK.') ? reply : this.mapReply(si, reply);
+    }
+    const info: Record<string, unknown> = { acc: si.importer.name };
+    if (from !== null && from.rtt > 0) info.rtt = Math.round(from.rtt * 1e6);
+    if (si.share && from !== null) {
+      info.host = from.host;
+      info.id = from.cid;
+      if (from.authorizedUser) info.user = from.authorizedUser;
+      if (from.opts.name) info.name = from.opts.name;
+      if (from.opts.lang) info.lang = from.opts.lang;
+      if (from.opts.version) info.ver = from.opts.version;
+      info.kind = 'Client';
+      info.client_type = 'nats';
+    }
+    const h = setHeaders(hdr, [[REQUEST_INFO_HEADER, JSON.stringify(info)]]);
+    this.active.add(si.export);
+    let delivered: boolean;
+    try {
+      delivered = this.ic.publish(si.exporter, target, newReply, h, payload);
+    } finally {
+      this.active.delete(si.export);
+    }
+    if (!delivered && newReply !== reply) this.spaces.get(si.exporter)?.pending.delete(newReply);
+    return delivered;
+  }
+
+  /** A fresh `_R_` reply in the exporting account that routes responses back to `reply`. */
+  private mapReply(si: ServiceImport, reply: string): string {
+    const space = this.spaceOf(si.exporter);
+    let r: string;
+    do r = space.prefix + randomToken(6);
+    while (space.pending.has(r));
+    space.pending.set(r, { requester: si.importer, reply, rt: si.export.rt, ts: Date.now(), thresholdMs: si.export.thresholdMs });
+    if (this.sweeper === null) {
+      this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+      this.sweeper.unref();
+    }
+    return r;
+  }
+
+  private spaceOf(exporter: Account): ResponseSpace {
+    let space = this.spaces.get(exporter);
+    if (space) return space;
+    const s: ResponseSpace = { prefix: `${REPLY_PREFIX}${randomToken(6)}.`, pending: new Map() };
+    this.spaces.set(exporter, s);
+    this.ic.subscribe(exporter, `${s.prefix}>`, null, (_sub, subject, _reply, hdr, payload) => this.respond(s, subject, hdr, payload));
+    return s;
+  }
+
+  private respond(space: ResponseSpace, subject: string, hdr: Buffer | null, payload: Buffer): boolean {
+    const p = space.pending.get(subject);
+    if (p === undefined) return false;
+    const delivered = this.ic.publish(p.requester, p.reply, '', hdr, payload);
+    // Go: a singleton answers once; an empty message ends a stream; nobody listening ends it too
+    const eof = payload.length === 0 && (hdr === null || hdr.length === 0);
+    if (!delivered || p.rt === 'Singleton' || eof) space.pending.delete(subject);
+    else p.ts = Date.now();
+    return delivered;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    let left = 0;
+    for (const s of this.spaces.values()) {
+      for (const [k, p] of s.pending) if (now - p.ts > p.thresholdMs) s.pending.delete(k);
+      left += s.pending.size;
+    }
+    if (left === 0 && this.sweeper !== null) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
+  }
+
+  /** Pending response mappings (monitoring and tests). */
+  pendingResponses(): number {
+    let n = 0;
+    for (const s of this.spaces.values()) n += s.pending.size;
+    return n;
+  }
+}
