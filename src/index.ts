@@ -13,6 +13,7 @@ import { defaultOptions, type Options } from './config/options.js';
 import { startMonitoring, type MonitorServer } from './monitor/http.js';
 import { Logger } from './log/logger.js';
 import { enableJetStream } from './jetstream/jetstream.js';
+import { enableSystemAccount } from './system/system.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -67,6 +68,7 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   // Go: the monitoring listener binds to the client host unless http_host says otherwise.
   if (!o.http_host) o = { ...o, http_host: o.host };
   const server = new Server(o, log);
+  enableSystemAccount(server);
   if (o.jetstream) enableJetStream(server);
   await server.startListening();
   let monitor: MonitorServer | null = null;
@@ -78,6 +80,7 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
       throw e;
     }
     const m = monitor;
+    server.monitorPort = m.port;
     server.onShutdown(() => m.close());
   }
   const stop = () => server.shutdown();

@@ -64,7 +64,7 @@ export class Permissions implements ClientPermissions {
   /** reply subjects this client may answer: count of uses and when it was granted */
   private readonly replies = new Map<string, { n: number; t: number }>();
 
-  constructor(spec: UserPermissionsSpec, private readonly now: () => number = Date.now) {
+  constructor(readonly spec: UserPermissionsSpec, private readonly now: () => number = Date.now) {
     let pubAllowList = spec.publish?.allow;
     const resp = spec.allow_responses;
     // Go: allow_responses without an explicit publish allow list turns the blanket allow off.

@@ -3,6 +3,7 @@
  * connection hands the CONNECT fields plus what it knows of the transport;
  * the authenticator answers with the user label and permissions, or null.
  */
+import type { UserPermissionsSpec } from '../config/options.js';
 
 /** CONNECT JSON fields (inventory A.3), snake_case as on the wire. */
 export interface ConnectOptions {
@@ -35,6 +36,24 @@ export interface AuthRequest {
   connectionType: ConnectionType;
   /** DER of the verified TLS client certificate, when there is one */
   peerCertificate?: unknown;
+  /** the client's remote address (operator mode: user JWT `src` CIDRs) */
+  host?: string;
+}
+
+/** What a connection keeps of a user JWT login (operator mode). */
+export interface JwtUserInfo {
+  /** user public key */
+  pub: string;
+  /** the user JWT's issue time (s), for revocations */
+  issuedAt: number;
+  /** the key that signed the user JWT when it is an account signing key ('' otherwise) */
+  signingKey: string;
+  bearer: boolean;
+  /** the user's own limits (-1 = none) */
+  subs: number;
+  payload: number;
+  /** when the login stops being valid (ms since epoch; 0 = never): JWT expiry or end of its time window */
+  expiresAt: number;
 }
 
 /** Permission checks a connection makes on its hot paths. */
@@ -47,6 +66,8 @@ export interface ClientPermissions {
   readonly hasSubDeny: boolean;
   /** true when allow_responses is configured */
   readonly hasResponses: boolean;
+  /** the configured permissions (for $SYS.REQ.USER.INFO) */
+  readonly spec?: UserPermissionsSpec;
   canPublish(subject: string): boolean;
   canSubscribe(subject: string, queue: string | null): boolean;
   /** delivery-time deny check for wildcard subscriptions overlapping a deny (Go mperms) */
@@ -61,6 +82,8 @@ export interface AuthResult {
   permissions: ClientPermissions | null;
   /** account name the user belongs to ('$G' for the global account) */
   account: string;
+  /** operator mode: the user JWT's limits, expiry and revocation identity */
+  jwt?: JwtUserInfo;
 }
 
 export interface Authenticator {

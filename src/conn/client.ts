@@ -194,6 +194,7 @@ export class Client implements ParserHandler {
       this.connectReceived = true;
       if (!this.applyAuth(r.user, r.permissions, r.account)) return false;
       this.parser.awaitingConnect = false;
+      this.host_.clientConnected(this);
       return true;
     }
     this.authViolation();
@@ -249,6 +250,7 @@ export class Client implements ParserHandler {
       return false;
     }
     if (this.verbose) this.sendOK();
+    if (firstConnect) this.host_.clientConnected(this);
     return true;
   }
 

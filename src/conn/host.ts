@@ -44,4 +44,6 @@ export interface ClientHost {
   noteSlowConsumer(c: Client): void;
   noteStaleConnection(c: Client): void;
   removeClient(c: Client, reason: ClosedReason): void;
+  /** the client's first CONNECT was accepted (system connect events) */
+  clientConnected(c: Client): void;
 }

@@ -26,6 +26,12 @@ import { TlsSetup } from './tls.js';
 
 export const SYSTEM_ACCOUNT = '$SYS';
 
+/** Receives client lifecycle events for the system account's advisories. */
+export interface ServerEventSink {
+  connected(c: Client): void;
+  disconnected(c: Client, reason: ClosedReason): void;
+}
+
 export class Server implements ClientHost {
   readonly opts: Options;
   readonly log: Logger;
@@ -38,6 +44,10 @@ export class Server implements ClientHost {
   readonly accounts = new Map<string, Account>();
   readonly globalAccount: Account;
   readonly systemAccount: Account;
+  /** bound monitoring port (0 when monitoring is off), for /varz and $SYS VARZ */
+  monitorPort = 0;
+  /** system account events (connect/disconnect advisories), set when the system account is enabled */
+  events: ServerEventSink | null = null;
   /** cross-account service and stream imports (null when no account imports anything) */
   imports: AccountImports | null = null;
   readonly closedClients: ClosedClients;
@@ -254,9 +264,19 @@ export class Server implements ClientHost {
     c.startReading(this.auth.authRequired);
   }
 
+  /** Go LDMClientByID: tell one client the server is going away (INFO with ldm). */
+  sendLameDuckInfo(c: Client): void {
+    c.enqueue(Buffer.from(`INFO ${infoToJSON({ ...this.baseInfo(), ldm: true })}\r\n`));
+  }
+
+  clientConnected(c: Client): void {
+    this.events?.connected(c);
+  }
+
   removeClient(c: Client, reason: ClosedReason): void {
     if (!this.clients.delete(c.cid)) return;
     c.acc.numClients--;
+    if (c.connectReceived) this.events?.disconnected(c, reason);
     this.closedClients.add(closedInfo(c, reason));
     if (this.log.debugEnabled) this.log.debug(`${c.label()} - Client connection closed: ${reason}`);
   }

@@ -1,0 +1,222 @@
+/**
+ * System account events (Go events.go): connect/disconnect advisories on
+ * `$SYS.ACCOUNT.<acc>.CONNECT|DISCONNECT`, account connection counts on
+ * `$SYS.ACCOUNT.<acc>.SERVER.CONNS`, and the periodic server statistics on
+ * `$SYS.SERVER.<id>.STATSZ`. Everything is published in the system account
+ * through one internal client, and only when someone listens.
+ */
+import os from 'node:os';
+import type { Account } from '../accounts/account.js';
+import type { Client } from '../conn/client.js';
+import type { ClosedReason } from '../conn/closed-reason.js';
+import type { Server, ServerEventSink } from '../server/server.js';
+import type { InternalClient } from '../server/internal-client.js';
+import { GO_COMPAT_VERSION } from '../util/version.js';
+import { randomId } from '../jetstream/ids.js';
+import { rfc3339 } from '../jetstream/time.js';
+import { varzJetStream } from '../monitor/jsz.js';
+
+/** Go statsHBInterval: the steady STATSZ period. */
+const STATSZ_INTERVAL_MS = 10_000;
+/** Go starts STATSZ fast and backs off to the steady period. */
+const STATSZ_FIRST_MS = 250;
+
+export function nowTime(): string {
+  return rfc3339(Date.now() * 1e6);
+}
+
+/** Go ClientInfo for connect/disconnect events. */
+export function clientInfo(srv: Server, c: Client, stopped: boolean): Record<string, unknown> {
+  const ci: Record<string, unknown> = {
+    start: rfc3339(c.start.getTime() * 1e6),
+    host: c.host || undefined,
+    id: c.cid,
+    acc: c.acc.name,
+    user: c.authorizedUser || undefined,
+    name: c.opts.name || undefined,
+    lang: c.opts.lang || undefined,
+    ver: c.opts.version || undefined,
+    rtt: stopped && c.rtt > 0 ? Math.round(c.rtt * 1e6) : undefined,
+    server: srv.name,
+    stop: stopped ? nowTime() : undefined,
+    kind: 'Client',
+    client_type: 'nats',
+  };
+  return ci;
+}
+
+export class SystemEvents implements ServerEventSink {
+  private seq = 0;
+  private readonly connected_ = new Set<number>();
+  private statszTimer: NodeJS.Timeout | null = null;
+  private statszEvery = STATSZ_FIRST_MS;
+  private lastCpu = process.cpuUsage();
+  private lastCpuAt = process.hrtime.bigint();
+  private cpu = 0;
+
+  constructor(
+    readonly srv: Server,
+    readonly ic: InternalClient,
+  ) {}
+
+  get sys(): Account {
+    return this.srv.systemAccount;
+  }
+
+  /** Go ServerInfo stamped on every system message (seq counts messages sent). */
+  serverInfo(): Record<string, unknown> {
+    const o = this.srv.opts;
+    const js = o.jetstream;
+    const si: Record<string, unknown> = {
+      name: this.srv.name,
+      host: o.host,
+      id: this.srv.id,
+      domain: o.jetstream_opts.domain || undefined,
+      ver: GO_COMPAT_VERSION,
+      tags: o.tags.length > 0 ? o.tags : undefined,
+      metadata: Object.keys(o.metadata).length > 0 ? o.metadata : undefined,
+      jetstream: js,
+      flags: js ? 1 : 0,
+      seq: ++this.seq,
+      time: nowTime(),
+    };
+    return si;
+  }
+
+  /** Publish a JSON body in the system account (skipped when nobody listens, unless `force`). */
+  send(subject: string, body: unknown, force = false): void {
+    if (!force && !this.sys.sl.hasInterest(subject)) return;
+    this.ic.publish(this.sys, subject, '', null, Buffer.from(JSON.stringify(body)));
+  }
+
+  start(): void {
+    this.armStatsz();
+  }
+
+  stop(): void {
+    if (this.statszTimer) clearTimeout(this.statszTimer);
+    this.statszTimer = null;
+  }
+
+  // ------------------------------------------------------------------ connect / disconnect
+
+  connected(c: Client): void {
+    this.connected_.add(c.cid);
+    const subject = `$SYS.ACCOUNT.${c.acc.name}.CONNECT`;
+    if (this.sys.sl.hasInterest(subject)) {
+      this.send(subject, {
+        type: 'io.nats.server.advisory.v1.client_connect',
+        id: randomId(),
+        timestamp: nowTime(),
+        server: this.serverInfo(),
+        client: clientInfo(this.srv, c, false),
+      });
+    }
+    this.accountConns(c.acc);
+  }
+
+  disconnected(c: Client, reason: ClosedReason): void {
+    if (!this.connected_.delete(c.cid)) return;
+    const subject = `$SYS.ACCOUNT.${c.acc.name}.DISCONNECT`;
+    if (this.sys.sl.hasInterest(subject)) {
+      this.send(subject, {
+        type: 'io.nats.server.advisory.v1.client_disconnect',
+        id: randomId(),
+        timestamp: nowTime(),
+        server: this.serverInfo(),
+        client: clientInfo(this.srv, c, true),
+        sent: { msgs: c.outMsgs, bytes: c.outBytes },
+        received: { msgs: c.inMsgs, bytes: c.inBytes },
+        reason,
+      });
+    }
+    this.accountConns(c.acc);
+  }
+
+  /** Go AccountStat for one account. */
+  accountStat(acc: Account): Record<string, unknown> {
+    let sent = [0, 0];
+    let recv = [0, 0];
+    for (const c of this.srv.clients.values()) {
+      if (c.acc !== acc) continue;
+      sent = [sent[0] + c.outMsgs, sent[1] + c.outBytes];
+      recv = [recv[0] + c.inMsgs, recv[1] + c.inBytes];
+    }
+    return {
+      acc: acc.name,
+      name: acc.name,
+      conns: acc.numClients,
+      leafnodes: 0,
+      total_conns: acc.numClients,
+      num_subscriptions: acc.sl.count(),
+      sent: { msgs: sent[0], bytes: sent[1] },
+      received: { msgs: recv[0], bytes: recv[1] },
+      slow_consumers: 0,
+    };
+  }
+
+  /** `$SYS.ACCOUNT.<acc>.SERVER.CONNS` (and Go's older subject) for configured accounts. */
+  accountConns(acc: Account, reply?: string): void {
+    if (acc === this.srv.globalAccount && reply === undefined) return;
+    const subjects = reply !== undefined ? [reply] : [`$SYS.ACCOUNT.${acc.name}.SERVER.CONNS`, `$SYS.SERVER.ACCOUNT.${acc.name}.CONNS`];
+    for (const subject of subjects) {
+      if (reply === undefined && !this.sys.sl.hasInterest(subject)) continue;
+      this.send(subject, { type: 'io.nats.server.advisory.v1.account_connections', id: randomId(), timestamp: nowTime(), server: this.serverInfo(), ...this.accountStat(acc) }, true);
+    }
+  }
+
+  // ------------------------------------------------------------------ statsz
+
+  private armStatsz(): void {
+    this.statszTimer = setTimeout(() => {
+      this.sendStatsz(`$SYS.SERVER.${this.srv.id}.STATSZ`, false);
+      this.statszEvery = Math.min(this.statszEvery * 2, STATSZ_INTERVAL_MS);
+      this.armStatsz();
+    }, this.statszEvery);
+    this.statszTimer.unref();
+  }
+
+  private cpuPercent(): number {
+    const now = process.hrtime.bigint();
+    const elapsedUs = Number(now - this.lastCpuAt) / 1000;
+    if (elapsedUs >= 500_000) {
+      const u = process.cpuUsage(this.lastCpu);
+      this.cpu = Math.round(((u.user + u.system) / elapsedUs) * 1000) / 10;
+      this.lastCpu = process.cpuUsage();
+      this.lastCpuAt = now;
+    }
+    return this.cpu;
+  }
+
+  /** Go ServerStats. */
+  statsz(): Record<string, unknown> {
+    const srv = this.srv;
+    const st = srv.stats;
+    let active = 0;
+    for (const a of srv.accounts.values()) if (a.numClients > 0 || a.sl.count() > 0) active++;
+    const out: Record<string, unknown> = {
+      start: rfc3339(srv.start.getTime() * 1e6),
+      mem: process.memoryUsage().rss,
+      cores: os.cpus().length,
+      cpu: this.cpuPercent(),
+      connections: srv.clients.size,
+      total_connections: srv.totalConnections,
+      active_accounts: active,
+      subscriptions: srv.numSubscriptions(),
+      sent: { msgs: st.outMsgs, bytes: st.outBytes },
+      sent_to_clients: { msgs: st.outMsgs, bytes: st.outBytes },
+      received: { msgs: st.inMsgs, bytes: st.inBytes },
+      received_from_clients: { msgs: st.inMsgs, bytes: st.inBytes },
+      slow_consumers: st.slowConsumers,
+    };
+    if (st.staleConnections > 0) out.stale_connections = st.staleConnections;
+    if (srv.opts.jetstream) out.jetstream = varzJetStream(srv);
+    return out;
+  }
+
+  /** `{"server": ..., "statsz": ...}` to `subject` (a reply is always sent; the broadcast only with interest). */
+  sendStatsz(subject: string, isReply: boolean): void {
+    if (!isReply && !this.sys.sl.hasInterest(subject)) return;
+    this.send(subject, { server: this.serverInfo(), statsz: this.statsz() }, true);
+  }
+}
