@@ -633,6 +633,26 @@ describe('JetStream multi-last direct get and consumer reset', () => {
       await done;
       assert.deepEqual(got, ['ml.b=b1', 'ml.a=a2', 'ml.c=c1']);
 
+      // up_to_time: the first message at or after the time is the exclusive ceiling (Go); before everything, "No Results"
+      const multi = async (body: Record<string, unknown>) => {
+        const box = `_INBOX.mlt.${Math.random()}`;
+        const out: string[] = [];
+        const it = nc.subscribe(box, { timeout: 3000 });
+        const finished = (async () => {
+          for await (const m of it) {
+            if (m.headers?.code === 204) return [...out, `EOB up to ${m.headers.get('Nats-UpTo-Sequence')}`];
+            if (m.headers?.code === 404) return [...out, `${m.headers.code} ${m.headers.description}`];
+            out.push(`${m.headers?.get('Nats-Subject')}=${m.string()}`);
+          }
+          return out;
+        })();
+        nc.publish('$JS.API.DIRECT.GET.ML', JSON.stringify(body), { reply: box });
+        return finished;
+      };
+      const t4 = (await jsm.streams.getMessage('ML', { seq: 4 }))!.time.toISOString();
+      assert.deepEqual(await multi({ multi_last: ['ml.>'], up_to_time: t4 }), ['ml.b=b1', 'ml.a=a2', 'EOB up to 3']);
+      assert.deepEqual(await multi({ multi_last: ['ml.>'], up_to_time: '2000-01-01T00:00:00Z' }), ['404 No Results']);
+
       await jsm.consumers.add('ML', { durable_name: 'rs', ack_policy: 'explicit' as any });
       const c = await js.consumers.get('ML', 'rs');
       for await (const m of await c.fetch({ max_messages: 5, expires: 1000 })) m.ack();

@@ -136,14 +136,10 @@ function getMulti(s: Stream, req: MsgGetBody, send: Send): void {
   const store = s.store;
   let upTo = req.up_to_seq ?? 0;
   if (req.up_to_time) {
-    const t = parseRfc3339(req.up_to_time);
-    let m = store.loadNextMsg('', store.state().first_seq);
-    let last = 0;
-    while (m !== null && m.ts <= t) {
-      last = m.seq;
-      m = store.loadNextMsg('', m.seq + 1);
-    }
-    upTo = last;
+    // Go: the first sequence at or after the time, less one, is the ceiling; nothing before it is "No Results"
+    const at = seqAtTime(store, parseRfc3339(req.up_to_time));
+    if (at <= store.state().first_seq) return status(send, '404 No Results');
+    upTo = at - 1;
   }
   if (upTo === 0) upTo = store.state().last_seq;
   const seqs = new Set<number>();
