@@ -13,6 +13,7 @@ import { Logger } from '../src/log/logger.js';
 import { writePortsFile, removePortsFile, listenerUrls } from '../src/server/ports-file.js';
 import { writePidFile } from '../src/server/pid-file.js';
 import { installSignals } from '../src/server/signals.js';
+import { reloadBase } from '../src/server/reload.js';
 
 async function main(): Promise<number> {
   let cli;
@@ -88,6 +89,11 @@ async function main(): Promise<number> {
     return 1;
   }
   const srv = running.server;
+  if (cli.configFile) {
+    const file = cli.configFile;
+    // a reload reads the file again and lays the command line flags over it, as Go does
+    srv.reloadLoader = () => mergeOptions(loadConfigFile(file, reloadBase(srv.opts, defaultOptions())), cli.overrides);
+  }
   // Handlers go in before the ports file appears: tools watch for that file and may signal at once.
   installSignals(srv, cli.configFile);
   if (opts.pidfile) writePidFile(opts.pidfile);

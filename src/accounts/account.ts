@@ -5,7 +5,8 @@
  */
 import { Sublist } from '../sublist/sublist.js';
 import type { Subscription } from '../conn/subscription.js';
-import type { AccountSpec } from '../config/options.js';
+import type { AccountSpec, MappingSpec } from '../config/options.js';
+import { AccountMappings } from './mappings.js';
 
 export const GLOBAL_ACCOUNT = '$G';
 
@@ -18,6 +19,8 @@ export class Account {
   maxPayload = -1;
   /** the config entry this account came from (null for $G and a default $SYS) */
   spec: AccountSpec | null = null;
+  /** subject mappings applied to client publishes; null when none (the publish path checks only this) */
+  mappings: AccountMappings | null = null;
 
   constructor(readonly name: string, cacheEnabled = true) {
     this.sl = new Sublist<Subscription>(cacheEnabled);
@@ -30,6 +33,12 @@ export class Account {
     this.maxConnections = l.max_connections !== undefined && l.max_connections !== 0 ? l.max_connections : -1;
     this.maxSubscriptions = l.max_subscriptions !== undefined && l.max_subscriptions !== 0 ? l.max_subscriptions : -1;
     this.maxPayload = l.max_payload !== undefined && l.max_payload !== 0 ? l.max_payload : -1;
+    this.setMappings(spec.mappings ?? []);
+  }
+
+  /** Compile and install subject mappings (throws a ConfigError naming the bad one). */
+  setMappings(specs: readonly MappingSpec[]): void {
+    this.mappings = specs.length > 0 ? new AccountMappings(specs) : null;
   }
 
   /** Go MaxTotalConnectionsReached for client connections. */

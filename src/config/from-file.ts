@@ -14,13 +14,13 @@ import { ConfigError } from '../util/errors.js';
 import { Ctx, bool, describe, duration, forEachKey, hostPort, int, limit32, str, strList } from './values.js';
 import { parsePermissions, parseUser } from './users.js';
 import { checkAccountReferences, parseAccountsBlock, parseMappings } from './accounts.js';
+import { parseOperatorKey, parseResolver, parseResolverPreload, parseTrustedKeys } from './operator.js';
 
 /** Top-level keys Go accepts that are kept as-is for later subsystems. */
 const PASSTHROUGH = new Set([
   'trace_headers', 'default_sentinel', 'cluster', 'gateway', 'leaf', 'leafnodes',
-  'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'ocsp', 'operator', 'operators', 'roots',
-  'root', 'root_operators', 'root_operator', 'resolver', 'account_resolver', 'accounts_resolver', 'resolver_tls',
-  'resolver_preload', 'resolver_pinned_accounts', 'trusted', 'trusted_keys', 'websocket', 'ws', 'mqtt', 'feature_flags', 'default_js_domain',
+  'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'ocsp', 'resolver_tls',
+  'resolver_pinned_accounts', 'websocket', 'ws', 'mqtt', 'feature_flags', 'default_js_domain',
   'ocsp_cache', 'proxies', 'https',
 ]);
 
@@ -162,6 +162,12 @@ export function applyConfig(tree: ConfMap, o: Options, file = '<config>'): { war
       case 'mappings': case 'maps': o.mappings.push(...parseMappings(ctx, p, v)); break;
       case 'system_account': case 'system': o.system_account = str(ctx, p, v); break;
       case 'no_system_account': case 'no_system': case 'no_sys_acc': o.no_system_account = bool(ctx, p, v); break;
+      case 'operator': case 'operators': case 'roots': case 'root': case 'root_operators': case 'root_operator':
+        parseOperatorKey(ctx, p, v, o);
+        break;
+      case 'trusted': case 'trusted_keys': parseTrustedKeys(ctx, p, v, o); break;
+      case 'resolver': case 'account_resolver': case 'accounts_resolver': parseResolver(ctx, p, v, o); break;
+      case 'resolver_preload': parseResolverPreload(ctx, p, v, o); break;
       case 'server_tags': o.tags = typeof v === 'string' ? [v] : strList(ctx, p, v); break;
       case 'server_metadata': {
         if (!(v instanceof ConfMap)) ctx.err(p, 'server_metadata should be a map');

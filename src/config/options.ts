@@ -134,6 +134,8 @@ export interface Options {
   no_system_account: boolean;
   /** top-level `mappings` (of the global account) */
   mappings: MappingSpec[];
+  /** operator mode (decentralized JWT auth): `operator`, `trusted_keys`, `resolver`, `resolver_preload` */
+  operator_mode?: OperatorModeOptions;
 
   // ---- JetStream (issue 3) ----
   jetstream: boolean;
@@ -316,3 +318,31 @@ export interface MappingSpec {
   source: string;
   dests: { subject: string; weight: number; cluster?: string }[];
 }
+
+/** Operator mode settings (Go opts.go TrustedOperators, TrustedKeys, AccountResolver, resolverPreloads). */
+export interface OperatorModeOptions {
+  /** operator JWTs, read from the files (or given inline) under `operator` */
+  operator_jwts: string[];
+  /** `trusted_keys`: operator public keys trusted without a JWT */
+  trusted_keys: string[];
+  /** the account resolver; undefined when none was configured */
+  resolver?: ResolverOptions;
+  /** `resolver_preload`: account public key -> account JWT */
+  resolver_preload: Record<string, string>;
+}
+
+export type ResolverOptions =
+  | { type: 'memory' }
+  | { type: 'url'; url: string }
+  | {
+      type: 'full' | 'cache';
+      dir: string;
+      allow_delete: boolean;
+      /** ms; 0 = default (1 minute) */
+      interval: number;
+      limit: number;
+      /** ms; 0 = default (1.9 s) */
+      timeout: number;
+      /** ms (cache only) */
+      ttl: number;
+    };

@@ -13,9 +13,9 @@ import { ClosedReason } from './closed-reason.js';
 import { decodeConnect, defaultConnectOptions } from './connect.js';
 import { copyBytes, latin1, writeLatin1, writeUint, displayString } from '../util/bytes.js';
 import { isValidLiteralSubject } from '../sublist/subject.js';
-import type { Account } from '../accounts/account.js';
+import { GLOBAL_ACCOUNT, type Account } from '../accounts/account.js';
 import type { ClientHost } from './host.js';
-import type { ClientPermissions, ConnectOptions, ConnectionType } from '../auth/types.js';
+import type { AuthResult, ClientPermissions, ConnectOptions, ConnectionType, JwtUserInfo } from '../auth/types.js';
 
 export const CLIENT = 0;
 
@@ -23,6 +23,7 @@ const PONG = Buffer.from('PONG\r\n');
 const PING = Buffer.from('PING\r\n');
 const OK = Buffer.from('+OK\r\n');
 const CRLF_LEN = 2;
+const NO_BYTES = Buffer.alloc(0);
 /** Go firstClientPingInterval: the first PING after CONNECT comes early, to measure RTT. */
 const FIRST_CLIENT_PING_MS = 2000;
 /** Go DEFAULT_RTT_MEASUREMENT_INTERVAL */
@@ -41,6 +42,9 @@ export class Client implements ParserHandler {
   mpay = -1;
   msubs = -1;
   connectionType: ConnectionType = 'STANDARD';
+  /** operator mode: the user JWT this connection logged in with (limits, revocation identity) */
+  jwtUser: JwtUserInfo | null = null;
+  private jwtExpTimer: NodeJS.Timeout | null = null;
 
   // negotiated from CONNECT
   echo = true;
@@ -76,6 +80,8 @@ export class Client implements ParserHandler {
   dirty = false;
   /** bytes handed to the socket but not yet written, as of the last flush */
   sockPending = 0;
+  /** scratch control line for publishes whose subject an account mapping changed */
+  private mapLine: Buffer = NO_BYTES;
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private authTimer: NodeJS.Timeout | null = null;
@@ -192,7 +198,7 @@ export class Client implements ParserHandler {
     if (r !== null) {
       this.clearAuthTimer();
       this.connectReceived = true;
-      if (!this.applyAuth(r.user, r.permissions, r.account)) return false;
+      if (!this.applyAuth(r.user, r.permissions, r.account, r.jwt)) return false;
       this.parser.awaitingConnect = false;
       this.host_.clientConnected(this);
       return true;
@@ -226,13 +232,13 @@ export class Client implements ParserHandler {
 
     if (this.host_.auth.authRequired || this.parser.awaitingConnect) {
       const hasCreds = !!(o.user || o.pass || o.auth_token || o.nkey || o.sig || o.jwt);
-      let r = this.host_.auth.authenticate({ opts: o, nonce: this.nonce, connectionType: this.connectionType });
+      let r = this.host_.auth.authenticate({ opts: o, nonce: this.nonce, connectionType: this.connectionType, host: this.host });
       if (r === null && !hasCreds) r = this.host_.auth.noAuthUser({ opts: o, nonce: this.nonce, connectionType: this.connectionType });
       if (r === null) {
         this.authViolation();
         return false;
       }
-      if (!this.applyAuth(r.user, r.permissions, r.account)) return false;
+      if (!this.applyAuth(r.user, r.permissions, r.account, r.jwt)) return false;
     }
     if (o.new_account || (o.account !== undefined && o.account !== '')) {
       this.authViolation();
@@ -255,9 +261,10 @@ export class Client implements ParserHandler {
   }
 
   /** Bind the authenticated user; false (connection closed) when its account is full. */
-  private applyAuth(user: string, perms: ClientPermissions | null, account: string): boolean {
+  private applyAuth(user: string, perms: ClientPermissions | null, account: string, jwt?: JwtUserInfo): boolean {
     this.authorizedUser = user;
     this.perms = perms;
+    this.jwtUser = jwt ?? null;
     const acc = this.host_.lookupAccount(account);
     if (acc !== null && acc !== this.acc) {
       if (acc.connectionsFull()) {
@@ -269,20 +276,40 @@ export class Client implements ParserHandler {
       this.host_.moveToAccount(this, acc);
     }
     this.applyLimits();
+    if (jwt !== undefined && jwt.expiresAt > 0) this.armJwtExpiry(jwt.expiresAt);
     return true;
   }
 
-  /** Go applyAccountLimits: the tighter of the account's and the server's payload and subscription limits. */
-  private applyLimits(): void {
+  /** Go applyAccountLimits: the tightest of the user JWT's, the account's and the server's payload and subscription limits (-1 = none). */
+  applyLimits(): void {
     const o = this.host_.opts;
     const a = this.acc;
-    let mpay = a.maxPayload;
+    const u = this.jwtUser;
+    let mpay = minLimit(u === null ? -1 : u.payload, a.maxPayload);
     const srvPay = o.max_payload;
     if (srvPay >= 0 && (mpay < 0 || srvPay < mpay)) mpay = srvPay;
     this.mpay = mpay;
-    let msubs = a.maxSubscriptions;
+    let msubs = minLimit(u === null ? -1 : u.subs, a.maxSubscriptions);
     if (o.max_subscriptions > 0 && (msubs < 0 || o.max_subscriptions < msubs)) msubs = o.max_subscriptions;
     this.msubs = msubs;
+  }
+
+  /** Go setExpiration: a user JWT (or its connect-time window) that ends disconnects the client then. */
+  private armJwtExpiry(at: number): void {
+    if (this.jwtExpTimer !== null) clearTimeout(this.jwtExpTimer);
+    const left = Math.max(0, at - Date.now());
+    this.jwtExpTimer = setTimeout(() => {
+      this.jwtExpTimer = null;
+      if (this.closed) return;
+      if (Date.now() < at) {
+        this.armJwtExpiry(at); // beyond one timer's range: wait again
+        return;
+      }
+      this.host_.log.debug(`${this.label()} - User Authentication Expired`);
+      this.sendErr('User Authentication Expired');
+      this.closeConnection(ClosedReason.AuthenticationExpired);
+    }, Math.min(left, 2 ** 31 - 1));
+    this.jwtExpTimer.unref?.();
   }
 
   private authViolation(): void {
@@ -327,8 +354,10 @@ export class Client implements ParserHandler {
     this.inBytes += e - s;
     this.host_.stats.inMsgs++;
     this.host_.stats.inBytes += e - s;
-    const subject = pa.subject;
     if (this.host_.log.traceEnabled) this.traceMsg(pa, buf, s, e);
+    // Account subject mappings come first: every check below sees the mapped subject (Go parser.go, client.selectMappedSubject).
+    if (this.acc.mappings !== null && !this.mapSubject(pa)) return this.droppedByMapping(pa);
+    const subject = pa.subject;
     // Clients may not publish into the gateway reply space or raft traffic (Go processInboundClientMsg).
     if (subject.startsWith('_GR_.') && subject.length > 5) return this.pubViolation(subject);
     const perms = this.perms;
@@ -342,6 +371,60 @@ export class Client implements ParserHandler {
     if (this.verbose) this.sendOK();
     const delivered = this.host_.route(this, this.acc, pa, buf, s, e);
     if (!delivered && reply.length > 0 && this.opts.no_responders) this.sendNoResponders(pa);
+    return !this.closed;
+  }
+
+  /**
+   * Apply the account's subject mappings to this publish. When the subject
+   * changes, the control line is rewritten into a per-connection scratch
+   * buffer (as the internal client builds its own) so deliveries copy the
+   * mapped subject. Returns false when the mapping drops the message.
+   */
+  private mapSubject(pa: PubArg): boolean {
+    const ns = this.acc.mappings!.select(pa.subject);
+    if (ns === null) return true;
+    if (this.host_.log.traceEnabled) this.host_.log.trace(`${this.label()} - <<- [MAPPING ${displayString(pa.subject)} -> ${displayString(ns)}]`);
+    if (ns === '') return false;
+    const ob = pa.buf;
+    const rl = pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart + 1 : 0;
+    const hl = pa.hdrStart >= 0 ? pa.hdrEnd - pa.hdrStart + 1 : 0;
+    const need = ns.length + rl + hl + 1 + (pa.sizeEnd - pa.sizeStart);
+    let line = this.mapLine;
+    if (line.length < need) line = this.mapLine = Buffer.allocUnsafe(Math.max(256, need * 2));
+    // `<subject>[ <reply>][ <hdr size>] <size>`
+    let p = writeLatin1(line, ns, 0);
+    const subjectEnd = p;
+    if (rl > 0) {
+      line[p++] = 32;
+      const rs = p;
+      p = copyBytes(ob, pa.replyStart, pa.replyEnd, line, p);
+      pa.replyStart = rs;
+      pa.replyEnd = p;
+    }
+    if (hl > 0) {
+      line[p++] = 32;
+      const hs = p;
+      p = copyBytes(ob, pa.hdrStart, pa.hdrEnd, line, p);
+      pa.hdrStart = hs;
+      pa.hdrEnd = p;
+    }
+    line[p++] = 32;
+    const ss = p;
+    p = copyBytes(ob, pa.sizeStart, pa.sizeEnd, line, p);
+    pa.sizeStart = ss;
+    pa.sizeEnd = p;
+    pa.buf = line;
+    pa.subjectStart = 0;
+    pa.subjectEnd = subjectEnd;
+    pa.subject = ns;
+    return true;
+  }
+
+  /** A mapping chose no destination (Go routes on an empty subject: nothing receives it). */
+  private droppedByMapping(pa: PubArg): boolean {
+    pa.subject = '';
+    if (this.verbose) this.sendOK();
+    if (pa.reply.length > 0 && this.opts.no_responders) this.sendNoResponders(pa);
     return !this.closed;
   }
 
@@ -653,6 +736,8 @@ export class Client implements ParserHandler {
     this.clearAuthTimer();
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
     if (this.writeDeadlineTimer !== null) clearTimeout(this.writeDeadlineTimer);
+    if (this.jwtExpTimer !== null) clearTimeout(this.jwtExpTimer);
+    this.jwtExpTimer = null;
     this.pingTimer = null;
     this.writeDeadlineTimer = null;
     this.out.clear();
@@ -667,6 +752,53 @@ export class Client implements ParserHandler {
     for (const sub of this.subs.values()) sub.closed = true;
     if (this.subs.size > 0) this.acc.sl.removeBatch(this.subs.values());
     this.host_.removeClient(this, reason);
+  }
+
+  /**
+   * Config reload (Go reloadAuthorization and processSubsOnConfigReload):
+   * check the connection's credentials against the new configuration. No
+   * longer valid: Authorization Violation. Now in another account: closed
+   * (the client reconnects into it). Otherwise the new permissions and limits
+   * apply, and subscriptions they no longer allow are removed with an error.
+   */
+  reloadAuthorization(): void {
+    if (!this.connectReceived || this.closed) return;
+    const auth = this.host_.auth;
+    const o = this.opts;
+    let r: AuthResult | null;
+    if (!auth.authRequired) r = { user: '', permissions: null, account: GLOBAL_ACCOUNT };
+    else {
+      const req = { opts: o, nonce: this.nonce, connectionType: this.connectionType, host: this.host };
+      r = auth.authenticate(req);
+      const hasCreds = !!(o.user || o.pass || o.auth_token || o.nkey || o.sig || o.jwt);
+      if (r === null && !hasCreds) r = auth.noAuthUser(req);
+    }
+    if (r === null) {
+      this.authViolation();
+      return;
+    }
+    const acc = this.host_.lookupAccount(r.account);
+    if (acc !== null && acc !== this.acc) {
+      this.closeConnection(ClosedReason.ClientClosed);
+      return;
+    }
+    this.authorizedUser = r.user;
+    this.perms = r.permissions;
+    this.applyLimits();
+    const perms = this.perms;
+    if (perms === null || !perms.hasSub) return;
+    for (const sub of [...this.subs.values()]) {
+      if (perms.canSubscribe(sub.subject, sub.queue)) continue;
+      this.unsubscribe(sub);
+      const subj = displayString(sub.subject);
+      if (sub.queue) {
+        this.sendErr(`Permissions Violation for Subscription to "${subj}" using queue "${displayString(sub.queue)}" (sid "${sub.sid}")`);
+        this.host_.log.info(`Removed sub "${subj}" using queue "${displayString(sub.queue)}" (sid "${sub.sid}") for ${this.authorizedUser} - not authorized`);
+      } else {
+        this.sendErr(`Permissions Violation for Subscription to "${subj}" (sid "${sub.sid}")`);
+        this.host_.log.info(`Removed sub "${subj}" (sid "${sub.sid}") for ${this.authorizedUser} - not authorized`);
+      }
+    }
   }
 }
 
@@ -707,6 +839,12 @@ function parseSizeStr(b: Buffer): number {
     n = n * 10 + c;
   }
   return n;
+}
+
+/** The tighter of two limits where -1 means none (Go minLimit). */
+function minLimit(v: number, limit: number): number {
+  if (v < 0) return limit;
+  return limit >= 0 && limit < v ? limit : v;
 }
 
 function countTokens(subject: string): number {

@@ -8,6 +8,7 @@ import { mkdirSync, statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server } from '../server/server.js';
 import type { Account } from '../accounts/account.js';
+import type { Subscription } from '../conn/subscription.js';
 import { InternalClient } from '../server/internal-client.js';
 import { GO_COMPAT_VERSION as VERSION } from '../util/version.js';
 import { JsAccount, unlimited, type JsAccountLimits, type JsContext } from './account.js';
@@ -35,6 +36,8 @@ export interface JetStreamConfigView {
 
 export class JetStream implements JsContext {
   readonly accounts = new Map<string, JsAccount>();
+  /** accounts without JetStream and the subscriptions answering their API requests */
+  private readonly notEnabled = new Map<Account, Subscription[]>();
   private readonly dispatchers = new Map<string, ApiDispatcher>();
   readonly ic: InternalClient;
   readonly storeDir: string;
@@ -98,24 +101,42 @@ export class JetStream implements JsContext {
       this.enableAccount(srv.globalAccount);
       return;
     }
+    this.configureAccounts();
+    srv.onReload(() => this.configureAccounts());
+  }
+
+  /** Enable accounts whose config asks for JetStream (or update their limits); the others answer "not enabled". */
+  private configureAccounts(): void {
+    const srv = this.server;
     for (const a of srv.accounts.values()) {
       const spec = a.spec?.jetstream;
-      if (spec) this.enableAccount(a, { ...spec });
-      else if (a !== srv.systemAccount) this.answerNotEnabled(a);
+      const jsa = this.accounts.get(a.name);
+      if (spec) {
+        if (jsa) jsa.limits = { ...spec };
+        else {
+          this.notEnabled.get(a)?.forEach((s) => this.ic.unsubscribe(a, s));
+          this.notEnabled.delete(a);
+          this.enableAccount(a, { ...spec });
+        }
+      } else if (a !== srv.systemAccount && !jsa && !this.notEnabled.has(a)) this.answerNotEnabled(a);
     }
   }
 
   /** An account without JetStream: every API request gets Go's "not enabled for account" error in its response type. */
   private answerNotEnabled(acc: Account): void {
     const err = jsError('JSNotEnabledForAccountErr');
+    const subs: Subscription[] = [];
     for (const prefix of this.apiPrefixes()) {
       for (const r of ROUTES) {
         const body = Buffer.from(responseBody(r.type, err));
-        this.ic.subscribe(acc, `${prefix}.${r.pattern}`, null, (_sub, _subject, reply) => {
-          if (reply) this.ic.publish(acc, reply, '', null, body);
-        });
+        subs.push(
+          this.ic.subscribe(acc, `${prefix}.${r.pattern}`, null, (_sub, _subject, reply) => {
+            if (reply) this.ic.publish(acc, reply, '', null, body);
+          }),
+        );
       }
     }
+    this.notEnabled.set(acc, subs);
   }
 
   enableAccount(acc: Account, limits: JsAccountLimits = unlimited()): JsAccount {

@@ -23,10 +23,10 @@ export interface LoggerOptions {
 export class Logger {
   debugEnabled: boolean;
   traceEnabled: boolean;
-  private readonly logtime: boolean;
-  private readonly utc: boolean;
-  private readonly file: string | undefined;
-  private readonly enabled: boolean;
+  private logtime: boolean;
+  private utc: boolean;
+  private file: string | undefined;
+  private enabled: boolean;
   private readonly sink: ((line: string) => void) | undefined;
   private readonly pidPrefix: string;
 
@@ -39,6 +39,16 @@ export class Logger {
     this.enabled = opts.enabled !== false;
     this.sink = opts.sink;
     this.pidPrefix = `[${process.pid}] `;
+  }
+
+  /** Config reload: levels, time stamps and log file (the sink stays). */
+  reconfigure(opts: LoggerOptions): void {
+    this.debugEnabled = !!opts.debug;
+    this.traceEnabled = !!opts.trace;
+    this.logtime = opts.logtime !== false;
+    this.utc = !!opts.logtime_utc;
+    this.file = opts.logfile;
+    if (opts.enabled !== undefined) this.enabled = opts.enabled;
   }
 
   private stamp(): string {

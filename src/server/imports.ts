@@ -17,10 +17,12 @@
 import { randomInt } from 'node:crypto';
 import type { Account } from '../accounts/account.js';
 import type { Client } from '../conn/client.js';
+import type { InternalMsgHandler, Subscription } from '../conn/subscription.js';
 import type { ExportSpec, ImportSpec, ResponseType } from '../config/options.js';
 import { setHeaders } from '../protocol/headers.js';
 import { subjectHasWildcard, subjectIsLiteral, subjectIsSubsetMatch, subjectsCollide } from '../sublist/subject.js';
 import { ConfigError } from '../util/errors.js';
+import { nowNs, rfc3339 } from '../util/time.js';
 import type { InternalClient } from './internal-client.js';
 
 /** Go DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD */
@@ -36,6 +38,8 @@ interface ServiceExport {
   subject: string;
   rt: ResponseType;
   thresholdMs: number;
+  /** `latency`: sampling percent (0 = only requests carrying a trace header) and the subject metrics go to */
+  latency?: { sampling: number; subject: string };
 }
 
 interface ServiceImport {
@@ -56,6 +60,8 @@ interface PendingResponse {
   /** ms of the last response (or the request) */
   ts: number;
   thresholdMs: number;
+  /** latency tracking of this request (singleton responses only, as Go) */
+  track?: { exp: ServiceExport; from: Client | null; share: boolean; startNs: number; header?: Record<string, string[]> };
 }
 
 /** Per exporting account: its reply prefix and the responses it routes back. */
@@ -97,14 +103,19 @@ export class AccountImports {
   /** service exports (and stream imports) being routed right now: a re-entry is a cycle and is dropped */
   private readonly active = new Set<unknown>();
   private sweeper: NodeJS.Timeout | null = null;
+  /** every internal subscription made, for teardown on config reload */
+  private readonly subs: [Account, Subscription][] = [];
 
   constructor(
     private readonly ic: InternalClient,
     private readonly accounts: Map<string, Account>,
   ) {}
 
-  /** Check every import against the exporter's exports and subscribe; throws Go's config errors. */
-  setup(): void {
+  /**
+   * Check every import against the exporter's exports and subscribe; throws
+   * Go's config errors. `dryRun` only checks (config reload validates first).
+   */
+  setup(dryRun = false): void {
     const exportsOf = (a: Account, kind: 'stream' | 'service'): ExportSpec[] => (a.spec?.exports ?? []).filter((e) => e.kind === kind);
     const serviceExports = new Map<string, ServiceExport>();
     for (const a of this.accounts.values()) {
@@ -115,12 +126,26 @@ export class AccountImports {
           (e) => subjectIsSubsetMatch(imp.subject, e.subject) && (e.accounts.length === 0 || e.accounts.includes(a.name)),
         );
         if (!approved) throw new ConfigError(`Error adding ${imp.kind} import "${imp.subject}": ${imp.kind} import not authorized`);
+        if (imp.kind === 'stream' && imp.prefix && !subjectIsLiteral(imp.prefix)) {
+          throw new ConfigError(`Error adding stream import "${imp.subject}": stream import prefix can not contain wildcard tokens`);
+        }
+        if (imp.kind === 'service') {
+          const local = imp.to !== undefined && imp.to !== '' ? imp.to : imp.subject;
+          if (this.formsCycle(a, exporter, local, new Set())) throw new ConfigError(`Error adding service import "${imp.subject}": import forms a cycle`);
+        }
+        if (dryRun) continue;
         if (imp.kind === 'stream') this.addStreamImport(a, exporter, imp);
         else {
           const key = `${exporter.name} ${approved.subject}`;
           let se = serviceExports.get(key);
           if (!se) {
-            se = { acc: exporter, subject: approved.subject, rt: approved.response_type, thresholdMs: approved.response_threshold || DEFAULT_RESPONSE_THRESHOLD_MS };
+            se = {
+              acc: exporter,
+              subject: approved.subject,
+              rt: approved.response_type,
+              thresholdMs: approved.response_threshold || DEFAULT_RESPONSE_THRESHOLD_MS,
+              latency: approved.latency,
+            };
             serviceExports.set(key, se);
           }
           this.addServiceImport(a, exporter, imp, se);
@@ -135,18 +160,28 @@ export class AccountImports {
     for (const s of this.spaces.values()) s.pending.clear();
   }
 
+  /** Remove every subscription this made (config reload builds a new set). */
+  teardown(): void {
+    this.stop();
+    for (const [acc, sub] of this.subs.splice(0)) this.ic.unsubscribe(acc, sub);
+    this.spaces.clear();
+  }
+
+  private subscribe(acc: Account, subject: string, cb: InternalMsgHandler): void {
+    this.subs.push([acc, this.ic.subscribe(acc, subject, null, cb)]);
+  }
+
   // ------------------------------------------------------------------ streams
 
   private addStreamImport(importer: Account, exporter: Account, imp: ImportSpec): void {
     let to = imp.subject;
     if (imp.prefix !== undefined && imp.prefix !== '') {
-      if (!subjectIsLiteral(imp.prefix)) throw new ConfigError(`Error adding stream import "${imp.subject}": stream import prefix can not contain wildcard tokens`);
       to = (imp.prefix.endsWith('.') ? imp.prefix : imp.prefix + '.') + imp.subject;
     } else if (imp.to !== undefined && imp.to !== '') to = imp.to;
     const from = imp.subject;
     const same = to === from;
     const key = { stream: imp };
-    this.ic.subscribe(exporter, from, null, (_sub, subject, reply, hdr, payload) => {
+    this.subscribe(exporter, from, (_sub, subject, reply, hdr, payload) => {
       if (this.active.has(key)) return false;
       const target = same ? subject : mapWildcards(from, to, subject);
       this.active.add(key);
@@ -162,9 +197,8 @@ export class AccountImports {
 
   private addServiceImport(importer: Account, exporter: Account, imp: ImportSpec, se: ServiceExport): void {
     const local = imp.to !== undefined && imp.to !== '' ? imp.to : imp.subject;
-    if (this.formsCycle(importer, exporter, local, new Set())) throw new ConfigError(`Error adding service import "${imp.subject}": import forms a cycle`);
     const si: ServiceImport = { importer, exporter, local, remote: imp.subject, export: se, share: imp.share };
-    this.ic.subscribe(importer, local, null, (_sub, subject, reply, hdr, payload, from) => this.request(si, subject, reply, hdr, payload, from));
+    this.subscribe(importer, local, (_sub, subject, reply, hdr, payload, from) => this.request(si, subject, reply, hdr, payload, from));
   }
 
   /** Go serviceImportFormsCycle: does `exporter` (through its own service imports) lead back to `importer` on an overlapping subject? */
@@ -184,11 +218,15 @@ export class AccountImports {
 
   private request(si: ServiceImport, subject: string, reply: string, hdr: Buffer | null, payload: Buffer, from: Client | null): boolean {
     if (this.active.has(si.export)) return false;
-    const target = si.remote === si.local ? subject : mapWildcards(si.local, si.remote, subject);
+    let target = si.remote === si.local ? subject : mapWildcards(si.local, si.remote, subject);
+    // Go: the exporting account's own subject mappings apply to what it receives
+    const mapped = si.exporter.mappings?.select(target) ?? null;
+    if (mapped === '') return false;
+    if (mapped !== null) target = mapped;
     let newReply = '';
     if (reply !== '') {
       // Go leaves $JS.ACK replies alone (pull consumers across accounts)
-      newReply = reply.startsWith('$JS.ACK.') ? reply : this.mapReply(si, reply);
+      newReply = reply.startsWith('$JS.ACK.') ? reply : this.mapReply(si, reply, this.sample(si, hdr, from));
     }
     const info: Record<string, unknown> = { acc: si.importer.name };
     if (from !== null && from.rtt > 0) info.rtt = Math.round(from.rtt * 1e6);
@@ -214,13 +252,28 @@ export class AccountImports {
     return delivered;
   }
 
+  /** Go shouldSample: should this request's latency be measured? */
+  private sample(si: ServiceImport, hdr: Buffer | null, from: Client | null): PendingResponse['track'] {
+    const lat = si.export.latency;
+    if (lat === undefined || si.export.rt !== 'Singleton') return undefined;
+    let header: Record<string, string[]> | undefined;
+    if (lat.sampling === 0) {
+      // "headers": only requests that carry a tracing header are measured, and the header goes along
+      const text = hdr === null ? '' : hdr.toString('latin1');
+      const m = /^(traceparent|uber-trace-id|x-b3-sampled|x-b3-traceid|b3):\s*(.*)$/im.exec(text);
+      if (m === null) return undefined;
+      header = { [m[1]]: [m[2].trim()] };
+    } else if (lat.sampling < 100 && Math.random() * 100 >= lat.sampling) return undefined;
+    return { exp: si.export, from, share: si.share, startNs: nowNs(), header };
+  }
+
   /** A fresh `_R_` reply in the exporting account that routes responses back to `reply`. */
-  private mapReply(si: ServiceImport, reply: string): string {
+  private mapReply(si: ServiceImport, reply: string, track?: PendingResponse['track']): string {
     const space = this.spaceOf(si.exporter);
     let r: string;
     do r = space.prefix + randomToken(6);
     while (space.pending.has(r));
-    space.pending.set(r, { requester: si.importer, reply, rt: si.export.rt, ts: Date.now(), thresholdMs: si.export.thresholdMs });
+    space.pending.set(r, { requester: si.importer, reply, rt: si.export.rt, ts: Date.now(), thresholdMs: si.export.thresholdMs, track });
     if (this.sweeper === null) {
       this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
       this.sweeper.unref();
@@ -233,19 +286,75 @@ export class AccountImports {
     if (space) return space;
     const s: ResponseSpace = { prefix: `${REPLY_PREFIX}${randomToken(6)}.`, pending: new Map() };
     this.spaces.set(exporter, s);
-    this.ic.subscribe(exporter, `${s.prefix}>`, null, (_sub, subject, _reply, hdr, payload) => this.respond(s, subject, hdr, payload));
+    this.subscribe(exporter, `${s.prefix}>`, (_sub, subject, _reply, hdr, payload, from) => this.respond(s, subject, hdr, payload, from));
     return s;
   }
 
-  private respond(space: ResponseSpace, subject: string, hdr: Buffer | null, payload: Buffer): boolean {
+  private respond(space: ResponseSpace, subject: string, hdr: Buffer | null, payload: Buffer, from: Client | null): boolean {
     const p = space.pending.get(subject);
     if (p === undefined) return false;
     const delivered = this.ic.publish(p.requester, p.reply, '', hdr, payload);
+    if (p.track !== undefined) {
+      this.sendLatency(p.track, from);
+      p.track = undefined;
+    }
     // Go: a singleton answers once; an empty message ends a stream; nobody listening ends it too
     const eof = payload.length === 0 && (hdr === null || hdr.length === 0);
     if (!delivered || p.rt === 'Singleton' || eof) space.pending.delete(subject);
     else p.ts = Date.now();
     return delivered;
+  }
+
+  /** Go sendTrackingLatency: a service_latency metric in the exporting account. */
+  private sendLatency(t: NonNullable<PendingResponse['track']>, responder: Client | null): void {
+    const now = nowNs();
+    const serviceRtt = now - t.startNs;
+    const reqRtt = t.from !== null ? Math.round(t.from.rtt * 1e6) : 0;
+    const respRtt = responder !== null ? Math.round(responder.rtt * 1e6) : 0;
+    const info = (c: Client | null, detailed: boolean): Record<string, unknown> | undefined => {
+      if (c === null) return undefined;
+      const ci: Record<string, unknown> = {};
+      if (detailed) {
+        ci.start = rfc3339(c.start.getTime() * 1e6);
+        ci.host = c.host || undefined;
+        ci.id = c.cid;
+      }
+      ci.acc = c.acc.name;
+      if (detailed) {
+        ci.user = c.authorizedUser || undefined;
+        ci.name = c.opts.name || undefined;
+        ci.lang = c.opts.lang || undefined;
+        ci.ver = c.opts.version || undefined;
+      }
+      const rtt = Math.round(c.rtt * 1e6);
+      if (rtt > 0) ci.rtt = rtt;
+      if (detailed) {
+        ci.kind = 'Client';
+        ci.client_type = 'nats';
+      }
+      return ci;
+    };
+    let total = reqRtt + serviceRtt;
+    let system = 0;
+    if (respRtt > 0) {
+      system = Math.max(0, nowNs() - now);
+      total += system;
+    }
+    const body = {
+      type: 'io.nats.server.metric.v1.service_latency',
+      id: randomToken(22),
+      timestamp: rfc3339(Date.now() * 1e6),
+      status: 200,
+      requestor: info(t.from, t.share),
+      responder: info(responder, true),
+      header: t.header,
+      start: rfc3339(t.startNs - reqRtt),
+      service: Math.max(0, serviceRtt - respRtt),
+      system,
+      total,
+    };
+    const acc = t.exp.acc;
+    if (acc.sl.hasInterest(t.exp.latency!.subject)) this.ic.publish(acc, t.exp.latency!.subject, '', null, Buffer.from(JSON.stringify(body)));
   }
 
   private sweep(): void {

@@ -12,10 +12,14 @@ import { ClosedReason } from '../conn/closed-reason.js';
 import { ServerStats, type ClientHost } from '../conn/host.js';
 import { Account, GLOBAL_ACCOUNT } from '../accounts/account.js';
 import { AccountImports } from './imports.js';
+import { applyReload, reloadBase, validateReload } from './reload.js';
+import { loadConfigFile } from '../config/from-file.js';
 import { InternalClient } from './internal-client.js';
 import { routeMessage } from './router.js';
 import { infoToJSON, RUNTIME_VERSION, type ServerInfo } from './info.js';
 import { createAuthenticator } from '../auth/authenticator.js';
+import { isOperatorMode } from '../auth/jwt-auth.js';
+import { OperatorMode } from './jwt-accounts.js';
 import { generateNonce } from '../auth/nkeys.js';
 import type { Authenticator } from '../auth/types.js';
 import type { PubArg } from '../protocol/parser.js';
@@ -33,9 +37,10 @@ export interface ServerEventSink {
 }
 
 export class Server implements ClientHost {
-  readonly opts: Options;
+  /** the running options (replaced as a whole by a config reload) */
+  opts: Options;
   readonly log: Logger;
-  readonly auth: Authenticator;
+  auth: Authenticator;
   readonly stats = new ServerStats();
   readonly id: string;
   readonly name: string;
@@ -44,6 +49,8 @@ export class Server implements ClientHost {
   readonly accounts = new Map<string, Account>();
   readonly globalAccount: Account;
   readonly systemAccount: Account;
+  /** operator mode (JWT accounts and their resolver), when configured */
+  readonly operator: OperatorMode | null;
   /** bound monitoring port (0 when monitoring is off), for /varz and $SYS VARZ */
   monitorPort = 0;
   /** system account events (connect/disconnect advisories), set when the system account is enabled */
@@ -69,6 +76,9 @@ export class Server implements ClientHost {
   private boundPort = 0;
   private readonly shutdownHooks: (() => Promise<void> | void)[] = [];
   private readonly startHooks: (() => void)[] = [];
+  private readonly reloadHooks: (() => void)[] = [];
+  /** how `reload()` gets fresh options (the CLI: file plus flags) */
+  reloadLoader: (() => Options) | null = null;
 
   constructor(opts: Partial<Options> = {}, log?: Logger) {
     this.opts = { ...defaultOptions(), ...opts };
@@ -84,22 +94,26 @@ export class Server implements ClientHost {
       });
     this.id = createServerKey().getPublicKey();
     this.name = this.opts.server_name || this.id;
-    this.auth = createAuthenticator(this.opts);
+    this.operator = isOperatorMode(this.opts) ? new OperatorMode(this) : null;
+    this.auth = this.operator ? this.operator.auth : createAuthenticator(this.opts);
     const cache = !this.opts.disable_sublist_cache;
     this.globalAccount = new Account(GLOBAL_ACCOUNT, cache);
+    // top-level `mappings` belong to the global account (Go parses them into $G)
+    this.globalAccount.setMappings(this.opts.mappings ?? []);
     this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);
     for (const spec of this.opts.accounts) {
       const a = new Account(spec.name, cache);
       a.configure(spec);
       this.accounts.set(spec.name, a);
     }
-    const sysName = this.opts.system_account || SYSTEM_ACCOUNT;
+    const sysName = this.operator?.auth.systemAccount || this.opts.system_account || SYSTEM_ACCOUNT;
     let sys = this.accounts.get(sysName);
     if (sys === undefined) {
       sys = new Account(sysName, cache);
       this.accounts.set(sysName, sys);
     }
     this.systemAccount = sys;
+    this.operator?.start();
     if (this.opts.accounts.some((a) => a.imports.length > 0)) {
       this.imports = new AccountImports(new InternalClient(this, this.nextClientId(), this.globalAccount), this.accounts);
       this.imports.setup();
@@ -140,6 +154,38 @@ export class Server implements ClientHost {
     this.log.info(`Listening for client connections on ${hostPort(this.opts.host, addr.port)}`);
     if (this.tls) this.log.info(this.opts.allow_non_tls ? 'TLS available for client connections' : 'TLS required for client connections');
     this.log.info('Server is ready');
+  }
+
+  /** Work to redo after a config reload (JetStream account limits, system services for new accounts). */
+  onReload(fn: () => void): void {
+    this.reloadHooks.push(fn);
+  }
+
+  runReloadHooks(): void {
+    for (const fn of this.reloadHooks) fn();
+  }
+
+  setTls(t: TlsSetup | null): void {
+    this.tls = t;
+  }
+
+  /**
+   * Reload the configuration (Go Server.Reload / ReloadOptions): from
+   * `next`, or else from `reloadLoader` (the CLI re-reads the file and lays
+   * its flags over it), or else by re-reading `opts.config_file`. Throws with
+   * Go's message when the file is bad or a change cannot be applied; the
+   * running configuration is then unchanged.
+   */
+  reload(next?: Options): void {
+    let o = next;
+    if (o === undefined) {
+      if (this.reloadLoader) o = this.reloadLoader();
+      else if (this.opts.config_file) o = loadConfigFile(this.opts.config_file, reloadBase(this.opts, defaultOptions()));
+      else throw new Error('can only reload config when a file is provided using -c or --config');
+    }
+    validateReload(this, o);
+    applyReload(this, o);
+    this.log.info('Reloaded server configuration');
   }
 
   /** Register work to run once the banner is logged, before clients are accepted (JetStream). */
@@ -315,6 +361,8 @@ export class Server implements ClientHost {
     if (info.auth_required && this.opts.no_auth_user && !connectInfo) info.auth_required = false;
     info.client_id = c.cid;
     info.client_ip = c.host;
+    // Go generateClientInfoJSON: the connection's own payload limit (a JWT user's may be lower).
+    if (c.mpay >= 0) info.max_payload = c.mpay;
     if (c.nonce) info.nonce = c.nonce;
     if (connectInfo) {
       info.connect_info = true;

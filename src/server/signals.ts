@@ -26,7 +26,11 @@ export function installSignals(srv: Server, configFile: string | undefined): voi
       srv.log.error('Failed to reload server configuration: can only reload config when a file is provided using -c or --config');
       return;
     }
-    srv.log.warn('Reloading server configuration is not supported yet; configuration unchanged');
+    try {
+      srv.reload();
+    } catch (e) {
+      srv.log.error(`Failed to reload server configuration: ${(e as Error).message}`);
+    }
   });
   process.on('SIGUSR1', () => srv.log.info('Trapped "user defined signal 1" signal: log file reopened'));
   process.on('SIGUSR2', () => {

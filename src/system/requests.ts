@@ -108,6 +108,18 @@ export class SystemRequests {
     this.sub('$SYS.REQ.SERVER.PING', this.statszHandler());
     this.sub(`$SYS.REQ.SERVER.${srv.id}.KICK`, this.envelope((b) => this.kick(b)));
     this.sub(`$SYS.REQ.SERVER.${srv.id}.LDM`, this.envelope((b) => this.ldm(b)));
+    this.sub(
+      `$SYS.REQ.SERVER.${srv.id}.RELOAD`,
+      this.envelope(() => {
+        try {
+          srv.reload();
+        } catch (e) {
+          srv.log.error(`Failed to reload server configuration: ${(e as Error).message}`);
+          throw e;
+        }
+        return undefined;
+      }),
+    );
 
     const account: Record<string, Handler> = {
       SUBSZ: (b, s) => subsz(srv, query({ ...b, subscriptions: true, account: this.accountOf(s) }, SUBSZ_OPTS)),
@@ -133,8 +145,17 @@ export class SystemRequests {
         return this.accountStatz(accs, b.include_unused === true);
       }),
     );
-    // what every other account may ask of the system account about itself
-    for (const acc of srv.accounts.values()) if (acc !== srv.systemAccount) this.accountServices(acc);
+    // what every other account may ask of the system account about itself (accounts added by a reload too)
+    const served = new Set<Account>();
+    const serveAll = () => {
+      for (const acc of srv.accounts.values()) {
+        if (acc === srv.systemAccount || served.has(acc)) continue;
+        served.add(acc);
+        this.accountServices(acc);
+      }
+    };
+    serveAll();
+    srv.onReload(serveAll);
   }
 
   private sub(subject: string, fn: (subject: string, reply: string, body: Buffer, from: Client | null) => void): void {

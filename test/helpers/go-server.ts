@@ -17,12 +17,17 @@ export interface GoServer {
   url: string;
   dir: string;
   proc: ChildProcess;
+  /** everything the server wrote to stderr so far (its log) */
+  logs(): string;
   stop(): Promise<void>;
 }
 
-/** Start Go's server with extra flags and optional config text. */
-export async function startGoServer(args: string[] = [], config?: string): Promise<GoServer> {
-  if (!GO_SERVER_BIN) throw new Error('Go nats-server not installed');
+/** Our CLI as a child process, started the same way as Go's (for signal tests). */
+export const OURS_CMD = [process.execPath, join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../bin/nats-server.js')];
+
+/** Start Go's server (or `cmd`, e.g. OURS_CMD) with extra flags and optional config text. */
+export async function startGoServer(args: string[] = [], config?: string, cmd?: string[]): Promise<GoServer> {
+  if (!cmd && !GO_SERVER_BIN) throw new Error('Go nats-server not installed');
   const dir = mkdtempSync(join(tmpdir(), 'gonats-'));
   const full = ['-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir, ...args];
   if (config !== undefined) {
@@ -30,7 +35,8 @@ export async function startGoServer(args: string[] = [], config?: string): Promi
     writeFileSync(f, config);
     full.push('-c', f);
   }
-  const proc = spawn(GO_SERVER_BIN, full, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [exe, ...pre] = cmd ?? [GO_SERVER_BIN!];
+  const proc = spawn(exe, [...pre, ...full], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d.toString()));
   const ports = await waitFor((): { nats: string[]; monitoring?: string[] } | null => {
@@ -52,6 +58,7 @@ export async function startGoServer(args: string[] = [], config?: string): Promi
     url: `nats://127.0.0.1:${port}`,
     dir,
     proc,
+    logs: () => stderr,
     async stop() {
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));

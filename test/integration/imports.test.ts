@@ -21,6 +21,7 @@ accounts {
       {service: "req.>"}
       {service: "multi.req", response: stream}
       {service: "private.req", accounts: [CLI]}
+      {service: "lat.req", latency: { sampling: 100, subject: "lat.metrics" }}
       {stream: "events.>"}
     ]
   }
@@ -30,6 +31,7 @@ accounts {
       {service: {account: SVC, subject: "req.>"}}
       {service: {account: SVC, subject: "multi.req"}, to: "multi"}
       {service: {account: SVC, subject: "private.req"}}
+      {service: {account: SVC, subject: "lat.req"}}
       {stream: {account: SVC, subject: "events.>"}, prefix: "svc"}
     ]
   }
@@ -126,6 +128,24 @@ for (const kind of ['ours', 'go'] as const) {
     // The newest release counts an undelivered service import as "no responders"; 2.9.10 predates that and lets the request time out.
     it('a service import with nobody answering gives the requester no responders', { skip: kind === 'go' }, async () => {
       await assert.rejects(cli.request('req.nobody', '', { timeout: 2000 }), (e: Error) => /no responders/i.test(e.message) || (e as { code?: string }).code === '503');
+    });
+
+    it('service latency tracking publishes a service_latency metric in the exporting account', async () => {
+      const metrics = collect(svc, 'lat.metrics');
+      const sub = svc.subscribe('lat.req', { callback: (_e, m) => void m.respond('pong') });
+      await svc.flush();
+      const r = await cli.request('lat.req', 'ping', { timeout: 2000 });
+      assert.equal(r.string(), 'pong');
+      await waitFor(() => metrics.length >= 1, 3000);
+      const m = metrics[0].json<Record<string, any>>();
+      assert.equal(m.type, 'io.nats.server.metric.v1.service_latency');
+      assert.equal(m.status, 200);
+      assert.equal(m.requestor.acc, 'CLI');
+      assert.equal(m.responder.acc, 'SVC');
+      for (const k of ['service', 'system', 'total']) assert.equal(typeof m[k], 'number', k);
+      assert.ok(m.total >= m.service);
+      assert.ok(!Number.isNaN(Date.parse(m.start)));
+      sub.unsubscribe();
     });
 
     it('stream imports: prefix and to remapping, only what was imported', async () => {

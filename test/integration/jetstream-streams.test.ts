@@ -649,7 +649,8 @@ describe('JetStream multi-last direct get and consumer reset', () => {
         nc.publish('$JS.API.DIRECT.GET.ML', JSON.stringify(body), { reply: box });
         return finished;
       };
-      const t4 = (await jsm.streams.getMessage('ML', { seq: 4 }))!.time.toISOString();
+      // the stored time with its nanoseconds (a Date would cut it to the millisecond)
+      const t4 = (await nc.request('$JS.API.STREAM.MSG.GET.ML', JSON.stringify({ seq: 4 }))).json<{ message: { time: string } }>().message.time;
       assert.deepEqual(await multi({ multi_last: ['ml.>'], up_to_time: t4 }), ['ml.b=b1', 'ml.a=a2', 'EOB up to 3']);
       assert.deepEqual(await multi({ multi_last: ['ml.>'], up_to_time: '2000-01-01T00:00:00Z' }), ['404 No Results']);
 

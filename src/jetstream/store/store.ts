@@ -192,20 +192,4 @@ export function fileStoreMsgSize(subj: string, hdr: Buffer | null, msg: Buffer):
   return 22 + subj.length + h + msg.length + 8;
 }
 
-let wallBaseNs = Date.now() * 1e6;
-let perfBase = performance.now();
-let lastNs = 0;
-
-/** Monotonic wall-clock nanoseconds (strictly increasing across calls; no BigInt on this hot path). */
-export function nowNs(): number {
-  let t = Math.round(wallBaseNs + (performance.now() - perfBase) * 1e6);
-  if (t <= lastNs) t = lastNs + 256;
-  lastNs = t;
-  return t;
-}
-
-/** Re-anchor the clock (tests that fake time do not use this; kept for long-running drift). */
-export function resyncClock(): void {
-  wallBaseNs = Date.now() * 1e6;
-  perfBase = performance.now();
-}
+export { nowNs, resyncClock } from '../../util/time.js';
