@@ -208,6 +208,8 @@ export class SystemEvents implements ServerEventSink {
       received: { msgs: st.inMsgs, bytes: st.inBytes },
       received_from_clients: { msgs: st.inMsgs, bytes: st.inBytes },
       slow_consumers: st.slowConsumers,
+      // this server is the only one it knows (Go counts the servers it heard from, plus itself)
+      active_servers: 1,
     };
     if (st.staleConnections > 0) out.stale_connections = st.staleConnections;
     if (srv.opts.jetstream) out.jetstream = varzJetStream(srv);

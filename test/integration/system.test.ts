@@ -174,3 +174,57 @@ describe('system account requests newer than 2.9.10 (ours)', () => {
     }
   });
 });
+
+describe('system account responses have Go\'s fields', { skip: !GO_SERVER_BIN }, () => {
+  it('events, STATSZ and the PING/account request payloads carry every field 2.9.10 sends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-sys-fields-'));
+    const f = join(dir, 's.conf');
+    writeFileSync(f, CONFIG);
+    const ours = await startServer({ ...loadConfigFile(f, defaultOptions()), port: 0, host: '127.0.0.1' });
+    const go = await startGoServer([], CONFIG);
+    /** every key path in `v` (objects only, arrays through their first element) */
+    const paths = (v: unknown, pre = ''): string[] => {
+      if (Array.isArray(v)) return v.length > 0 ? paths(v[0], pre + '[]') : [];
+      if (v === null || typeof v !== 'object') return [];
+      return Object.entries(v as J).flatMap(([k, x]) => [pre + k, ...paths(x, pre + k + '.')]);
+    };
+    const collect = async (url: string): Promise<Record<string, J>> => {
+      const sys = await connect({ servers: url, user: 'sys', pass: 'sys' });
+      const events: Msg[] = [];
+      sys.subscribe('$SYS.ACCOUNT.A.*', { callback: (_e, m) => void events.push(m) });
+      await sys.flush();
+      const a = await connect({ servers: url, user: 'a', pass: 'a', name: 'fields' });
+      a.subscribe('x.fields');
+      await a.flush();
+      const out: Record<string, J> = {};
+      const ask = async (subject: string, body = '') => (await sys.request(subject, body, { timeout: 2000 })).json<J>();
+      out.statsz = await ask('$SYS.REQ.SERVER.PING');
+      out.varz = await ask('$SYS.REQ.SERVER.PING.VARZ');
+      out.connz = await ask('$SYS.REQ.SERVER.PING.CONNZ', JSON.stringify({ subscriptions: true, auth: true }));
+      out.subsz = await ask('$SYS.REQ.ACCOUNT.A.SUBSZ');
+      out.statz = await ask('$SYS.REQ.ACCOUNT.A.STATZ');
+      out.conns = await ask('$SYS.REQ.ACCOUNT.A.CONNS');
+      await a.close();
+      await waitFor(() => events.some((m) => m.subject.endsWith('.DISCONNECT')), 3000);
+      out.connect = events.find((m) => m.subject.endsWith('.CONNECT'))!.json<J>();
+      out.disconnect = events.find((m) => m.subject.endsWith('.DISCONNECT'))!.json<J>();
+      await sys.close();
+      return out;
+    };
+    try {
+      const g = await collect(go.url);
+      const o = await collect(ours.url);
+      // fields whose presence depends on values (zero/empty omitted) or on Go-only internals
+      const optional = /(^|\.)(rtt|tags|cluster|domain|gateways|routes|leafs|leafnodes|jwt|issuer_key|name_tag|mqtt_client|tls_[a-z_]+|slow_consumer_stats|stale_connection_stats|ping_interval|js_api_level|config_load_time|system_account|trusted_operators_[a-z_]+|[a-z_]+_url[s]?|websocket.*|mqtt.*|gateway.*|cluster.*|leaf.*|pinned_account_fails|http_req_stats.*|auth_timeout|tls_timeout|write_timeout|write_deadline|max_pending|max_subscriptions)$/;
+      for (const what of Object.keys(g)) {
+        const have = new Set(paths(o[what]));
+        const missing = paths(g[what]).filter((p) => !have.has(p) && !optional.test(p));
+        assert.deepEqual(missing, [], `${what}: fields Go sends that we do not`);
+      }
+    } finally {
+      await ours.stop();
+      await go.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
