@@ -13,7 +13,9 @@ import { InternalClient } from '../server/internal-client.js';
 import { GO_COMPAT_VERSION as VERSION } from '../util/version.js';
 import { JsAccount, unlimited, type JsAccountLimits, type JsContext } from './account.js';
 import { jsError } from './api/errors.js';
-import { ApiDispatcher, ROUTES } from './api/dispatch.js';
+import { ApiDispatcher, DEFAULT_REQUEST_QUEUE_LIMIT, ROUTES } from './api/dispatch.js';
+import { randomId } from './ids.js';
+import { rfc3339 } from './time.js';
 import { responseBody } from './api/request.js';
 import { API_LEVEL } from './stream/config.js';
 
@@ -122,6 +124,22 @@ export class JetStream implements JsContext {
     }
   }
 
+  /** Go's `$JS.EVENT.ADVISORY.API.LIMIT_REACHED`, in the system account. */
+  private apiLimitReached(dropped: number): void {
+    const sys = this.server.systemAccount;
+    const subject = '$JS.EVENT.ADVISORY.API.LIMIT_REACHED';
+    if (!sys.sl.hasInterest(subject)) return;
+    const body: Record<string, unknown> = {
+      type: 'io.nats.jetstream.advisory.v1.api_limit_reached',
+      id: randomId(),
+      timestamp: rfc3339(Date.now() * 1e6),
+      server: this.server.name,
+      domain: this.domain || undefined,
+      dropped,
+    };
+    this.ic.publish(sys, subject, '', null, Buffer.from(JSON.stringify(body)));
+  }
+
   /** An account without JetStream: every API request gets Go's "not enabled for account" error in its response type. */
   private answerNotEnabled(acc: Account): void {
     const err = jsError('JSNotEnabledForAccountErr');
@@ -144,7 +162,7 @@ export class JetStream implements JsContext {
     if (jsa) return jsa;
     jsa = new JsAccount(this, acc, limits);
     this.accounts.set(acc.name, jsa);
-    const d = new ApiDispatcher(jsa);
+    const d = new ApiDispatcher(jsa, this.server.opts.jetstream_opts.request_queue_limit || DEFAULT_REQUEST_QUEUE_LIMIT, (dropped) => this.apiLimitReached(dropped));
     d.start(this.apiPrefixes());
     this.dispatchers.set(acc.name, d);
     log(this, `  Enabled JetStream for account "${acc.name}"`);

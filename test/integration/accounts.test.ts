@@ -185,3 +185,43 @@ describe('accounts config errors', () => {
     bad('accounts { A: { bogus: 1 } }', /unknown field "bogus"/);
   });
 });
+
+describe('JetStream API request queue limit (ours)', () => {
+  it('drops the waiting requests and sends API_LIMIT_REACHED in the system account', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-qlimit-'));
+    const config = `
+accounts {
+  SYS: { users: [ {user: sys, password: sys} ] }
+  A: { users: [ {user: a, password: a} ], jetstream: enabled }
+}
+system_account: SYS
+jetstream { request_queue_limit: 5 }
+`;
+    const t = await ours(dir, config, true);
+    try {
+      const sys = await connect({ servers: t.url, user: 'sys', pass: 'sys' });
+      const adv: Record<string, unknown>[] = [];
+      sys.subscribe('$JS.EVENT.ADVISORY.API.LIMIT_REACHED', { callback: (_e, m) => void adv.push(m.json()) });
+      await sys.flush();
+      const a = await connect({ servers: t.url, user: 'a', pass: 'a' });
+      let answers = 0;
+      const inbox = `_INBOX.q.${Date.now()}`;
+      a.subscribe(inbox, { callback: () => void answers++ });
+      // one write: all 20 requests arrive before the API queue is drained
+      for (let i = 0; i < 20; i++) a.publish('$JS.API.INFO', '', { reply: inbox });
+      await a.flush();
+      const deadline = Date.now() + 3000;
+      while (adv.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await a.flush();
+      assert.ok(adv.length >= 1, 'no advisory');
+      assert.equal(adv[0].type, 'io.nats.jetstream.advisory.v1.api_limit_reached');
+      assert.ok((adv[0].dropped as number) >= 5);
+      assert.ok(answers < 20, `all ${answers} requests were answered`);
+      await a.close();
+      await sys.close();
+    } finally {
+      await t.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

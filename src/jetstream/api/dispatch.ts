@@ -17,6 +17,8 @@ import { ACCOUNT_HANDLERS } from './account-api.js';
 export const ROUTES: ApiRoute[] = [...ACCOUNT_HANDLERS, ...STREAM_HANDLERS, ...CONSUMER_HANDLERS];
 
 const REQUIRED_API_LEVEL = 'Nats-Required-Api-Level';
+/** Go JSDefaultRequestQueueLimit */
+export const DEFAULT_REQUEST_QUEUE_LIMIT = 10_000;
 
 export class ApiDispatcher {
   private subs: Subscription[] = [];
@@ -24,7 +26,16 @@ export class ApiDispatcher {
   private draining = false;
   inflight = 0;
 
-  constructor(private readonly jsa: JsAccount) {}
+  /**
+   * `limit`: Go's `request_queue_limit` (default 10000) — when that many
+   * requests wait, all waiting ones are dropped and `onLimit(dropped)` runs
+   * (the API_LIMIT_REACHED advisory).
+   */
+  constructor(
+    private readonly jsa: JsAccount,
+    private readonly limit = DEFAULT_REQUEST_QUEUE_LIMIT,
+    private readonly onLimit: (dropped: number) => void = () => {},
+  ) {}
 
   /** Subscribe every API pattern under each prefix (`$JS.API`, `$JS.<domain>.API`). */
   start(prefixes: string[]): void {
@@ -58,6 +69,14 @@ export class ApiDispatcher {
   private enqueue(fn: () => void): void {
     this.queue.push(fn);
     this.inflight++;
+    if (this.queue.length >= this.limit) {
+      const dropped = this.queue.length;
+      this.queue.length = 0;
+      this.inflight -= dropped;
+      this.jsa.log.warn(`JetStream API queue limit reached, dropping ${dropped} requests`);
+      this.onLimit(dropped);
+      return;
+    }
     if (this.draining) return;
     this.draining = true;
     setImmediate(() => this.drain());
