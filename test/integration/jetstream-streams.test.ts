@@ -580,8 +580,16 @@ describe('JetStream atomic batch publish', () => {
         const r = await nc.request('bat.g', 'g', { headers: h, timeout: 2000 });
         return r.data.length === 0 ? null : r.json<any>();
       };
+      const abandoned: Record<string, unknown>[] = [];
+      nc.subscribe('$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.BAT', { callback: (_e, m) => void abandoned.push(m.json()) });
+      await nc.flush();
       assert.equal(await raw(1), null);
       assert.equal((await raw(3, '1')).error.err_code, 10176);
+      await waitFor(() => abandoned.length === 1, 3000);
+      assert.deepEqual(
+        [abandoned[0].type, abandoned[0].stream, abandoned[0].batch, abandoned[0].reason],
+        ['io.nats.jetstream.advisory.v1.stream_batch_abandoned', 'BAT', 'gap', 'incomplete'],
+      );
       assert.equal((await raw(1)), null);
       assert.equal((await raw(2, 'yes')).error.err_code, 10200);
       assert.equal((await jsm.streams.info('BAT')).state.messages, 3, 'abandoned batches store nothing');

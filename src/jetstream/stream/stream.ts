@@ -31,6 +31,8 @@ export interface StreamHost {
   publish(subject: string, reply: string, hdr: Buffer | null, payload: Buffer): boolean;
   /** account storage limits check for one more message (null = fits) */
   wouldExceed(storage: 'file' | 'memory', bytes: number): ApiError | null;
+  /** publish a JetStream advisory in the account (only when someone listens) */
+  advisory(subject: string, body: Record<string, unknown>): void;
 }
 
 /** The consumer surface the stream drives. */
@@ -395,6 +397,22 @@ export class Stream {
 
   // ------------------------------------------------------------------ atomic batches
 
+  private batchTimedOut(bid: string): void {
+    if (!this.batches.delete(bid)) return;
+    this.batchAbandoned(bid, 'timeout');
+  }
+
+  /** Go sendStreamBatchAbandonedAdvisory. */
+  private batchAbandoned(bid: string, reason: 'timeout' | 'incomplete' | 'large'): void {
+    this.host.advisory(`$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.${this.name}`, {
+      type: 'io.nats.jetstream.advisory.v1.stream_batch_abandoned',
+      account: this.host.acc.name,
+      stream: this.name,
+      batch: bid,
+      reason,
+    });
+  }
+
   /**
    * Atomic batch publish (Go processJetStreamAtomicBatchMsg): messages with
    * `Nats-Batch-Id` / `Nats-Batch-Sequence` are staged (each one with a reply
@@ -404,10 +422,14 @@ export class Stream {
    */
   private processBatchMsg(bid: string, subject: string, reply: string, hdr: Buffer, msg: Buffer): number {
     const cfg = this.cfg;
-    const fail = (err: ApiError): number => {
+    /** Refuse the message; a batch that was under way is abandoned (with Go's advisory when `reason` is given). */
+    const fail = (err: ApiError, reason?: 'incomplete' | 'large'): number => {
       const b = this.batches.get(bid);
-      if (b) clearTimeout(b.timer);
-      this.batches.delete(bid);
+      if (b) {
+        clearTimeout(b.timer);
+        this.batches.delete(bid);
+        if (reason) this.batchAbandoned(bid, reason);
+      }
       this.respondErr(reply, err);
       return 0;
     };
@@ -423,17 +445,17 @@ export class Stream {
       const size = eob ? bseq - 1 : bseq;
       if (bseq !== 1) return fail(size > MAX_BATCH ? jsError('JSAtomicPublishTooLargeBatchErrF', { size: MAX_BATCH }) : jsError('JSAtomicPublishIncompleteBatchErr'));
       if (this.batches.size >= MAX_BATCHES_INFLIGHT) return fail(jsError('JSAtomicPublishTooManyInflight'));
-      const timer = setTimeout(() => this.batches.delete(bid), BATCH_TIMEOUT_MS);
+      const timer = setTimeout(() => this.batchTimedOut(bid), BATCH_TIMEOUT_MS);
       timer.unref?.();
       b = { msgs: [], timer };
       this.batches.set(bid, b);
     }
     if (commit !== null && commit !== '1' && !eob) return fail(jsError('JSAtomicPublishInvalidBatchCommitErr'));
-    if (bseq !== b.msgs.length + 1 || (bseq === 1 && eob)) return fail(jsError('JSAtomicPublishIncompleteBatchErr'));
-    if ((eob ? bseq - 1 : bseq) > MAX_BATCH) return fail(jsError('JSAtomicPublishTooLargeBatchErrF', { size: MAX_BATCH }));
+    if (bseq !== b.msgs.length + 1 || (bseq === 1 && eob)) return fail(jsError('JSAtomicPublishIncompleteBatchErr'), 'incomplete');
+    if ((eob ? bseq - 1 : bseq) > MAX_BATCH) return fail(jsError('JSAtomicPublishTooLargeBatchErrF', { size: MAX_BATCH }), 'large');
     if (getHeader(hdr, H.HDR_EXPECTED_LAST_MSG_ID) !== null) return fail(jsError('JSAtomicPublishUnsupportedHeaderBatchErr', { header: H.HDR_EXPECTED_LAST_MSG_ID }));
     clearTimeout(b.timer);
-    b.timer = setTimeout(() => this.batches.delete(bid), BATCH_TIMEOUT_MS);
+    b.timer = setTimeout(() => this.batchTimedOut(bid), BATCH_TIMEOUT_MS);
     b.timer.unref?.();
     if (!eob) b.msgs.push({ subject, hdr: Buffer.from(hdr), msg: Buffer.from(msg) });
     if (commit === null) {
