@@ -18,11 +18,12 @@ import {
   type StreamStore,
 } from './store.js';
 import { SubjectIndex, subjectMatches, wantsSeqTracking } from './subject-index.js';
+import { SeqMap } from './seq-map.js';
 
 export class MemStore implements StreamStore {
   readonly type = 'memory' as const;
   private cfg: StoreConfig;
-  private readonly msgs = new Map<number, StoredMsg>();
+  private readonly msgs = new SeqMap<StoredMsg>();
   private readonly fss = new SubjectIndex();
   private first = 0;
   private last = 0;

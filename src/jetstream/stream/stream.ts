@@ -4,6 +4,7 @@
  * TTL, discard new, interest retention), stores it, answers the PubAck and
  * signals consumers. Purge, delete and info live here too.
  */
+import { writeUint } from '../../util/bytes.js';
 import type { Subscription } from '../../conn/subscription.js';
 import type { Account } from '../../accounts/account.js';
 import type { Logger } from '../../log/logger.js';
@@ -84,6 +85,9 @@ export class Stream {
   private dedupe: DedupeWindow;
   private lmsgId = '';
   private pubAckPrefix = '';
+  /** the PubAck prefix as bytes, and a scratch buffer the plain PubAck is written into (delivery copies it) */
+  private pubAckPrefixBytes = Buffer.alloc(0);
+  private ackScratch = Buffer.alloc(0);
   private readers: SourceReader[] = [];
   private readonly batches = new Map<string, { msgs: { subject: string; hdr: Buffer; msg: Buffer }[]; timer: NodeJS.Timeout }>();
   private committing = false;
@@ -132,6 +136,8 @@ export class Stream {
   private setPubAckPrefix(): void {
     const d = this.host.domain;
     this.pubAckPrefix = d ? `{"stream":${JSON.stringify(this.cfg.name)},"domain":${JSON.stringify(d)},"seq":` : `{"stream":${JSON.stringify(this.cfg.name)},"seq":`;
+    this.pubAckPrefixBytes = Buffer.from(this.pubAckPrefix, 'utf8');
+    this.ackScratch = Buffer.allocUnsafe(this.pubAckPrefixBytes.length + 24);
   }
 
   /** Subscribe to the stream's subjects. */
@@ -213,6 +219,15 @@ export class Stream {
 
   private respondAck(reply: string, seq: number, duplicate = false, val: string | null = null): void {
     if (reply === '' || this.cfg.no_ack) return;
+    if (!duplicate && val === null) {
+      // the common PubAck, written without building a string
+      const b = this.ackScratch;
+      let p = this.pubAckPrefixBytes.copy(b, 0);
+      p = writeUint(b, seq, p);
+      b[p++] = 0x7d; // }
+      this.host.publish(reply, '', null, b.subarray(0, p));
+      return;
+    }
     const body = this.pubAckPrefix + seq + (duplicate ? ',"duplicate": true}' : val !== null ? `,"val":${JSON.stringify(val)}}` : '}');
     this.host.publish(reply, '', null, Buffer.from(body, 'latin1'));
   }
