@@ -151,6 +151,7 @@ export class JsAccount implements StreamHost {
       serverVersion: this.ctx.serverVersion,
       apiPrefixes: this.ctx.apiPrefixes(),
       log: this.ctx.log,
+      account: this.acc.name,
       subscribe: (s, q, cb) => this.subscribe(s, q, cb),
       unsubscribe: (s) => this.unsubscribe(s),
       publish: (s, r, h, p, shown) => this.publish(s, r, h, p, shown),

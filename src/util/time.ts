@@ -44,6 +44,20 @@ export function parseRfc3339(s: string): number {
   return Number(BigInt(base) * 1000000n + BigInt(frac));
 }
 
+/**
+ * An RFC 3339 time re-spelled as Go marshals it after `.UTC()`: UTC with a
+ * trailing Z and trailing-zero-trimmed fraction, done on the digits (a ns
+ * count in a double would lose the sub-microsecond digits). Invalid input is
+ * returned unchanged.
+ */
+export function utcRfc3339(s: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(s);
+  if (!m) return s;
+  const base = m[3] === 'Z' ? m[1] : new Date(Date.parse(m[1] + m[3])).toISOString().slice(0, 19);
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  return base + (frac ? '.' + frac : '') + 'Z';
+}
+
 export const NS_PER_MS = 1e6;
 export const NS_PER_SEC = 1e9;
 

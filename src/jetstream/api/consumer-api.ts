@@ -9,7 +9,7 @@ import { lookupStream } from './stream-api.js';
 import { decodeConsumerConfig, unknownConsumerField } from '../consumer/config.js';
 import type { Consumer } from '../consumer/consumer.js';
 import type { Stream } from '../stream/stream.js';
-import { parseRfc3339, rfc3339 } from '../time.js';
+import { parseRfc3339, ZERO_TIME } from '../time.js';
 
 const NAMES_LIMIT = 1024;
 const LIST_LIMIT = 256;
@@ -74,6 +74,9 @@ function create(req: ApiRequest): Record<string, unknown> | ApiError {
   if (s instanceof ApiError) return s;
   const c = req.jsa.addConsumer(s, cfg, action, body.pedantic === true);
   if (c instanceof ApiError) return c;
+  // Go jsConsumerCreateRequest: a create/update of a consumer that is paused announces the pause.
+  const pu = c.cfg.pause_until ? parseRfc3339(c.cfg.pause_until) : 0;
+  if (pu > Date.now() * 1e6) c.sendPauseAdvisory();
   return c.infoJSON();
 }
 
@@ -130,9 +133,10 @@ function pause(req: ApiRequest): Record<string, unknown> | ApiError {
   if (until !== undefined && Number.isNaN(parseRfc3339(until))) return jsError('JSInvalidJSONErr', { err: 'parsing time' });
   c.setPause(until);
   const now = Date.now() * 1e6;
-  const t = until ? parseRfc3339(until) : 0;
+  const t = c.cfg.pause_until ? parseRfc3339(c.cfg.pause_until) : 0;
   const paused = t > now;
-  const o: Record<string, unknown> = { paused, pause_until: until ? rfc3339(t) : '0001-01-01T00:00:00Z' };
+  // The stored (UTC) spelling, not rfc3339(t): a ns count in a double loses sub-µs digits.
+  const o: Record<string, unknown> = { paused, pause_until: c.cfg.pause_until ?? ZERO_TIME };
   if (paused) o.pause_remaining = t - now;
   return o;
 }
@@ -143,9 +147,9 @@ function unpin(req: ApiRequest): Record<string, unknown> | ApiError {
   const r = lookupConsumer(req);
   if (r instanceof ApiError) return r;
   const c = r[1];
-  if (c.cfg.priority_policy !== 'pinned_client') return jsError('JSConsumerInvalidPriorityGroupErr');
+  // Go jsConsumerUnpinRequest checks only that the group is one of the consumer's.
   if (!body.group || !(c.cfg.priority_groups ?? []).includes(body.group)) return jsError('JSConsumerInvalidPriorityGroupErr');
-  c.unpin();
+  c.unpin(false, body.group);
   return {};
 }
 

@@ -10,11 +10,11 @@
 import type { Subscription } from '../../conn/subscription.js';
 import type { Logger } from '../../log/logger.js';
 import { buildHeaders, setHeaders } from '../../protocol/headers.js';
-import { rfc3339, parseRfc3339, nsDigits } from '../time.js';
+import { rfc3339, parseRfc3339, nsDigits, utcRfc3339, ZERO_TIME } from '../time.js';
 import { nowNs, seqAtTime, type ConsumerState, type ConsumerStore, type StoredMsg } from '../store/store.js';
 import { subjectMatches } from '../store/subject-index.js';
 import type { Stream, StreamConsumer } from '../stream/stream.js';
-import { consumerConfigJSON, filtersOf, goDuration, EPHEMERAL_INACTIVE_DEFAULT, type ConsumerConfig } from './config.js';
+import { consumerConfigJSON, filtersOf, goDuration, setConsumerStaticMetadata, EPHEMERAL_INACTIVE_DEFAULT, type ConsumerConfig } from './config.js';
 import { parseGoDuration } from '../../config/durations.js';
 import { randomId } from '../ids.js';
 import { parseNextRequest, statusHeader, type PullRequest } from './pull.js';
@@ -24,6 +24,8 @@ export interface ConsumerHost {
   /** `$JS.API` and, with a domain, `$JS.<domain>.API` */
   readonly apiPrefixes: string[];
   readonly log: Logger;
+  /** the account's name (Go puts it in the pinned/unpinned advisories) */
+  readonly account: string;
   subscribe(subject: string, queue: string | null, cb: (subject: string, reply: string, hdr: Buffer | null, payload: Buffer) => void): Subscription;
   unsubscribe(sub: Subscription): void;
   publish(subject: string, reply: string, hdr: Buffer | null, payload: Buffer, shown?: string): boolean;
@@ -98,6 +100,9 @@ export class Consumer implements StreamConsumer {
   private lastDeliveredAt = 0;
   private pinId = '';
   private pinnedAt = 0;
+  /** the priority group the current pin belongs to, and Go's pinnedTtl timer */
+  private pinGroup = '';
+  private pinTimer: NodeJS.Timeout | null = null;
   /** delivery turn counter (per-turn checks on pull requests) */
   private turn = 0;
 
@@ -606,7 +611,10 @@ export class Consumer implements StreamConsumer {
       checkedTurn: -1,
       pinned: false,
     };
-    if (pol === 'pinned_client' && this.pinId !== '' && g?.id === this.pinId) this.pinnedAt = now;
+    if (pol === 'pinned_client' && this.pinId !== '' && g?.id === this.pinId) {
+      this.pinnedAt = now;
+      this.armPinTimer();
+    }
     this.waiting.push(wr);
     if (wr.expires > 0) {
       const t = setTimeout(() => this.expireWaiting(), wr.expires - now + 1);
@@ -679,14 +687,33 @@ export class Consumer implements StreamConsumer {
   private pin(wr: PullRequest): void {
     this.pinId = randomId();
     this.pinnedAt = Date.now();
+    this.pinGroup = wr.group?.group ?? '';
     wr.pinned = true;
+    this.armPinTimer();
+    // Go sendPinnedAdvisoryLocked (JSConsumerGroupPinnedAdvisory)
     this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.PINNED.${this.stream.name}.${this.name}`, {
       type: 'io.nats.jetstream.advisory.v1.consumer_group_pinned',
+      account: this.host.account,
       stream: this.stream.name,
       consumer: this.name,
-      group: wr.group?.group ?? '',
+      group: this.pinGroup,
       pinned_id: this.pinId,
     });
+  }
+
+  /**
+   * Go setPinnedTimer: the pin expires priority_timeout after it was given or
+   * the pinned client last pulled, even when nothing else happens (the
+   * UNPINNED advisory with reason "timeout" is sent from the timer).
+   */
+  private armPinTimer(): void {
+    if (this.pinTimer !== null) clearTimeout(this.pinTimer);
+    const ms = (this.cfg.priority_timeout ?? 120e9) / 1e6;
+    this.pinTimer = setTimeout(() => {
+      this.pinTimer = null;
+      if (!this.closed) this.unpin(true);
+    }, Math.min(Math.max(ms, 1), 2 ** 31 - 1));
+    this.pinTimer.unref?.();
   }
 
   private peekSize(): number {
@@ -992,41 +1019,71 @@ export class Consumer implements StreamConsumer {
     if (ms <= 0) return;
     this.pauseTimer = setTimeout(() => {
       this.pauseTimer = null;
-      this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.PAUSE.${this.stream.name}.${this.name}`, {
-        type: 'io.nats.jetstream.advisory.v1.consumer_pause',
-        stream: this.stream.name,
-        consumer: this.name,
-        paused: false,
-      });
+      // Node timers may fire a millisecond early by the wall clock (and long
+      // pauses exceed the timer range): wait again until the deadline has
+      // really passed, or delivery would stay paused and the advisory say so.
+      if (this.paused()) return this.armPause();
+      // Go updatePauseState's timer: the advisory carries the passed deadline.
+      this.sendPauseAdvisory();
       this.kick();
-    }, Math.min(ms, 2 ** 31 - 1));
+    }, Math.min(Math.ceil(ms), 2 ** 31 - 1));
     this.pauseTimer.unref?.();
   }
 
-  /** Pause until `until` (RFC 3339) or resume when empty/past. */
+  /**
+   * Go sendPauseAdvisoryLocked: `pause_until` is always present (the zero
+   * time when unset, as Go marshals a zero time.Time) and `paused` says
+   * whether that deadline is still ahead.
+   */
+  sendPauseAdvisory(): void {
+    const until = this.cfg.pause_until;
+    const t = until ? parseRfc3339(until) : 0;
+    this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.PAUSE.${this.stream.name}.${this.name}`, {
+      type: 'io.nats.jetstream.advisory.v1.consumer_pause',
+      stream: this.stream.name,
+      consumer: this.name,
+      paused: t > Date.now() * 1e6,
+      pause_until: until || ZERO_TIME,
+    });
+  }
+
+  /**
+   * The PAUSE API (Go jsConsumerPauseRequest + updateConfig): pause until
+   * `until` (RFC 3339, stored in UTC), or resume when it is empty or the zero
+   * time. A changed deadline sends the PAUSE advisory.
+   */
   setPause(until: string | undefined): void {
-    if (until && parseRfc3339(until) > Date.now() * 1e6) this.cfg = { ...this.cfg, pause_until: until };
-    else {
-      const c = { ...this.cfg };
-      delete c.pause_until;
-      this.cfg = c;
-    }
+    const before = this.cfg.pause_until ?? '';
+    const c = { ...this.cfg };
+    if (until && parseRfc3339(until) > 0) c.pause_until = utcRfc3339(until);
+    else delete c.pause_until;
+    setConsumerStaticMetadata(c); // Go re-stamps the required API level on pause/resume
+    this.cfg = c;
     this.store?.setConfig(this.cfg, this.created);
     this.armPause();
+    if ((this.cfg.pause_until ?? '') !== before) this.sendPauseAdvisory();
     this.kick();
   }
 
-  /** Release the pinned client (UNPIN API, or its priority_timeout passed). */
-  unpin(expired = false): void {
-    if (this.pinId === '') return;
-    const group = this.cfg.priority_groups?.[0] ?? '';
+  /**
+   * Release the pinned client: its priority_timeout passed (Go's pinnedTtl
+   * timer, reason "timeout", only when a pin is held) or the UNPIN API named
+   * `group` (reason "admin", sent even when nothing was pinned, as Go does).
+   */
+  unpin(expired = false, group?: string): void {
+    if (expired && this.pinId === '') return;
+    const g = group ?? this.pinGroup;
     this.pinId = '';
+    this.pinGroup = '';
+    if (this.pinTimer !== null) clearTimeout(this.pinTimer);
+    this.pinTimer = null;
     for (const wr of this.waiting) wr.pinned = false;
     this.host.advisory(`$JS.EVENT.ADVISORY.CONSUMER.UNPINNED.${this.stream.name}.${this.name}`, {
       type: 'io.nats.jetstream.advisory.v1.consumer_group_unpinned',
+      account: this.host.account,
       stream: this.stream.name,
       consumer: this.name,
-      group,
+      group: g,
       reason: expired ? 'timeout' : 'admin',
     });
     this.kick();
@@ -1103,10 +1160,10 @@ export class Consumer implements StreamConsumer {
   // ------------------------------------------------------------------ lifecycle
 
   private clearTimers(): void {
-    for (const t of [this.ackTimer, this.activityTimer, this.pollTimer, this.pauseTimer, this.delayTimer]) if (t !== null) clearTimeout(t);
+    for (const t of [this.ackTimer, this.activityTimer, this.pollTimer, this.pauseTimer, this.delayTimer, this.pinTimer]) if (t !== null) clearTimeout(t);
     if (this.hbTimer !== null) clearInterval(this.hbTimer);
     if (this.activityTimer !== null) clearInterval(this.activityTimer);
-    this.ackTimer = this.hbTimer = this.activityTimer = this.pollTimer = this.pauseTimer = this.delayTimer = null;
+    this.ackTimer = this.hbTimer = this.activityTimer = this.pollTimer = this.pauseTimer = this.delayTimer = this.pinTimer = null;
     for (const wr of this.waiting) if (wr.hbTimer !== null) clearInterval(wr.hbTimer);
   }
 
