@@ -409,7 +409,9 @@ export class JsAccount implements StreamHost {
         const upd = checkConsumerUpdate(eo.cfg, cfg, !!eo.cfg.deliver_subject && this.acc.sl.hasInterest(eo.cfg.deliver_subject));
         if (upd instanceof ApiError) return upd;
         if (typeof upd === 'string') return jsError('JSConsumerCreateErrF', { err: upd });
-        if (cfg.pause_until === undefined && eo.cfg.pause_until) cfg.pause_until = eo.cfg.pause_until;
+        // Go: a create or update never changes the pause deadline (that is the PAUSE API's job)
+        if (eo.cfg.pause_until) cfg.pause_until = eo.cfg.pause_until;
+        else delete cfg.pause_until;
         eo.updateConfig(cfg);
         return eo;
       }

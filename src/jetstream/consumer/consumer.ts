@@ -100,6 +100,8 @@ export class Consumer implements StreamConsumer {
   private lastDeliveredAt = 0;
   private pinId = '';
   private pinnedAt = 0;
+  /** when the current pin was given (consumer info `pinned_ts`) */
+  private pinnedSince = 0;
   /** the priority group the current pin belongs to, and Go's pinnedTtl timer */
   private pinGroup = '';
   private pinTimer: NodeJS.Timeout | null = null;
@@ -687,6 +689,7 @@ export class Consumer implements StreamConsumer {
   private pin(wr: PullRequest): void {
     this.pinId = randomId();
     this.pinnedAt = Date.now();
+    this.pinnedSince = this.pinnedAt;
     this.pinGroup = wr.group?.group ?? '';
     wr.pinned = true;
     this.armPinTimer();
@@ -1152,7 +1155,7 @@ export class Consumer implements StreamConsumer {
     }
     o.ts = rfc3339(now * 1e6);
     if (this.cfg.priority_policy === 'pinned_client' && this.pinId !== '') {
-      o.priority_groups = (this.cfg.priority_groups ?? []).map((g) => ({ group: g, pinned_client_id: this.pinId, pinned_ts: rfc3339(now * 1e6) }));
+      o.priority_groups = (this.cfg.priority_groups ?? []).map((g) => ({ group: g, pinned_client_id: this.pinId, pinned_ts: rfc3339(this.pinnedSince * 1e6) }));
     }
     return o;
   }
