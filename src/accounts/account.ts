@@ -21,6 +21,10 @@ export class Account {
   spec: AccountSpec | null = null;
   /** subject mappings applied to client publishes; null when none (the publish path checks only this) */
   mappings: AccountMappings | null = null;
+  /** traffic of this account's closed connections (Go keeps running account totals; /accstatz adds the open ones) */
+  readonly closedStats = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0 };
+  /** slow consumers detected on this account's connections */
+  slowConsumers = 0;
 
   constructor(readonly name: string, cacheEnabled = true) {
     this.sl = new Sublist<Subscription>(cacheEnabled);

@@ -154,6 +154,7 @@ export class OperatorAuth implements Authenticator {
       if (r === undefined) throw new ConfigError('operators require an account resolver to be configured');
       if (opts.accounts.length > 0) throw new ConfigError('operators do not allow Accounts to be configured directly');
       if (opts.users.length > 0 || opts.nkeys.length > 0) throw new ConfigError('operators do not allow users to be configured directly');
+      if (opts.auth_callout !== undefined) throw new ConfigError('operators do not allow authorization callouts to be configured directly');
       if (this.operators.length > 0 && m.trusted_keys.length > 0) throw new ConfigError("conflicting options for 'TrustedKeys' and 'TrustedOperators'");
       if (opts.system_account && this.operators.some((o) => o.nats.system_account) && !this.operators.some((o) => o.nats.system_account === opts.system_account)) {
         throw new ConfigError('system_account in config and operator JWT must be identical');

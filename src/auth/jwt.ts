@@ -6,6 +6,7 @@
  * validateTimes). Decoded claims keep Go's zero values: a field absent from
  * the JSON reads as 0, exactly as the Go server's json.Unmarshal leaves it.
  */
+import { createHash } from 'node:crypto';
 import { isIP, BlockList } from 'node:net';
 import { fromPublic } from '@nats-io/nkeys';
 import type { UserPermissionsSpec } from '../config/options.js';
@@ -96,11 +97,11 @@ export interface Claims<T> {
   nats: T;
 }
 
-export type ClaimType = 'operator' | 'account' | 'user';
+export type ClaimType = 'operator' | 'account' | 'user' | 'authorization_response';
 
 /** Public-key prefix letters of subject and issuer for each claim type (jwt v2 ExpectedPrefixes). */
-const SUBJECT_PREFIX: Record<ClaimType, string> = { operator: 'O', account: 'A', user: 'U' };
-const ISSUER_PREFIX: Record<ClaimType, string> = { operator: 'O', account: 'O', user: 'A' };
+const SUBJECT_PREFIX: Record<ClaimType, string> = { operator: 'O', account: 'A', user: 'U', authorization_response: 'U' };
+const ISSUER_PREFIX: Record<ClaimType, string> = { operator: 'O', account: 'O', user: 'A', authorization_response: 'A' };
 
 export class JwtError extends Error {
   constructor(message: string) {
@@ -322,4 +323,40 @@ export function expandTemplate(
   const list = (l: string[] | undefined) => (l ? l.flatMap(expandOne) : l);
   const side = (x: JwtPermission | undefined) => (x ? { allow: list(x.allow), deny: list(x.deny) } : x);
   return { ...tpl, pub: side(tpl.pub), sub: side(tpl.sub) };
+}
+
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 without padding (the JWT id encoding of nats-io/jwt). */
+function base32NoPad(b: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let acc = 0;
+  for (const x of b) {
+    acc = (acc << 8) | x;
+    bits += 8;
+    while (bits >= 5) {
+      out += B32[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += B32[(acc << (5 - bits)) & 31];
+  return out;
+}
+
+/**
+ * Encode and sign a v2 JWT (`ed25519-nkey`: signature over header.payload).
+ * `iat` and `jti` are filled in when absent; the id is the SHA-512/256 of the
+ * claims without it, base32 encoded, as nats-io/jwt computes it.
+ */
+export function encodeJwt(claims: Record<string, unknown>, sign: (data: Uint8Array) => Uint8Array): string {
+  if (claims.iat === undefined) claims.iat = Math.floor(Date.now() / 1000);
+  if (claims.jti === undefined) {
+    claims.jti = '';
+    claims.jti = base32NoPad(createHash('sha512-256').update(JSON.stringify(claims)).digest());
+  }
+  const head = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' })).toString('base64url');
+  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const signed = `${head}.${body}`;
+  return `${signed}.${Buffer.from(sign(Buffer.from(signed, 'latin1'))).toString('base64url')}`;
 }

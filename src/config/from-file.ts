@@ -14,6 +14,7 @@ import { ConfigError } from '../util/errors.js';
 import { Ctx, bool, describe, duration, forEachKey, hostPort, int, limit32, str, strList } from './values.js';
 import { parsePermissions, parseUser } from './users.js';
 import { checkAccountReferences, parseAccountsBlock, parseMappings } from './accounts.js';
+import { checkAuthCalloutAccounts, parseAuthCallout } from './auth-callout.js';
 import { parseOperatorKey, parseResolver, parseResolverPreload, parseTrustedKeys } from './operator.js';
 
 /** Top-level keys Go accepts that are kept as-is for later subsystems. */
@@ -182,6 +183,7 @@ export function applyConfig(tree: ConfMap, o: Options, file = '<config>'): { war
     }
   }
   checkAccountReferences(ctx, o);
+  checkAuthCalloutAccounts(ctx, o);
   if (o.max_payload > o.max_pending) {
     throw new ConfigError(`${file}: max_payload (${o.max_payload}) cannot be higher than max_pending (${o.max_pending})`);
   }
@@ -267,7 +269,10 @@ function applyAuthorization(ctx: Ctx, p: Pos | undefined, v: ConfValue, o: Optio
       case 'default_permission': case 'default_permissions': case 'permissions':
         o.default_permissions = parsePermissions(ctx, kp, val);
         break;
-      case 'auth_callout': case 'auth_hook': case 'proxy_required':
+      case 'auth_callout': case 'auth_hook':
+        o.auth_callout = parseAuthCallout(ctx, kp, val);
+        break;
+      case 'proxy_required':
         o.extra[`authorization.${k}`] = toPlain(val);
         break;
       default:

@@ -121,6 +121,8 @@ export interface Options {
   nkeys: UserSpec[];
   default_permissions?: UserPermissionsSpec;
   no_auth_user?: string;
+  /** `authorization { auth_callout {} }`: delegate client authentication to a service (Go AuthCallout, ADR-26) */
+  auth_callout?: AuthCalloutSpec;
 
   // ---- TLS ----
   tls?: TlsOptions;
@@ -250,6 +252,20 @@ export interface JetStreamOptions {
   max_request_max_bytes?: number;
   max_catchup?: number;
   request_queue_limit?: number;
+}
+
+/** The `auth_callout` block of `authorization` (Go AuthCallout). */
+export interface AuthCalloutSpec {
+  /** public account nkey that signs the service's responses and the user JWTs it issues */
+  issuer: string;
+  /** account the requests are sent in (default $G) */
+  account: string;
+  /** users that skip the callout (the service's own logins) */
+  auth_users: string[];
+  /** public curve key of the service: requests are encrypted to it ('' = plain) */
+  xkey: string;
+  /** accounts whose users are delegated to the service (empty = every account) */
+  allowed_accounts: string[];
 }
 
 /** One entry of the `accounts {}` block (Go parseAccounts). */

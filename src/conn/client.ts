@@ -16,6 +16,7 @@ import { isValidLiteralSubject } from '../sublist/subject.js';
 import { GLOBAL_ACCOUNT, type Account } from '../accounts/account.js';
 import type { ClientHost } from './host.js';
 import type { AuthResult, ClientPermissions, ConnectOptions, ConnectionType, JwtUserInfo } from '../auth/types.js';
+import type { AuthCallout, CalloutClient, CalloutOutcome } from '../auth/callout.js';
 
 export const CLIENT = 0;
 
@@ -28,6 +29,11 @@ const NO_BYTES = Buffer.alloc(0);
 const FIRST_CLIENT_PING_MS = 2000;
 /** Go DEFAULT_RTT_MEASUREMENT_INTERVAL */
 const RTT_MEASUREMENT_INTERVAL_MS = 60 * 60 * 1000;
+
+// What an auth callout completes: the first CONNECT, a later CONNECT, or a no_auth_user login without CONNECT.
+const CALLOUT_FIRST_CONNECT = 0;
+const CALLOUT_RECONNECT = 1;
+const CALLOUT_NO_CONNECT = 2;
 
 export class Client implements ParserHandler {
   readonly cid: number;
@@ -86,6 +92,12 @@ export class Client implements ParserHandler {
   private pingTimer: NodeJS.Timeout | null = null;
   private authTimer: NodeJS.Timeout | null = null;
   private writeDeadlineTimer: NodeJS.Timeout | null = null;
+  /** input that arrived while the login waits for the auth callout (parser paused) */
+  private pendingIn: Buffer[] | null = null;
+  /** cancels the auth callout in flight */
+  private calloutCancel: (() => void) | null = null;
+  /** logged in by the auth callout (a config reload does not re-check such a login) */
+  viaCallout = false;
 
   constructor(
     readonly host_: ClientHost,
@@ -120,6 +132,11 @@ export class Client implements ParserHandler {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    if (this.parser.paused) {
+      // The socket is paused too; this only catches a chunk already on its way.
+      (this.pendingIn ??= []).push(chunk);
+      return;
+    }
     this.lastIn = Date.now();
     this.host_.beginRead(this);
     try {
@@ -194,9 +211,19 @@ export class Client implements ParserHandler {
 
   onNonConnectFirstOp(): boolean {
     // Go lets a client skip CONNECT when no_auth_user is configured (telnet demos).
-    const r = this.host_.auth.noAuthUser({ opts: this.opts, nonce: this.nonce, connectionType: this.connectionType });
+    let r = this.host_.auth.noAuthUser({ opts: this.opts, nonce: this.nonce, connectionType: this.connectionType });
     if (r !== null) {
       this.clearAuthTimer();
+      const co = this.host_.callout;
+      if (co) {
+        // Go: the no_auth_user shortcut goes through the auth callout like a CONNECT does.
+        const d = co.decide(r.account, '');
+        if (d === 'callout') {
+          this.startCallout(co, CALLOUT_NO_CONNECT);
+          return true;
+        }
+        if (d === 'skip') r = co.withCalloutDeny(r);
+      }
       this.connectReceived = true;
       if (!this.applyAuth(r.user, r.permissions, r.account, r.jwt)) return false;
       this.parser.awaitingConnect = false;
@@ -234,12 +261,29 @@ export class Client implements ParserHandler {
       const hasCreds = !!(o.user || o.pass || o.auth_token || o.nkey || o.sig || o.jwt);
       let r = this.host_.auth.authenticate({ opts: o, nonce: this.nonce, connectionType: this.connectionType, host: this.host });
       if (r === null && !hasCreds) r = this.host_.auth.noAuthUser({ opts: o, nonce: this.nonce, connectionType: this.connectionType });
+      const co = this.host_.callout;
+      if (co) {
+        // Go processClientOrLeafAuthentication: after the configured users, delegate to the callout
+        // (a failed login counts as being in the global account).
+        const d = co.decide(r === null ? GLOBAL_ACCOUNT : r.account, rawAuthUser(o));
+        if (d === 'callout') {
+          this.startCallout(co, firstConnect ? CALLOUT_FIRST_CONNECT : CALLOUT_RECONNECT);
+          return true;
+        }
+        if (d === 'skip' && r !== null) r = co.withCalloutDeny(r);
+      }
       if (r === null) {
         this.authViolation();
         return false;
       }
       if (!this.applyAuth(r.user, r.permissions, r.account, r.jwt)) return false;
     }
+    return this.finishConnect(firstConnect);
+  }
+
+  /** The rest of CONNECT once the client is authenticated. */
+  private finishConnect(firstConnect: boolean): boolean {
+    const o = this.opts;
     if (o.new_account || (o.account !== undefined && o.account !== '')) {
       this.authViolation();
       return false;
@@ -258,6 +302,64 @@ export class Client implements ParserHandler {
     if (this.verbose) this.sendOK();
     if (firstConnect) this.host_.clientConnected(this);
     return true;
+  }
+
+  /**
+   * Ask the auth callout service. Until it answers, this connection reads and
+   * parses nothing more (socket and parser paused); the rest of its input is
+   * processed, in order, once the login is accepted.
+   */
+  private startCallout(co: AuthCallout, mode: number): void {
+    this.parser.pause();
+    this.socket.pause();
+    this.calloutCancel = co.authorize(this.calloutClient(), (o) => this.onCalloutDone(o, mode));
+  }
+
+  private calloutClient(): CalloutClient {
+    return {
+      cid: this.cid,
+      host: this.host,
+      rawUser: rawAuthUser(this.opts),
+      opts: this.opts,
+      nonce: this.nonce,
+      kind: 'Client',
+      type: 'nats',
+      tls: this.tlsVersion ? { version: this.tlsVersion, cipher: this.tlsCipher, certs: peerCertsPem(this.socket) } : null,
+    };
+  }
+
+  private onCalloutDone(o: CalloutOutcome, mode: number): void {
+    this.calloutCancel = null;
+    if (this.closed) return;
+    let ok = false;
+    this.host_.beginRead(this);
+    try {
+      if (o.result === null) this.authViolation();
+      else ok = this.completeCallout(o.result, mode);
+    } finally {
+      this.host_.endRead();
+    }
+    if (ok) this.resumeInput();
+  }
+
+  private completeCallout(r: AuthResult, mode: number): boolean {
+    if (mode === CALLOUT_NO_CONNECT) this.connectReceived = true;
+    if (!this.applyAuth(r.user, r.permissions, r.account, r.jwt)) return false;
+    this.viaCallout = true;
+    if (mode !== CALLOUT_NO_CONNECT) return this.finishConnect(mode === CALLOUT_FIRST_CONNECT);
+    this.parser.awaitingConnect = false;
+    this.host_.clientConnected(this);
+    return true;
+  }
+
+  /** Parse what was held back during the callout, then read the socket again. */
+  private resumeInput(): void {
+    const held = this.parser.resume();
+    const queued = this.pendingIn;
+    this.pendingIn = null;
+    if (held !== null) this.onData(held);
+    if (queued !== null) for (const b of queued) this.onData(b);
+    if (!this.closed && !this.parser.paused) this.socket.resume();
   }
 
   /** Bind the authenticated user; false (connection closed) when its account is full. */
@@ -734,6 +836,11 @@ export class Client implements ParserHandler {
     this.closeReason = reason;
     this.stop = new Date();
     this.clearAuthTimer();
+    if (this.calloutCancel !== null) {
+      this.calloutCancel();
+      this.calloutCancel = null;
+    }
+    this.pendingIn = null;
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
     if (this.writeDeadlineTimer !== null) clearTimeout(this.writeDeadlineTimer);
     if (this.jwtExpTimer !== null) clearTimeout(this.jwtExpTimer);
@@ -763,6 +870,8 @@ export class Client implements ParserHandler {
    */
   reloadAuthorization(): void {
     if (!this.connectReceived || this.closed) return;
+    // A callout login (or one in flight) stands until the connection ends; it is not re-asked on reload.
+    if (this.viaCallout || this.calloutCancel !== null) return;
     const auth = this.host_.auth;
     const o = this.opts;
     let r: AuthResult | null;
@@ -851,6 +960,24 @@ function countTokens(subject: string): number {
   let n = 1;
   for (let k = 0; k < subject.length; k++) if (subject.charCodeAt(k) === 46) n++;
   return n;
+}
+
+/** Go getRawAuthUser: the identity a client claimed, as auth_users and the callout see it. */
+function rawAuthUser(o: ConnectOptions): string {
+  if (o.nkey) return o.nkey;
+  if (o.user) return o.user;
+  if (o.auth_token) return '[REDACTED]';
+  return '';
+}
+
+/** PEM of the TLS peer's certificate, when the socket is TLS and the client sent one. */
+function peerCertsPem(sock: Socket): string[] {
+  const t = sock as Socket & { getPeerCertificate?: (detailed: boolean) => { raw?: Buffer } | null };
+  if (typeof t.getPeerCertificate !== 'function') return [];
+  const raw = t.getPeerCertificate(false)?.raw;
+  if (!raw || raw.length === 0) return [];
+  const b64 = raw.toString('base64').replace(/.{1,64}/g, '$&\n');
+  return [`-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`];
 }
 
 /** Hide secrets in a traced CONNECT (Go removeSecretsFromTrace). */

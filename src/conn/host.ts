@@ -9,6 +9,7 @@ import type { Account } from '../accounts/account.js';
 import type { PubArg } from '../protocol/parser.js';
 import type { Client } from './client.js';
 import type { ClosedReason } from './closed-reason.js';
+import type { AuthCallout } from '../auth/callout.js';
 
 /** Server-wide counters shown in /varz. */
 export class ServerStats {
@@ -26,6 +27,8 @@ export interface ClientHost {
   readonly opts: Options;
   readonly log: Logger;
   readonly auth: Authenticator;
+  /** server-config auth callout, when configured */
+  readonly callout?: AuthCallout | null;
   readonly stats: ServerStats;
   authTimeoutMs(): number;
   /** bracket one socket read: flushes dirty connections when the outermost read ends */

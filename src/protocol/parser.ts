@@ -148,6 +148,13 @@ export class Parser {
   state = OP_START;
   /** set by the connection while CONNECT is still required before other ops */
   awaitingConnect = false;
+  /**
+   * Set by the handler from onConnect/onNonConnectFirstOp when the login
+   * continues asynchronously (auth callout): parsing stops after that op and
+   * the unparsed rest of the chunk is kept until `resume()`.
+   */
+  paused = false;
+  private held: Buffer | null = null;
   maxControlLine: number;
   readonly pa = new PubArg();
   private isHeaderPub = false;
@@ -175,6 +182,8 @@ export class Parser {
         case OP_START:
           if (this.awaitingConnect && b !== 0x43 && b !== 0x63) {
             if (!h.onNonConnectFirstOp()) return false;
+            // Login went asynchronous (auth callout): this op waits with the rest of the chunk.
+            if (this.paused) return this.hold(buf, i);
           }
           switch (b) {
             case 0x50: case 0x70: this.state = OP_P; break; // P
@@ -406,6 +415,7 @@ export class Parser {
           i = this.argNl;
           this.state = OP_START;
           if (!h.onConnect(this.argB, this.argS, this.argE)) return false;
+          if (this.paused) return this.hold(buf, i + 1);
           break;
         }
 
@@ -692,6 +702,25 @@ export class Parser {
     if (!this.h.onMsg(this.pa, mb, 0, size)) return -2;
     this.pa.reset();
     return last;
+  }
+
+  /** Keep buf[from..] (copied) for `resume()`. */
+  private hold(buf: Buffer, from: number): true {
+    this.held = from < buf.length ? Buffer.from(buf.subarray(from)) : null;
+    return true;
+  }
+
+  /** Stop after the current op (see `paused`). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Leave the paused state; returns the input held back, to be parsed next. */
+  resume(): Buffer | null {
+    const b = this.held;
+    this.held = null;
+    this.paused = false;
+    return b;
   }
 
   private fail(buf: Buffer, at: number): false {

@@ -27,6 +27,8 @@ import { errFrame, ERR_MAX_CONNECTIONS } from '../protocol/errors.js';
 import { VERSION, GO_COMPAT_VERSION } from '../util/version.js';
 import { ClosedClients, type ClosedClientInfo } from './closed-clients.js';
 import { TlsSetup } from './tls.js';
+import { createAuthCallout } from './callout-host.js';
+import type { AuthCallout } from '../auth/callout.js';
 
 export const SYSTEM_ACCOUNT = '$SYS';
 
@@ -63,6 +65,8 @@ export class Server implements ClientHost {
   ldm = false;
   /** JetStream, when enabled (set by the jetstream layer; monitoring reads it). */
   jetstream: unknown = null;
+  /** `authorization { auth_callout {} }`: clients authenticated by an external service */
+  readonly callout: AuthCallout | null;
 
   private listener: net.Server | null = null;
   private tls: TlsSetup | null = null;
@@ -92,7 +96,9 @@ export class Server implements ClientHost {
         logfile: this.opts.logfile,
         enabled: !this.opts.no_log,
       });
-    this.id = createServerKey().getPublicKey();
+    // The server's own nkey: its public key is the id, and it signs auth callout requests.
+    const serverKey = createServerKey();
+    this.id = serverKey.getPublicKey();
     this.name = this.opts.server_name || this.id;
     this.operator = isOperatorMode(this.opts) ? new OperatorMode(this) : null;
     this.auth = this.operator ? this.operator.auth : createAuthenticator(this.opts);
@@ -121,6 +127,7 @@ export class Server implements ClientHost {
       this.onShutdown(() => imp.stop());
     }
     this.closedClients = new ClosedClients(this.opts.max_closed_clients);
+    this.callout = createAuthCallout(this, serverKey);
     if (this.opts.tls) this.tls = new TlsSetup(this.opts.tls);
   }
 
@@ -322,6 +329,11 @@ export class Server implements ClientHost {
   removeClient(c: Client, reason: ClosedReason): void {
     if (!this.clients.delete(c.cid)) return;
     c.acc.numClients--;
+    const cs = c.acc.closedStats;
+    cs.inMsgs += c.inMsgs;
+    cs.inBytes += c.inBytes;
+    cs.outMsgs += c.outMsgs;
+    cs.outBytes += c.outBytes;
     if (c.connectReceived) this.events?.disconnected(c, reason);
     this.closedClients.add(closedInfo(c, reason));
     if (this.log.debugEnabled) this.log.debug(`${c.label()} - Client connection closed: ${reason}`);
@@ -434,7 +446,8 @@ export class Server implements ClientHost {
     d.length = 0;
   }
 
-  noteSlowConsumer(_c: Client): void {
+  noteSlowConsumer(c: Client): void {
+    c.acc.slowConsumers++;
     this.stats.slowConsumers++;
     this.stats.slowConsumersClients++;
   }
