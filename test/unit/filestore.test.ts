@@ -1,6 +1,7 @@
 /**
  * File store durability: reopening, block rollover, torn tails, corrupt and
- * garbage files, compaction, erasure, sync 'always', and a SIGKILLed writer.
+ * garbage files, compaction, erasure, sync 'always', a SIGKILLed writer, and
+ * s2 compression of sealed blocks (checked against an uncompressed store).
  * Reopen checks work on copies of the directory taken while the original is
  * still open (what a crashed process leaves behind, minus unwritten bytes).
  */
@@ -24,7 +25,9 @@ import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FileStore, type FileStoreOptions } from '../../src/jetstream/store/filestore/filestore.js';
+import { unpackBlock } from '../../src/jetstream/store/filestore/recover.js';
 import { emptyConsumerState, fileStoreMsgSize, type StoreConfig } from '../../src/jetstream/store/store.js';
+import { rng } from '../helpers/rng.js';
 import { waitFor } from '../helpers/wait.js';
 
 const cfg = (o: Partial<StoreConfig> = {}): StoreConfig => ({
@@ -569,5 +572,294 @@ burst();
       assert.equal(m.msg.toString(), `v${seq - 1}`);
     }
     assert.ok(fs.state().last_seq >= acked.at(-1)!);
+  });
+});
+
+describe('file store: compression s2', () => {
+  afterEach(() => {
+    for (const s of open.splice(0)) s.stop();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  const S2 = { compression: 's2' } as const;
+  const isPackedFile = (p: string) => readFileSync(p).subarray(0, 4).toString('latin1') === 'S2BK';
+  /** Sealed block files (all but the tail) and whether each is compressed. */
+  const sealed = (d: string) => blocks(d).slice(0, -1).map((n) => ({ name: n, path: blockPath(d, n), packed: isPackedFile(blockPath(d, n)) }));
+  /** All record bytes on disk, compressed blocks decompressed. */
+  const plainBytes = (d: string) =>
+    Buffer.concat(
+      blocks(d).map((n) => {
+        const f = readFileSync(blockPath(d, n));
+        return isPackedFile(blockPath(d, n)) ? unpackBlock(f) : f;
+      }),
+    ).toString('latin1');
+  const payload = (i: number) => b(`{"order":${i},"customer":"customer-${i % 13}","status":"created","items":["widget","gadget","gizmo"],"note":"${'x'.repeat(i % 40)}"}`);
+  const hdrOf = (i: number) => (i % 4 === 0 ? b(`NATS/1.0\r\nNats-Msg-Id: id-${i}\r\n\r\n`) : null);
+  /** The same messages with fixed timestamps into a store (so two stores can be compared exactly). */
+  function fill(s: FileStore, n: number, from = 1): void {
+    for (let i = from; i < from + n; i++) s.storeRawMsg(`orders.${i % 5}`, hdrOf(i), payload(i), i, 1.7e18 + i * 1000);
+  }
+
+  it('compresses sealed blocks and serves the same messages and state as an uncompressed store', () => {
+    const d = tmp();
+    const plain = tmp();
+    const fs = fstore(d, S2, { blockSize: 4096 });
+    const ref = fstore(plain, {}, { blockSize: 4096 });
+    fill(fs, 1000);
+    fill(ref, 1000);
+    fs.flush();
+    ref.flush();
+    const st = fs.state();
+    let logical = 0;
+    for (let i = 1; i <= 1000; i++) logical += fileStoreMsgSize(`orders.${i % 5}`, hdrOf(i), payload(i));
+    assert.equal(st.bytes, logical, 'stream bytes stay the logical record sizes');
+    assert.deepEqual(st, ref.state());
+    const s = sealed(d);
+    assert.ok(s.length >= 20, `${s.length} sealed blocks`);
+    assert.ok(s.every((x) => x.packed), 'every sealed block is compressed');
+    assert.ok(!isPackedFile(blockPath(d, blocks(d).at(-1)!)), 'the tail is not');
+    for (const x of s) assert.ok(statSync(x.path).size < 4096 / 2, `${x.name}: ${statSync(x.path).size} bytes`);
+    const disk = diskBytes(d);
+    assert.ok(disk * 3 < logical, `disk ${disk} vs logical ${logical}`);
+    assert.equal(fs.diskUsage().bytes, disk);
+    assert.equal(fs.diskUsage().packed, s.length);
+    // every read path, against the uncompressed store
+    assert.deepEqual(snapshot(fs), snapshot(ref));
+    for (const q of [1, 2, 500, 999, 1000, 3, 250]) assert.deepEqual(fs.loadMsg(q), ref.loadMsg(q));
+    for (const f of ['orders.3', 'orders.*', '>']) {
+      for (let q = 0; q <= 1000; q += 37) assert.deepEqual(fs.loadNextMsg(f, q), ref.loadNextMsg(f, q), `next ${f} ${q}`);
+      assert.deepEqual(fs.loadLastMsg(f), ref.loadLastMsg(f));
+    }
+    assert.deepEqual(fs.loadPrevMsg(444), ref.loadPrevMsg(444));
+    assert.deepEqual(fs.filteredState(10, 'orders.2'), ref.filteredState(10, 'orders.2'));
+    // through a cache smaller than the data, with idle buffers released in between
+    const small = reopenCopy(d, { blockSize: 4096, cacheBytes: 8192 }, S2);
+    for (let q = 1; q <= 1000; q += 3) assert.deepEqual(small.loadMsg(q), ref.loadMsg(q));
+    (small as unknown as { sweep(): void }).sweep();
+    (small as unknown as { sweep(): void }).sweep();
+    assert.deepEqual(small.loadMsg(1), ref.loadMsg(1));
+    // a restart reads every compressed block back: same snapshot, with or without compression configured
+    fs.stop();
+    const re = fstore(d, S2, { blockSize: 4096 });
+    assert.deepEqual(snapshot(re), snapshot(ref));
+    re.stop();
+    const re2 = fstore(d, {}, { blockSize: 4096 });
+    assert.deepEqual(snapshot(re2), snapshot(ref));
+    fill(re2, 10, 1001);
+    assert.equal(re2.loadMsg(1005)!.msg.toString(), payload(1005).toString());
+  });
+
+  it('keeps blocks that do not compress as they are', () => {
+    const d = tmp();
+    const fs = fstore(d, S2, { blockSize: 2048 });
+    const msgs: Buffer[] = [];
+    // one random record per block: nothing to gain after the compressed block's header
+    for (let i = 0; i < 10; i++) msgs.push(randomBytes(1500));
+    for (const m of msgs) fs.storeMsg('r', null, m);
+    fs.flush();
+    assert.ok(sealed(d).length >= 4);
+    assert.ok(sealed(d).every((x) => !x.packed));
+    assert.equal(fs.diskUsage().packed, 0);
+    const re = reopenCopy(d, { blockSize: 2048 }, S2);
+    for (let q = 1; q <= 10; q++) assert.ok(re.loadMsg(q)!.msg.equals(msgs[q - 1]));
+  });
+
+  it('removes, erases, purges and compacts messages in compressed blocks', async () => {
+    const d = tmp();
+    const plain = tmp();
+    const fs = fstore(d, S2, { blockSize: 2048 });
+    const ref = fstore(plain, {}, { blockSize: 2048 });
+    const both = (fn: (s: FileStore) => unknown) => assert.deepEqual(fn(fs), fn(ref));
+    for (const s of [fs, ref]) {
+      fill(s, 100);
+      s.storeRawMsg('orders.1', null, b('SECRET-PAYLOAD-IN-A-SEALED-BLOCK'), 101, 1.8e18);
+      fill(s, 300, 102);
+    }
+    const blk = sealed(d);
+    assert.ok(blk.length > 10 && blk.every((x) => x.packed));
+    assert.ok(plainBytes(d).includes('SECRET-PAYLOAD-IN-A-SEALED-BLOCK'));
+    both((s) => s.removeMsg(50));
+    both((s) => s.removeMsg(51));
+    both((s) => s.eraseMsg(101));
+    assert.equal(fs.loadMsg(101), null);
+    assert.ok(!plainBytes(d).includes('SECRET-PAYLOAD'), 'the erased payload is gone from the (decompressed) files');
+    assert.ok(sealed(d).every((x) => x.packed), 'the block stays compressed after the erase');
+    both((s) => s.eraseMsg(102));
+    both((s) => s.purgeEx('orders.3', 0, 0));
+    both((s) => s.purgeEx('orders.2', 200, 2));
+    both((s) => s.compact(77));
+    // most of one compressed block goes: it is rewritten (compressed again) without the dead records
+    const priv = fs as unknown as { compactBlock(blk: unknown): void; packed: Set<unknown> };
+    const compactBlock = priv.compactBlock.bind(fs);
+    let rewritten = 0;
+    priv.compactBlock = (blk) => {
+      if (priv.packed.has(blk)) rewritten++;
+      compactBlock(blk);
+    };
+    for (let q = 200; q <= 260; q++) if (q % 7 !== 0) both((s) => s.removeMsg(q));
+    await tick();
+    await tick();
+    assert.ok(rewritten > 0, 'compressed blocks were compacted');
+    fs.flush();
+    ref.flush();
+    assert.ok(sealed(d).every((x) => x.packed), 'rewritten blocks are compressed too');
+    assert.ok(diskBytes(d) < diskBytes(plain) / 2);
+    assert.deepEqual(snapshot(fs), snapshot(ref));
+    for (let q = 77; q <= 400; q++) assert.deepEqual(fs.loadMsg(q), ref.loadMsg(q), `seq ${q}`);
+    const re = reopenCopy(d, { blockSize: 2048 }, S2);
+    assert.deepEqual(snapshot(re), snapshot(ref));
+    assert.equal(re.loadMsg(101), null);
+    // whole blocks go as before
+    both((s) => s.compact(390));
+    assert.deepEqual(snapshot(fs), snapshot(ref));
+    both((s) => s.purge());
+    assert.deepEqual(fs.state(), ref.state());
+    assert.equal(fs.diskUsage().packed, 0);
+  });
+
+  it('reports a damaged compressed block, skips it, and serves the other blocks', () => {
+    const d = tmp();
+    let fs = fstore(d, S2, { blockSize: 1024 });
+    fill(fs, 200);
+    fs.stop();
+    const names = sealed(d);
+    assert.ok(names.length >= 5 && names.every((x) => x.packed));
+    // which sequences each block holds, from an intact copy
+    const intact = reopenCopy(d, { blockSize: 1024 }, S2);
+    const all = snapshot(intact) as { st: { msgs: number } };
+    assert.equal(all.st.msgs, 200);
+    intact.stop();
+
+    const cases: [string, (f: Buffer) => Buffer][] = [
+      ['a flipped byte in the compressed data', (f) => ((f[f.length >> 1] ^= 0x40), f)],
+      ['a flipped byte in the header', (f) => ((f[9] ^= 0x01), f)],
+      ['an unknown version', (f) => ((f[4] = 9), f)],
+      ['a cut file', (f) => f.subarray(0, f.length - 10)],
+      ['only the magic', (f) => f.subarray(0, 6)],
+    ];
+    for (const [what, damage] of cases) {
+      const c = tmp();
+      rmSync(c, { recursive: true });
+      cpSync(d, c, { recursive: true });
+      const victim = blockPath(c, names[2].name);
+      writeFileSync(victim, damage(readFileSync(victim)));
+      const log = logger();
+      const re = fstore(c, S2, { blockSize: 1024, ...log.opts });
+      assert.match(log.error.join('\n'), new RegExp(`block ${parseInt(names[2].name)} is corrupt`), what);
+      assert.equal(log.error.length, 1, what);
+      const lost = re.deletedSeqs();
+      assert.ok(lost.length > 0 && lost.length < 40, `${what}: ${lost.length} lost`);
+      assert.equal(re.state().msgs, 200 - lost.length);
+      for (let q = 1; q <= 200; q++) {
+        const m = re.loadMsg(q);
+        if (lost.includes(q)) assert.equal(m, null);
+        else assert.equal(m!.msg.toString(), payload(q).toString(), `${what}: seq ${q}`);
+      }
+      fill(re, 5, 201);
+      re.stop();
+      const again = fstore(c, S2, { blockSize: 1024 });
+      assert.equal(again.loadMsg(205)!.msg.toString(), payload(205).toString());
+      again.stop();
+    }
+
+    // damage after the store read the directory: the read fails with an error, nothing throws
+    const log = logger();
+    fs = fstore(d, S2, { blockSize: 1024, ...log.opts });
+    const victim = blockPath(d, names[1].name);
+    const f = readFileSync(victim);
+    f[f.length - 3] ^= 0xff;
+    writeFileSync(victim, f);
+    const first = fs.loadMsg(1)!;
+    assert.equal(first.msg.toString(), payload(1).toString());
+    const lostNow: number[] = [];
+    for (let q = 1; q <= 200; q++) if (fs.loadMsg(q) === null) lostNow.push(q);
+    assert.ok(lostNow.length > 0 && lostNow.length < 40);
+    assert.match(log.error.join('\n'), /cannot be read/);
+    assert.equal(fs.eraseMsg(lostNow[0]), true, 'erase of a message in an unreadable block removes it');
+  });
+
+  it('mixes compressed and uncompressed blocks when compression is switched, and reopens either way', () => {
+    const d = tmp();
+    const fs = fstore(d, {}, { blockSize: 2048 });
+    const sw = (c: Partial<StoreConfig>) => fs.updateConfig(cfg(c));
+    fill(fs, 150);
+    sw(S2);
+    fill(fs, 150, 151);
+    sw({ compression: 'none' });
+    fill(fs, 150, 301);
+    sw(S2);
+    fill(fs, 50, 451);
+    fs.flush();
+    const s = sealed(d);
+    const packed = s.filter((x) => x.packed).length;
+    assert.ok(packed >= 5 && s.length - packed >= 5, `${packed} of ${s.length} sealed blocks compressed`);
+    // the first sealed blocks were written before compression was on, the ones after 151 with it
+    assert.equal(s[0].packed, false);
+    const before = snapshot(fs);
+    for (const c of [{}, S2, { compression: 'none' as const }]) {
+      const re = reopenCopy(d, { blockSize: 2048 }, c);
+      assert.deepEqual(snapshot(re), before);
+      re.stop();
+    }
+    // compaction follows the current setting: with compression off a compressed block is rewritten plain
+    sw({ compression: 'none' });
+    for (let q = 160; q <= 175; q++) fs.removeMsg(q);
+    for (let q = 1; q <= 500; q += 11) assert.equal(fs.loadMsg(q)?.msg.toString() ?? null, q >= 160 && q <= 175 ? null : payload(q).toString());
+  });
+
+  it('starts a new tail when the last block file is a compressed one', () => {
+    const d = tmp();
+    const fs = fstore(d, S2, { blockSize: 2048 });
+    fill(fs, 100);
+    fs.stop();
+    // a crash after the sealed block's rename but before the new tail file was durable
+    const names = blocks(d);
+    const tailName = names.at(-1)!;
+    const lastSealed = names.at(-2)!;
+    rmSync(blockPath(d, tailName));
+    rmSync(join(d, 'msgs', 'index.json'), { force: true });
+    const packedBefore = readFileSync(blockPath(d, lastSealed));
+    const re = fstore(d, S2, { blockSize: 2048 });
+    const st = re.state();
+    assert.ok(st.msgs > 50 && st.msgs < 100);
+    assert.equal(re.loadMsg(st.last_seq)!.msg.toString(), payload(st.last_seq).toString());
+    re.storeMsg('after', null, b('appended'));
+    re.flush();
+    assert.ok(readFileSync(blockPath(d, lastSealed)).equals(packedBefore), 'the compressed block is not appended to');
+    assert.ok(blocks(d).length === names.length, 'a new tail file');
+    re.stop();
+    const again = fstore(d, S2, { blockSize: 2048 });
+    assert.equal(again.loadMsg(st.last_seq + 1)!.msg.toString(), 'appended');
+    assert.deepEqual([again.state().msgs, again.state().last_seq], [st.msgs + 1, st.last_seq + 1]);
+  });
+
+  it('keeps its state across reopening at any point of a randomized run with compression', async () => {
+    const r = rng(99);
+    const d = tmp();
+    const fs = fstore(d, S2, { blockSize: 512 });
+    const subjects = ['a', 'b.x', 'b.y', 'c'];
+    let reopened = 0;
+    for (let step = 0; step < 800; step++) {
+      const st = fs.state();
+      const x = r();
+      const any = () => st.first_seq + Math.floor(r() * (st.last_seq - st.first_seq + 2));
+      if (x < 0.55) fs.storeMsg(subjects[Math.floor(r() * 4)], r() < 0.2 ? b('NATS/1.0\r\nX: y\r\n\r\n') : null, b(`msg-${step % 10}-`.repeat(1 + Math.floor(r() * 8))));
+      else if (x < 0.75) fs.removeMsg(any());
+      else if (x < 0.8) fs.eraseMsg(any());
+      else if (x < 0.82) fs.skipMsg();
+      else if (x < 0.85) fs.purgeEx(subjects[Math.floor(r() * 4)], r() < 0.5 ? any() : 0, Math.floor(r() * 2));
+      else if (x < 0.86) fs.compact(any());
+      else if (x < 0.93) await tick();
+      else if (x < 0.94) fs.updateConfig(cfg(r() < 0.7 ? S2 : {}));
+      else {
+        fs.flush();
+        const copy = reopenCopy(d, { blockSize: 512 }, S2);
+        assert.deepEqual(snapshot(copy), snapshot(fs), `reopened copy at step ${step}`);
+        copy.stop();
+        reopened++;
+      }
+    }
+    assert.ok(reopened > 10);
+    assert.ok(fs.diskUsage().packed > 0, 'some blocks were compressed');
   });
 });

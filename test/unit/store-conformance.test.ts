@@ -1,5 +1,6 @@
 /**
- * One behaviour suite run against both stream stores (memory and file):
+ * One behaviour suite run against both stream stores (memory and file, the
+ * latter also with s2-compressed sealed blocks):
  * sequences, loads with filters, removal, purge variants, limits, expiry,
  * per-subject state, storage update deltas and consumer state — plus a
  * randomized run checked against a small reference model. The file store
@@ -40,15 +41,30 @@ type Sizer = (subj: string, hdr: Buffer | null, msg: Buffer) => number;
 const dirs: string[] = [];
 const stores: StreamStore[] = [];
 
-const kinds: { kind: 'memory' | 'file'; sizer: Sizer; make: (cfg: StoreConfig) => StreamStore }[] = [
-  { kind: 'memory', sizer: memStoreMsgSize, make: (cfg) => new MemStore(cfg) },
+/** `extra` is part of every config the suite gives the store (updates included). */
+const kinds: { kind: 'memory' | 'file'; label: string; extra: Partial<StoreConfig>; sizer: Sizer; make: (cfg: StoreConfig) => StreamStore }[] = [
+  { kind: 'memory', label: 'memory', extra: {}, sizer: memStoreMsgSize, make: (cfg) => new MemStore(cfg) },
   {
     kind: 'file',
+    label: 'file',
+    extra: {},
     sizer: fileStoreMsgSize,
     make: (cfg) => {
       const d = mkdtempSync(join(tmpdir(), 'nsts-conf-'));
       dirs.push(d);
       return new FileStore(d, { ...cfg, storage: 'file' }, { blockSize: 1024, log: () => {} });
+    },
+  },
+  {
+    // Sealed blocks are compressed: every case also reads, removes and erases through compressed blocks.
+    kind: 'file',
+    label: 'file, s2 compression',
+    extra: { compression: 's2' },
+    sizer: fileStoreMsgSize,
+    make: (cfg) => {
+      const d = mkdtempSync(join(tmpdir(), 'nsts-conf-'));
+      dirs.push(d);
+      return new FileStore(d, { ...cfg, storage: 'file' }, { blockSize: 512, log: () => {} });
     },
   },
 ];
@@ -105,10 +121,11 @@ class Model {
   }
 }
 
-for (const { kind, sizer, make } of kinds) {
-  describe(`store conformance: ${kind}`, () => {
+for (const { kind, label, extra, sizer, make } of kinds) {
+  describe(`store conformance: ${label}`, () => {
+    const conf = (o: Partial<StoreConfig> = {}) => base({ ...extra, ...o });
     const open = (o: Partial<StoreConfig> = {}) => {
-      const s = make(base(o));
+      const s = make(conf(o));
       stores.push(s);
       return s;
     };
@@ -380,13 +397,13 @@ for (const { kind, sizer, make } of kinds) {
     it('tightens limits on updateConfig', () => {
       const s = open();
       for (let i = 0; i < 10; i++) s.storeMsg(i % 2 ? 'a' : 'b', null, b(`${i}`));
-      s.updateConfig(base({ max_msgs_per_subject: 3, storage: kind }));
+      s.updateConfig(conf({ max_msgs_per_subject: 3, storage: kind }));
       assert.deepEqual([s.filteredState(0, 'a').msgs, s.filteredState(0, 'b').msgs], [3, 3]);
       assert.deepEqual(s.filteredState(0, 'a'), { msgs: 3, first: 6, last: 10 });
-      s.updateConfig(base({ max_msgs: 2, storage: kind }));
+      s.updateConfig(conf({ max_msgs: 2, storage: kind }));
       assert.deepEqual([s.state().msgs, s.state().first_seq], [2, 9]);
       const one = sizer('a', null, b('9'));
-      s.updateConfig(base({ max_bytes: one, storage: kind }));
+      s.updateConfig(conf({ max_bytes: one, storage: kind }));
       assert.deepEqual([s.state().msgs, s.state().first_seq], [1, 10]);
       s.storeMsg('a', null, b('x'));
       assert.equal(s.state().msgs, 1, 'the new limit applies to later stores');
@@ -426,14 +443,14 @@ for (const { kind, sizer, make } of kinds) {
       check('after interior removals');
       for (let i = 0; i < 100; i++) put(3);
       check('limit 3 again');
-      s.updateConfig(base({ storage: kind }));
+      s.updateConfig(conf({ storage: kind }));
       for (let i = 0; i < 200; i++) put(-1);
       for (const q of [...model.keys()].filter((_, i) => i % 3 === 0)) {
         s.removeMsg(q);
         model.delete(q);
       }
       check('no limit');
-      s.updateConfig(base({ storage: kind, max_msgs_per_subject: 2 }));
+      s.updateConfig(conf({ storage: kind, max_msgs_per_subject: 2 }));
       const bySubj = new Map<string, number[]>();
       for (const q of [...model.keys()].sort((x, y) => x - y)) bySubj.set(model.get(q)!, [...(bySubj.get(model.get(q)!) ?? []), q]);
       for (const qs of bySubj.values()) for (const q of qs.slice(0, Math.max(0, qs.length - 2))) model.delete(q);
@@ -445,7 +462,7 @@ for (const { kind, sizer, make } of kinds) {
     it('tightens max_age on updateConfig', async () => {
       const s = open();
       s.storeMsg('a', null, b('x'));
-      s.updateConfig(base({ max_age: 50e6, storage: kind }));
+      s.updateConfig(conf({ max_age: 50e6, storage: kind }));
       await waitFor(() => s.state().msgs === 0, 3000);
     });
 

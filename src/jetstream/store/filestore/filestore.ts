@@ -18,10 +18,22 @@
  * Blocks that lose more than half their bytes are rewritten without the dead
  * records (temp file, fsync, rename); blocks with nothing left are deleted.
  *
- * Compression: `compression: 's2'` is accepted and the records are stored
- * uncompressed (there is no s2 codec in the dependency set).
+ * Compression (`compression: 's2'`), as the Go server does it: the tail is
+ * always an uncompressed append-only file; when a block is sealed (a new tail
+ * takes over) it is rewritten, from the bytes still in memory, as one S2/Snappy
+ * block (s2.ts) behind a small header (recover.ts): temp file, fsync, rename,
+ * so the file is always either the whole old block or the whole compressed
+ * one. The compressed form is kept only when it is smaller; a failure is
+ * logged and leaves the block as it was. Index offsets stay offsets into the
+ * uncompressed records and stream bytes stay the logical record sizes; reading
+ * any record of a compressed block decompresses the whole block into the read
+ * cache. Compacting a sealed block writes it compressed again (following the
+ * current setting); erasing a message rewrites its compressed block whole.
+ * Both forms can sit side by side (the setting may change), recovery tells
+ * them apart by the header, and a damaged compressed block is reported and
+ * skipped like any corrupt block.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { matchLiteral, subjectHasWildcard } from '../../../sublist/subject.js';
 import {
@@ -40,7 +52,7 @@ import { Block, GHOST, NONE } from './block.js';
 import { FileConsumerStore } from './consumer-store.js';
 import { readIndex, writeIndex } from './index-file.js';
 import { FLAG_ERASED, FLAG_HDR, FLAG_TOMB, LEN_MASK, MAX_RECORD, REC_HEAD, REC_TRAILER, TOMB_LEN, eraseRecordInPlace, msgRecordLen, writeMsgRecord, writeTombstone } from './record.js';
-import { fsyncDir, listBlockIds, readFileBytes, scanRecords, truncateFile } from './recover.js';
+import { fsyncDir, listBlockIds, packBlock, readBlockFile, readFileBytes, scanRecords, truncateFile, unpackBlock } from './recover.js';
 
 export interface FileStoreOptions {
   /** bytes per block file before rolling to a new one (default 8 MiB) */
@@ -112,6 +124,8 @@ export class FileStore implements StreamStore {
   private cacheBytes = 0;
   private readonly compactQueue = new Set<Block>();
   private compactScheduled = false;
+  /** sealed blocks whose file is a compressed block */
+  private readonly packed = new Set<Block>();
   private closed = false;
   private readonly consumers = new Map<string, FileConsumerStore>();
   /** random vs in-order reads of old blocks: the block and sequence of the previous read, and how many forward reads in a row */
@@ -128,7 +142,6 @@ export class FileStore implements StreamStore {
     cfg: StoreConfig,
     opts: FileStoreOptions = {},
   ) {
-    // cfg.compression ('none' | 's2') is accepted and kept in cfg; records are always stored uncompressed.
     this.cfg = { ...cfg };
     this.blockSize = Math.max(256, opts.blockSize ?? DEFAULT_BLOCK_SIZE);
     this.syncMs = opts.syncIntervalMs ?? DEFAULT_SYNC_MS;
@@ -165,10 +178,17 @@ export class FileStore implements StreamStore {
     let last = 0;
     let lastTs = 0;
 
+    let sealedLast = false;
     for (let k = 0; k < ids.length; k++) {
-      const isLast = k === ids.length - 1;
       const blk = new Block(ids[k], this.msgDir, last + 1);
-      const buf = readFileBytes(blk.path);
+      const file = readBlockFile(blk.path);
+      const buf = file.buf;
+      // A compressed block is sealed: it never becomes the tail, even as the last file.
+      const isLast = k === ids.length - 1 && !file.packed;
+      if (k === ids.length - 1) sealedLast = file.packed;
+      if (file.error !== null) {
+        this.log('error', `file store ${this.dir}: block ${blk.id} is corrupt (${file.error}); its ${file.fileLen} bytes are unreadable and skipped`);
+      } else if (file.packed) this.packed.add(blk);
       const res = scanRecords(buf, buf.length, (off, r) => {
         if (r.flags & FLAG_TOMB) {
           blk.tombs.push(r.seq);
@@ -244,7 +264,7 @@ export class FileStore implements StreamStore {
     }
     this.nextBlockId = ids.length > 0 ? ids[ids.length - 1] + 1 : 1;
 
-    if (this.blocks.length === 0) this.newTail();
+    if (this.blocks.length === 0 || sealedLast) this.newTail();
     else {
       this.tail = this.blocks[this.blocks.length - 1];
       this.fd = openSync(this.tail.path, 'r+');
@@ -294,6 +314,7 @@ export class FileStore implements StreamStore {
     if (old.buf !== null) this.cacheAdd(old);
     const blk = this.newTail();
     this.maintain(old);
+    if (this.cfg.compression === 's2') this.guard('compression', () => this.packSealed(old));
     return blk;
   }
 
@@ -430,9 +451,21 @@ export class FileStore implements StreamStore {
       blk.buf = readFileBytes(blk.path, blk.bytes, blk.bytes + TAIL_INITIAL);
       return blk.buf;
     }
-    blk.buf = readFileBytes(blk.path, blk.bytes);
+    blk.buf = this.packed.has(blk) ? this.readPacked(blk) : readFileBytes(blk.path, blk.bytes);
     this.cacheAdd(blk);
     return blk.buf;
+  }
+
+  /** The records of a compressed block; a damaged file is logged and reads as zeros (no record matches). */
+  private readPacked(blk: Block): Buffer {
+    try {
+      const out = unpackBlock(readFileBytes(blk.path));
+      if (out.length < blk.bytes) throw new Error(`it holds ${out.length} bytes, ${blk.bytes} expected`);
+      return out;
+    } catch (e) {
+      this.log('error', `file store ${this.dir}: compressed block ${blk.id} cannot be read (${(e as Error).message})`);
+      return Buffer.alloc(blk.bytes);
+    }
   }
 
   private cacheAdd(blk: Block): void {
@@ -509,6 +542,7 @@ export class FileStore implements StreamStore {
     if (i >= 0) this.blocks.splice(i, 1);
     this.cacheDrop(blk);
     this.compactQueue.delete(blk);
+    this.packed.delete(blk);
     this.unsynced.delete(blk.path);
     try {
       unlinkSync(blk.path);
@@ -535,6 +569,10 @@ export class FileStore implements StreamStore {
       const o = off[i];
       if (o < GHOST) {
         const len = blk.len[i];
+        if (o + len > src.length || (src.readUInt32LE(o) & LEN_MASK) !== len) {
+          this.log('error', `file store ${this.dir}: block ${blk.id} does not hold the record of sequence ${blk.base + i}; not rewriting it`);
+          return;
+        }
         src.copy(out, p, o, o + len);
         off[i] = p;
         p += len;
@@ -544,19 +582,9 @@ export class FileStore implements StreamStore {
       writeTombstone(out, p, t, 0);
       p += TOMB_LEN;
     }
-    const tmp = `${blk.path}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      let w = 0;
-      while (w < p) w += writeSync(fd, out, w, p - w, w);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (this.readFdBlock === blk) this.closeReadFd();
-    renameSync(tmp, blk.path);
-    fsyncDir(this.msgDir);
-    this.unsynced.delete(blk.path);
+    const z = this.cfg.compression === 's2' ? packBlock(out, p) : null;
+    if (z !== null) this.replaceBlockFile(blk, z, z.length, true);
+    else this.replaceBlockFile(blk, out, p, false);
     this.cacheDrop(blk);
     blk.off = off;
     blk.bytes = p;
@@ -568,6 +596,53 @@ export class FileStore implements StreamStore {
     blk.buf = out;
     this.cacheAdd(blk);
     this.persistIndexIfNeeded();
+  }
+
+  /**
+   * Replace a sealed block's file with bytes[0, n) (a compressed block when
+   * `packed`): temp file, fsync, rename, so the file is always one whole version.
+   */
+  private replaceBlockFile(blk: Block, bytes: Buffer, n: number, packed: boolean): void {
+    const tmp = `${blk.path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      let w = 0;
+      while (w < n) w += writeSync(fd, bytes, w, n - w, w);
+      fsyncSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      rmSync(tmp, { force: true }); // e.g. the disk is full: the old file stays as it was
+      throw e;
+    }
+    closeSync(fd);
+    if (this.readFdBlock === blk) this.closeReadFd();
+    renameSync(tmp, blk.path);
+    fsyncDir(this.msgDir);
+    this.unsynced.delete(blk.path);
+    if (packed) this.packed.add(blk);
+    else this.packed.delete(blk);
+  }
+
+  // ================================================================== compression
+
+  /** Rewrite a block that was just sealed as a compressed block (when that makes it smaller). */
+  private packSealed(blk: Block): void {
+    if (blk.gone || blk === this.tail || this.packed.has(blk)) return;
+    const z = packBlock(this.bufOf(blk), blk.bytes);
+    if (z !== null) this.replaceBlockFile(blk, z, z.length, true);
+  }
+
+  /** Bytes of block files on disk, and how many of them are compressed (tests, monitoring). */
+  diskUsage(): { bytes: number; blocks: number; packed: number } {
+    let bytes = 0;
+    for (const b of this.blocks) {
+      try {
+        bytes += statSync(b.path).size;
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return { bytes, blocks: this.blocks.length, packed: this.packed.size };
   }
 
   /**
@@ -604,6 +679,7 @@ export class FileStore implements StreamStore {
     this.cache.clear();
     this.cacheBytes = 0;
     this.compactQueue.clear();
+    this.packed.clear();
     this.unsynced.clear();
     this.dirty = false;
     this.newTail();
@@ -651,7 +727,8 @@ export class FileStore implements StreamStore {
    * random read of an old block fetches just that record from the file.
    */
   private recordOf(blk: Block, i: number): [Buffer, number] {
-    if (blk.buf === null && blk !== this.tail) {
+    // A compressed block has no single-record reads: the whole block is decompressed (and cached).
+    if (blk.buf === null && blk !== this.tail && !this.packed.has(blk)) {
       const seq = blk.base + i;
       this.readRun = this.lastRead === blk && seq > this.lastReadSeq ? this.readRun + 1 : 0;
       this.lastRead = blk;
@@ -925,19 +1002,28 @@ export class FileStore implements StreamStore {
     const o = blk.off[seq - blk.base];
     const len = blk.len[seq - blk.base];
     const buf = this.bufOf(blk);
-    eraseRecordInPlace(buf, o);
-    if (blk === this.tail) {
-      if (o < blk.flushed) {
-        writeSync(this.fd, buf, o, Math.min(len, blk.flushed - o), o);
-        this.dirty = true;
-      }
+    if (o + len > buf.length || (buf.readUInt32LE(o) & LEN_MASK) !== len) {
+      this.log('error', `file store ${this.dir}: block ${blk.id} does not hold the record of sequence ${seq} any more; removing it without erasing`);
     } else {
-      const fd = openSync(blk.path, 'r+');
-      try {
-        writeSync(fd, buf, o, len, o);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+      eraseRecordInPlace(buf, o);
+      if (blk === this.tail) {
+        if (o < blk.flushed) {
+          writeSync(this.fd, buf, o, Math.min(len, blk.flushed - o), o);
+          this.dirty = true;
+        }
+      } else if (this.packed.has(blk)) {
+        // A compressed block is rewritten whole (still compressed when that pays).
+        const z = packBlock(buf, blk.bytes);
+        if (z !== null) this.replaceBlockFile(blk, z, z.length, true);
+        else this.replaceBlockFile(blk, buf, blk.bytes, false);
+      } else {
+        const fd = openSync(blk.path, 'r+');
+        try {
+          writeSync(fd, buf, o, len, o);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
       }
     }
     this.removeSeq(seq, true);
