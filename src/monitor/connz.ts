@@ -1,19 +1,67 @@
 /**
- * /connz (Go monitor.go Connz/ConnInfo): open and/or closed connections with
- * sorting, paging, per-connection subscriptions, and the cid/user/acc filters.
+ * /connz (Go monitor.go Connz, ConnInfo, monitor_sort_opts.go): open and/or
+ * closed connections with Go's sort options, paging, per-connection
+ * subscriptions, and the cid / user / acc / mqtt_client / filter_subject
+ * filters.
+ *
+ * Go behaviours kept on purpose:
+ * - only `cid`/`start` sort ascending; `uptime` sorts shortest first;
+ *   `reason` alphabetically; every other key (and `stop`) descending;
+ * - `stop` and `reason` are only valid with state=closed (not "any");
+ * - `total` counts the connections of the chosen state (and `acc`), before
+ *   the user, mqtt_client, subject and cid filters;
+ * - with `cid` the limit becomes 1;
+ * - `account` (under auth) is omitted for the global account;
+ * - an unknown `acc` answers an empty object (Go returns before filling the
+ *   server id or the list).
  */
 import type { Server } from '../server/server.js';
 import type { Client } from '../conn/client.js';
 import { displayString } from '../util/bytes.js';
+import { subjectsCollide } from '../sublist/subject.js';
+import { GLOBAL_ACCOUNT } from '../accounts/account.js';
 import { goDuration, goTime, goUptime } from './format.js';
+import { HttpError, boolParam, intParam, stateParam, subsParam, uintParam, type ConnState, type SubsMode } from './query.js';
 
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
+export { HttpError } from './query.js';
+
+/** Go DefaultConnListSize */
+export const DEFAULT_CONN_LIST_SIZE = 1024;
 
 const SORTS = new Set(['cid', 'start', 'subs', 'pending', 'msgs_to', 'msgs_from', 'bytes_to', 'bytes_from', 'last', 'idle', 'uptime', 'stop', 'reason', 'rtt']);
+
+/** Parsed /connz options (Go ConnzOptions). */
+export interface ConnzOptions {
+  sort: string;
+  auth: boolean;
+  subs: SubsMode;
+  offset: number;
+  limit: number;
+  cid: number;
+  state: ConnState;
+  user: string;
+  acc: string;
+  mqttClient: string;
+  filterSubject: string;
+}
+
+/** Decode the query string as Go's HandleConnz does (400 on bad values). */
+export function connzOptions(q: URLSearchParams): ConnzOptions {
+  return {
+    sort: q.get('sort') ?? '',
+    auth: boolParam(q, 'auth'),
+    subs: subsParam(q),
+    offset: intParam(q, 'offset'),
+    limit: intParam(q, 'limit'),
+    cid: uintParam(q, 'cid'),
+    state: stateParam(q),
+    user: q.get('user') ?? '',
+    acc: q.get('acc') ?? '',
+    mqttClient: q.get('mqtt_client') ?? '',
+    // Go's HTTP handler does not read this one; the $SYS CONNZ request does.
+    filterSubject: q.get('filter_subject') ?? '',
+  };
+}
 
 interface Row {
   c: Client;
@@ -22,74 +70,55 @@ interface Row {
   stop: Date | null;
 }
 
-export function subsOption(v: string | null): 'none' | 'list' | 'detail' {
-  if (v === null || v === '' || v === 'false' || v === '0') return 'none';
-  if (v === 'detail') return 'detail';
-  if (v === 'true' || v === '1') return 'list';
-  throw new HttpError(400, `invalid value for subs: ${v}`);
-}
-
-export function intParam(q: URLSearchParams, name: string, def: number): number {
-  const v = q.get(name);
-  if (v === null || v === '') return def;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new HttpError(400, `strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
-  return n;
-}
-
 export function connz(srv: Server, q: URLSearchParams): Record<string, unknown> {
-  const sort = q.get('sort') || 'cid';
+  return connzWith(srv, connzOptions(q));
+}
+
+export function connzWith(srv: Server, o: ConnzOptions): Record<string, unknown> {
+  const sort = o.sort === '' ? 'cid' : o.sort;
   if (!SORTS.has(sort)) throw new HttpError(400, `invalid sorting option: ${sort}`);
-  const subs = subsOption(q.get('subs'));
-  const auth = q.get('auth') === 'true' || q.get('auth') === '1';
-  let offset = intParam(q, 'offset', 0);
-  let limit = intParam(q, 'limit', 1024);
-  if (offset < 0) offset = 0;
-  if (limit <= 0) limit = 1024;
-  const cidParam = q.get('cid');
-  const state = (q.get('state') || 'open').toLowerCase();
-  if (!['open', 'closed', 'any', 'all'].includes(state)) throw new HttpError(400, `invalid connection state: ${state}`);
-  if ((sort === 'stop' || sort === 'reason') && state === 'open') {
-    throw new HttpError(400, `invalid sorting option: ${sort} (only valid for closed connections)`);
+  const offset = Math.max(0, o.offset);
+  let limit = o.limit <= 0 ? DEFAULT_CONN_LIST_SIZE : o.limit;
+  if (sort === 'stop' && o.state !== 'closed') throw new HttpError(400, 'sort by stop only valid on closed connections');
+  if (sort === 'reason' && o.state !== 'closed') throw new HttpError(400, 'sort by reason only valid on closed connections');
+  if (o.cid > 0) limit = 1;
+  let filter = '';
+  if (o.filterSubject !== '' && o.filterSubject !== '>') {
+    if (o.acc === '') throw new HttpError(400, 'filter by subject only valid with account filtering');
+    filter = o.filterSubject;
   }
-  const user = q.get('user');
-  const acc = q.get('acc');
-
-  let rows: Row[] = [];
-  if (state !== 'closed') for (const c of srv.clients.values()) rows.push({ c, closed: false, reason: '', stop: null });
-  if (state !== 'open') for (const e of srv.closedClients.list()) rows.push({ c: e.client, closed: true, reason: e.reason, stop: e.stop });
-  if (cidParam !== null && cidParam !== '') {
-    const cid = Number(cidParam);
-    rows = rows.filter((r) => r.c.cid === cid);
-  }
-  if (user) rows = rows.filter((r) => r.c.authorizedUser === user);
-  if (acc) rows = rows.filter((r) => r.c.acc.name === acc);
-
   const now = new Date();
-  const key = (r: Row): number => {
-    const c = r.c;
-    switch (sort) {
-      case 'start': return c.start.getTime();
-      case 'subs': return c.subs.size;
-      case 'pending': return r.closed ? 0 : c.pendingBytes();
-      case 'msgs_to': return c.outMsgs;
-      case 'msgs_from': return c.inMsgs;
-      case 'bytes_to': return c.outBytes;
-      case 'bytes_from': return c.inBytes;
-      case 'last': return c.lastActivity.getTime();
-      case 'idle': return now.getTime() - c.lastActivity.getTime();
-      case 'uptime': return (r.stop ?? now).getTime() - c.start.getTime();
-      case 'stop': return r.stop?.getTime() ?? 0;
-      case 'rtt': return c.rtt;
-      default: return c.cid;
-    }
-  };
-  if (sort === 'reason') rows.sort((a, b) => a.reason.localeCompare(b.reason));
-  else if (sort === 'cid' || sort === 'start' || sort === 'stop') rows.sort((a, b) => key(a) - key(b));
-  else rows.sort((a, b) => key(b) - key(a)); // Go sorts the counters descending
+  if (o.acc !== '' && !srv.accounts.has(o.acc)) {
+    return { server_id: '', now: goTime(now), num_connections: 0, total: 0, offset, limit, connections: null };
+  }
 
-  const total = rows.length;
-  const page = rows.slice(offset, offset + limit);
+  let open: Client[] = [];
+  let closed: Row[] = [];
+  if (o.state !== 'closed') for (const c of srv.clients.values()) if (o.acc === '' || c.acc.name === o.acc) open.push(c);
+  if (o.state !== 'open') {
+    for (const e of srv.closedClients.list()) {
+      if (o.acc !== '' && e.client.acc.name !== o.acc) continue;
+      closed.push({ c: e.client, closed: true, reason: e.reason, stop: e.stop });
+    }
+  }
+  const total = open.length + closed.length;
+
+  if (o.cid > 0) {
+    const hit = open.find((c) => c.cid === o.cid);
+    open = hit ? [hit] : [];
+    closed = hit ? [] : closed.filter((r) => r.c.cid === o.cid).slice(0, 1);
+  } else {
+    // No MQTT clients here: every open client has an empty MQTT client id.
+    open = open.filter((c) => (o.user === '' || c.authorizedUser === o.user) && o.mqttClient === '');
+  }
+  if (filter !== '') open = open.filter((c) => [...c.subs.values()].some((s) => subjectsCollide(filter, s.subject)));
+  closed = closed.filter((r) => (o.user === '' || r.c.authorizedUser === o.user) && o.mqttClient === '');
+
+  const rows: Row[] = open.map((c) => ({ c, closed: false, reason: '', stop: null }));
+  rows.push(...closed);
+  sortRows(rows, sort, now);
+  const from = Math.min(offset, rows.length);
+  const page = rows.slice(from, from + Math.min(limit, rows.length - from));
   return {
     server_id: srv.id,
     now: goTime(now),
@@ -97,11 +126,32 @@ export function connz(srv: Server, q: URLSearchParams): Record<string, unknown> 
     total,
     offset,
     limit,
-    connections: page.map((r) => connInfo(r, now, subs, auth)),
+    connections: page.map((r) => connInfo(r, now, o.subs, o.auth)),
   };
 }
 
-function connInfo(r: Row, now: Date, subs: 'none' | 'list' | 'detail', auth: boolean): Record<string, unknown> {
+function sortRows(rows: Row[], sort: string, now: Date): void {
+  const t = now.getTime();
+  const num = (f: (r: Row) => number, desc: boolean) => rows.sort((a, b) => (desc ? f(b) - f(a) : f(a) - f(b)) || a.c.cid - b.c.cid);
+  rows.sort((a, b) => a.c.cid - b.c.cid);
+  switch (sort) {
+    case 'subs': return void num((r) => r.c.subs.size, true);
+    case 'pending': return void num((r) => (r.closed ? 0 : r.c.pendingBytes()), true);
+    case 'msgs_to': return void num((r) => r.c.outMsgs, true);
+    case 'msgs_from': return void num((r) => r.c.inMsgs, true);
+    case 'bytes_to': return void num((r) => r.c.outBytes, true);
+    case 'bytes_from': return void num((r) => r.c.inBytes, true);
+    case 'last': return void num((r) => r.c.lastActivity.getTime(), true);
+    case 'idle': return void num((r) => t - r.c.lastActivity.getTime(), true);
+    case 'uptime': return void num((r) => (r.stop?.getTime() ?? t) - r.c.start.getTime(), false);
+    case 'stop': return void num((r) => r.stop?.getTime() ?? 0, true);
+    case 'rtt': return void num((r) => r.c.rtt, true);
+    case 'reason': return void rows.sort((a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+    default: // cid, start
+  }
+}
+
+function connInfo(r: Row, now: Date, subs: SubsMode, auth: boolean): Record<string, unknown> {
   const c = r.c;
   const end = r.stop ?? now;
   const o: Record<string, unknown> = {
@@ -132,20 +182,33 @@ function connInfo(r: Row, now: Date, subs: 'none' | 'list' | 'detail', auth: boo
   if (c.tlsVersion) o.tls_version = c.tlsVersion;
   if (c.tlsCipher) o.tls_cipher_suite = c.tlsCipher;
   if (c.tlsFirst) o.tls_first = true;
-  if (auth && c.authorizedUser) o.authorized_user = c.authorizedUser;
-  if (auth) o.account = c.acc.name;
+  if (auth) {
+    if (c.authorizedUser) o.authorized_user = c.authorizedUser;
+    if (c.acc.name !== GLOBAL_ACCOUNT) o.account = c.acc.name;
+  }
   if (subs !== 'none' && c.subs.size > 0) {
     if (subs === 'list') o.subscriptions_list = [...c.subs.values()].map((s) => displayString(s.subject));
-    else
-      o.subscriptions_list_detail = [...c.subs.values()].map((s) => {
-        const d: Record<string, unknown> = { account: c.acc.name, subject: displayString(s.subject) };
-        if (s.queue) d.qgroup = displayString(s.queue);
-        d.sid = displayString(s.sid);
-        d.msgs = s.nm;
-        if (s.max) d.max = s.max;
-        d.cid = c.cid;
-        return d;
-      });
+    // Go snapshots a closed connection's subscriptions with their account (newSubDetail), open ones without
+    else if (r.closed) o.subscriptions_list_detail = [...c.subs.values()].map((s) => ({ account: c.acc.name, account_tag: c.acc.name, ...subDetail(s, c.cid) }));
+    else o.subscriptions_list_detail = [...c.subs.values()].map((s) => subDetail(s, c.cid));
+  }
+  if (auth) {
+    if (c.opts.jwt && !c.jwtUser?.bearer) o.jwt = c.opts.jwt;
+    // Go issuerForClient: the signing key that issued the user, else the account's key
+    if (c.jwtUser) o.issuer_key = c.jwtUser.signingKey || c.acc.name;
+    // Go getNameTag: the account's name tag, else its name (open connections only, or non-$G closed ones)
+    if (!r.closed || c.acc.name !== GLOBAL_ACCOUNT) o.name_tag = c.acc.name;
   }
   return o;
+}
+
+/** Go SubDetail for a connection's own subscription (no account fields). */
+export function subDetail(s: { subject: string; queue: string | null; sid: string; nm: number; max: number }, cid: number): Record<string, unknown> {
+  const d: Record<string, unknown> = { subject: displayString(s.subject) };
+  if (s.queue) d.qgroup = displayString(s.queue);
+  d.sid = displayString(s.sid);
+  d.msgs = s.nm;
+  if (s.max) d.max = s.max;
+  d.cid = cid;
+  return d;
 }

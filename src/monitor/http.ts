@@ -1,8 +1,17 @@
 /**
- * The monitoring HTTP listener (Go server.go startMonitoring): JSON endpoints
- * with two-space indentation, `Access-Control-Allow-Origin: *`, 400 with a
- * plain-text message for bad query values, an HTML index at `/`, and
- * per-path request counts for /varz.
+ * The monitoring HTTP listener (Go server.go startMonitoring): the endpoints
+ * of monitor.go at Go's paths under `http_base_path`, Go's response framing
+ * (two-space indented JSON, compact JSON for /healthz, three-space for
+ * /ipqueuesz and /raftz, `Content-Type: application/json` and
+ * `Access-Control-Allow-Origin: *`), 400 with a plain-text message for bad
+ * query values, Go's per-path request counts for /varz, and an HTML index at
+ * the base path. Paths match exactly, as Go's ServeMux patterns do ("/varz/"
+ * is a 404).
+ *
+ * Beyond Go: /metrics (Prometheus text format, see metrics.ts).
+ *
+ * JSONP (`callback=`) is not served: the Go server removed it from its
+ * monitoring endpoints (nats-server commit 548e575, after 2.12).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,9 +19,17 @@ import type { Server } from '../server/server.js';
 import { hostPort } from '../server/server.js';
 import { jsz } from './jsz.js';
 import { VarzBuilder } from './varz.js';
-import { connz, HttpError } from './connz.js';
+import { connz } from './connz.js';
 import { subsz } from './subsz.js';
-import { goTime } from './format.js';
+import { routez } from './routez.js';
+import { gatewayz } from './gatewayz.js';
+import { leafz } from './leafz.js';
+import { accountz } from './accountz.js';
+import { accstatz } from './accstatz.js';
+import { healthz, healthzOptions } from './healthz.js';
+import { GcStats, expvarBody, ipqueuesz, stackDump } from './runtime.js';
+import { METRICS_CONTENT_TYPE, metricsText } from './metrics.js';
+import { HttpError } from './query.js';
 
 export interface MonitorServer {
   readonly port: number;
@@ -20,58 +37,118 @@ export interface MonitorServer {
   close(): Promise<void>;
 }
 
-const PATHS = ['/varz', '/connz', '/routez', '/gatewayz', '/leafz', '/subsz', '/subscriptionsz', '/accountz', '/accstatz', '/jsz', '/healthz'];
+/** A response: JSON (with Go's indentation), or text with its own content type. */
+type Reply = { json: unknown; indent?: number; status?: number } | { text: string; type: string; status?: number };
+type Handler = (q: URLSearchParams) => Reply;
+
+/** Paths Go counts in varz http_req_stats (its Handle* functions that bump httpReqStats); /subscriptionsz counts as /subsz. */
+const COUNTED: Record<string, string> = {
+  '/': '/',
+  '/varz': '/varz',
+  '/connz': '/connz',
+  '/routez': '/routez',
+  '/gatewayz': '/gatewayz',
+  '/leafz': '/leafz',
+  '/subsz': '/subsz',
+  '/subscriptionsz': '/subsz',
+  '/accountz': '/accountz',
+  '/accstatz': '/accstatz',
+  '/jsz': '/jsz',
+  '/healthz': '/healthz',
+};
+
+/** Go path.Join(base, p) with the base normalised as Go normalises http_base_path. */
+export function basePath(base: string, p: string): string {
+  let b = base.trim();
+  if (b === '' || b === '/') return p;
+  if (!b.startsWith('/')) b = `/${b}`;
+  b = b.replace(/\/+$/, '');
+  return p === '/' ? b : `${b}${p}`;
+}
+
+export function buildHandlers(srv: Server, varz: VarzBuilder, gc: GcStats): Record<string, Handler> {
+  return {
+    '/varz': () => ({ json: varz.build() }),
+    '/connz': (q) => ({ json: connz(srv, q) }),
+    '/routez': (q) => ({ json: routez(srv, q) }),
+    '/gatewayz': (q) => ({ json: gatewayz(srv, q) }),
+    '/leafz': (q) => ({ json: leafz(srv, q) }),
+    '/subsz': (q) => ({ json: subsz(srv, q) }),
+    '/subscriptionsz': (q) => ({ json: subsz(srv, q) }),
+    '/stacksz': () => ({ text: stackDump(), type: 'text/plain; charset=utf-8' }),
+    '/accountz': (q) => ({ json: accountz(srv, q) }),
+    '/accstatz': (q) => ({ json: accstatz(srv, q) }),
+    '/jsz': (q) => ({ json: jsz(srv, q) }),
+    '/healthz': (q) => {
+      const h = healthz(srv, healthzOptions(q));
+      const status = h.status_code ?? 200;
+      delete h.status_code;
+      return { json: h, indent: 0, status };
+    },
+    '/ipqueuesz': (q) => ({ json: ipqueuesz(q), indent: 3 }),
+    // Go answers 404 until a Raft node is registered; this server has none.
+    '/raftz': () => ({ text: 'No Raft nodes registered', type: 'text/plain; charset=utf-8', status: 404 }),
+    '/debug/vars': () => ({ text: expvarBody(gc), type: 'application/json; charset=utf-8' }),
+    '/metrics': (q) => ({ text: metricsText(srv, varz, q), type: METRICS_CONTENT_TYPE }),
+  };
+}
 
 export async function startMonitoring(srv: Server): Promise<MonitorServer> {
   const o = srv.opts;
-  const base = o.http_base_path.replace(/\/+$/, '');
   const stats = new Map<string, number>();
   let boundPort = 0;
   const varz = new VarzBuilder(srv, stats, () => boundPort);
-
-  const handlers: Record<string, (q: URLSearchParams) => unknown> = {
-    '/varz': () => varz.build(),
-    '/connz': (q) => connz(srv, q),
-    '/subsz': (q) => subsz(srv, q),
-    '/subscriptionsz': (q) => subsz(srv, q),
-    '/routez': () => ({ server_id: srv.id, server_name: srv.name, now: goTime(new Date()), num_routes: 0, routes: [] }),
-    '/gatewayz': () => ({ server_id: srv.id, now: goTime(new Date()), outbound_gateways: {}, inbound_gateways: {} }),
-    '/leafz': () => ({ server_id: srv.id, now: goTime(new Date()), leafnodes: 0, leafs: [] }),
-    '/accountz': (q) => accountz(srv, q),
-    '/accstatz': () => accstatz(srv),
-    '/jsz': (q) => jsz(srv, q),
-    '/healthz': () => ({ status: 'ok' }),
-  };
+  const gc = new GcStats();
+  const handlers = buildHandlers(srv, varz, gc);
+  const routes = new Map<string, string>();
+  for (const p of Object.keys(handlers)) routes.set(basePath(o.http_base_path, p), p);
+  const root = basePath(o.http_base_path, '/');
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    let path = url.pathname;
-    if (base && path.startsWith(base)) path = path.slice(base.length) || '/';
-    path = path.length > 1 ? path.replace(/\/+$/, '') : path;
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    if (path === '/') {
-      stats.set('/', (stats.get('/') ?? 0) + 1);
-      res.setHeader('Content-Type', 'text/html; charset=utf-8');
-      res.end(indexPage(base));
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      res.statusCode = 400;
+      res.end();
       return;
     }
-    const h = handlers[path];
-    if (!h) {
+    const path = url.pathname;
+    if (path === root) {
+      bump(stats, '/');
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end(indexPage(o.http_base_path));
+      return;
+    }
+    const name = routes.get(path);
+    if (name === undefined) {
       res.statusCode = 404;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
       res.end('404 page not found\n');
       return;
     }
-    stats.set(path, (stats.get(path) ?? 0) + 1);
+    const counted = COUNTED[name];
+    if (counted !== undefined) bump(stats, counted);
+    let r: Reply;
     try {
-      const body = JSON.stringify(h(url.searchParams), null, 2);
-      res.setHeader('Content-Type', 'application/json');
-      res.end(body);
+      r = handlers[name](url.searchParams);
     } catch (e) {
-      const status = e instanceof HttpError ? e.status : 500;
-      res.statusCode = status;
+      if (!(e instanceof HttpError)) srv.log.error(`Error handling monitoring request ${name}: ${(e as Error).stack ?? e}`);
+      res.statusCode = e instanceof HttpError ? e.status : 500;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      res.end(`${(e as Error).message}`);
+      res.end((e as Error).message);
+      return;
+    }
+    res.statusCode = r.status ?? 200;
+    if ('json' in r) {
+      res.setHeader('Content-Type', 'application/json');
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.end(JSON.stringify(r.json, null, r.indent ?? 2));
+    } else {
+      res.setHeader('Content-Type', r.type);
+      if (r.type.startsWith('application/json') || name === '/stacksz') res.setHeader('Access-Control-Allow-Origin', '*');
+      res.end(r.text);
     }
   });
   const port = o.http_port < 0 ? 0 : o.http_port;
@@ -91,67 +168,35 @@ export async function startMonitoring(srv: Server): Promise<MonitorServer> {
     url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${boundPort}`,
     close: () =>
       new Promise<void>((r) => {
+        gc.stop();
         server.closeAllConnections?.();
         server.close(() => r());
       }),
   };
 }
 
-function accountz(srv: Server, q: URLSearchParams): unknown {
-  const name = q.get('acc');
-  const now = goTime(new Date());
-  if (!name) return { server_id: srv.id, now, system_account: srv.systemAccount.name, accounts: [...srv.accounts.keys()] };
-  const a = srv.accounts.get(name);
-  if (!a) throw new HttpError(400, `Account ${name} does not exist`);
-  return {
-    server_id: srv.id,
-    now,
-    system_account: srv.systemAccount.name,
-    account_detail: {
-      account_name: a.name,
-      update_time: goTime(srv.start),
-      is_system: a === srv.systemAccount,
-      expired: false,
-      complete: true,
-      jetstream_enabled: false,
-      leafnode_connections: 0,
-      client_connections: a.numClients,
-      subscriptions: a.sl.count(),
-      sublist_stats: a.sl.stats(),
-    },
-  };
+function bump(stats: Map<string, number>, p: string): void {
+  stats.set(p, (stats.get(p) ?? 0) + 1);
 }
 
-function accstatz(srv: Server): unknown {
-  const rows = [];
-  for (const a of srv.accounts.values()) {
-    if (a.numClients === 0) continue;
-    let inMsgs = 0, inBytes = 0, outMsgs = 0, outBytes = 0;
-    for (const c of srv.clients.values()) {
-      if (c.acc !== a) continue;
-      inMsgs += c.inMsgs;
-      inBytes += c.inBytes;
-      outMsgs += c.outMsgs;
-      outBytes += c.outBytes;
-    }
-    rows.push({
-      acc: a.name,
-      conns: a.numClients,
-      leafnodes: 0,
-      total_conns: a.numClients,
-      num_subscriptions: a.sl.count(),
-      sent: { msgs: outMsgs, bytes: outBytes },
-      received: { msgs: inMsgs, bytes: inBytes },
-      slow_consumers: 0,
-    });
-  }
-  return { server_id: srv.id, now: goTime(new Date()), account_statz: rows };
-}
+const INDEX: [string, string][] = [
+  ['General', '/varz'],
+  ['JetStream', '/jsz'],
+  ['Connections', '/connz'],
+  ['Accounts', '/accountz'],
+  ['Account Stats', '/accstatz'],
+  ['Subscriptions', '/subsz'],
+  ['Routes', '/routez'],
+  ['LeafNodes', '/leafz'],
+  ['Gateways', '/gatewayz'],
+  ['Raft Groups', '/raftz'],
+  ['Health Probe', '/healthz'],
+  ['Expvar', '/debug/vars'],
+  ['Prometheus Metrics', '/metrics'],
+];
 
 function indexPage(base: string): string {
-  const links = PATHS.filter((p) => p !== '/subscriptionsz')
-    .map((p) => `    <a href="${base}${p}">${p.slice(1)}</a><br/>`)
-    .join('\n');
+  const links = INDEX.map(([title, p]) => `    <a href="${basePath(base, p)}">${title}<span class="endpoint"> ${p}</span></a><br/>`).join('\n');
   return `<html lang="en">
   <head>
     <meta charset="utf-8"/>

@@ -69,7 +69,8 @@ export class VarzBuilder {
       jetstream: varzJetStream(s),
       tls_timeout: (tls?.timeout ?? 2000) / 1000,
       write_deadline: o.write_deadline * NS_PER_MS,
-      write_timeout: o.write_timeout,
+      // Go WriteTimeoutPolicy.String: empty (omitted) for the default policy
+      write_timeout: o.write_timeout === 'default' ? undefined : o.write_timeout,
       start: goTime(s.start),
       now: goTime(now),
       uptime: goUptime(now.getTime() - s.start.getTime()),
@@ -100,9 +101,11 @@ export class VarzBuilder {
       config_digest: o.config_digest,
       tags: o.tags.length > 0 ? o.tags : undefined,
       metadata: Object.keys(o.metadata).length > 0 ? o.metadata : undefined,
-      system_account: '$SYS',
+      system_account: o.no_system_account ? undefined : s.systemAccount.name,
       slow_consumer_stats: { clients: st.slowConsumersClients, routes: 0, gateways: 0, leafs: 0 },
       stale_connection_stats: { clients: st.staleConnectionsClients, routes: 0, gateways: 0, leafs: 0 },
+      // Go's disk I/O semaphore has no counterpart (file I/O goes through libuv's pool): always zero
+      disk_io_wait_stats: { waiters: 0, waits: 0, wait_time: 0, max_wait_time: 0 },
     };
     for (const k of Object.keys(v)) if (v[k] === undefined) delete v[k];
     return v;
