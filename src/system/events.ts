@@ -15,6 +15,7 @@ import { GO_COMPAT_VERSION } from '../util/version.js';
 import { randomId } from '../jetstream/ids.js';
 import { rfc3339 } from '../jetstream/time.js';
 import { varzJetStream } from '../monitor/jsz.js';
+import { accountStat } from '../monitor/accstatz.js';
 
 /** Go statsHBInterval: the steady STATSZ period. */
 const STATSZ_INTERVAL_MS = 10_000;
@@ -133,35 +134,13 @@ export class SystemEvents implements ServerEventSink {
     this.accountConns(c.acc);
   }
 
-  /** Go AccountStat for one account. */
-  accountStat(acc: Account): Record<string, unknown> {
-    let sent = [0, 0];
-    let recv = [0, 0];
-    for (const c of this.srv.clients.values()) {
-      if (c.acc !== acc) continue;
-      sent = [sent[0] + c.outMsgs, sent[1] + c.outBytes];
-      recv = [recv[0] + c.inMsgs, recv[1] + c.inBytes];
-    }
-    return {
-      acc: acc.name,
-      name: acc.name,
-      conns: acc.numClients,
-      leafnodes: 0,
-      total_conns: acc.numClients,
-      num_subscriptions: acc.sl.count(),
-      sent: { msgs: sent[0], bytes: sent[1] },
-      received: { msgs: recv[0], bytes: recv[1] },
-      slow_consumers: 0,
-    };
-  }
-
   /** `$SYS.ACCOUNT.<acc>.SERVER.CONNS` (and Go's older subject) for configured accounts. */
   accountConns(acc: Account, reply?: string): void {
     if (acc === this.srv.globalAccount && reply === undefined) return;
     const subjects = reply !== undefined ? [reply] : [`$SYS.ACCOUNT.${acc.name}.SERVER.CONNS`, `$SYS.SERVER.ACCOUNT.${acc.name}.CONNS`];
     for (const subject of subjects) {
       if (reply === undefined && !this.sys.sl.hasInterest(subject)) continue;
-      this.send(subject, { type: 'io.nats.server.advisory.v1.account_connections', id: randomId(), timestamp: nowTime(), server: this.serverInfo(), ...this.accountStat(acc) }, true);
+      this.send(subject, { type: 'io.nats.server.advisory.v1.account_connections', id: randomId(), timestamp: nowTime(), server: this.serverInfo(), ...accountStat(this.srv, acc) }, true);
     }
   }
 

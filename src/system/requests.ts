@@ -21,7 +21,13 @@ import { connz, HttpError } from '../monitor/connz.js';
 import { subsz } from '../monitor/subsz.js';
 import { jsz } from '../monitor/jsz.js';
 import { VarzBuilder } from '../monitor/varz.js';
-import { goTime } from '../monitor/format.js';
+import { accountInfo, accountzFor } from '../monitor/accountz.js';
+import { accstatzFor } from '../monitor/accstatz.js';
+import { gatewayz } from '../monitor/gatewayz.js';
+import { healthz, healthzOptions } from '../monitor/healthz.js';
+import { leafz } from '../monitor/leafz.js';
+import { routez } from '../monitor/routez.js';
+import { expvarBody, GcStats, ipqueuesz } from '../monitor/runtime.js';
 import { nowTime, type SystemEvents } from './events.js';
 
 type Handler = (body: Record<string, unknown>, subject: string, from: Client | null) => unknown;
@@ -49,6 +55,7 @@ function query(body: Record<string, unknown>, names: Record<string, string>): UR
 
 const CONNZ_OPTS = { sort: 'sort', auth: 'auth', offset: 'offset', limit: 'limit', cid: 'cid', user: 'user', acc: 'acc', filter_subject: 'filter_subject', mqtt_client: 'mqtt_client' };
 const SUBSZ_OPTS = { offset: 'offset', limit: 'limit', subscriptions: 'subs', account: 'acc', test: 'test' };
+const HEALTHZ_OPTS = { 'js-enabled-only': 'js-enabled-only', 'js-server-only': 'js-server-only', 'js-meta-only': 'js-meta-only', account: 'account', stream: 'stream', consumer: 'consumer', details: 'details' };
 const JSZ_OPTS = { account: 'acc', accounts: 'accounts', streams: 'streams', consumer: 'consumers', config: 'config', leader_only: 'leader-only', offset: 'offset', limit: 'limit', raft: 'raft' };
 
 function connzQuery(body: Record<string, unknown>): URLSearchParams {
@@ -74,6 +81,7 @@ function publicPermissions(spec: UserPermissionsSpec | undefined): Record<string
 
 export class SystemRequests {
   private readonly varz: VarzBuilder;
+  private readonly gc = new GcStats();
 
   constructor(private readonly ev: SystemEvents) {
     this.varz = new VarzBuilder(ev.srv, new Map(), () => ev.srv.monitorPort);
@@ -88,17 +96,18 @@ export class SystemRequests {
       CONNZ: (b) => connz(srv, connzQuery(b)),
       SUBSZ: (b) => subsz(srv, query(b, SUBSZ_OPTS)),
       JSZ: (b) => jsz(srv, query(b, JSZ_OPTS)),
-      ROUTEZ: () => ({ server_id: srv.id, server_name: srv.name, now: goTime(new Date()), num_routes: 0, routes: [] }),
-      GATEWAYZ: () => ({ server_id: srv.id, now: goTime(new Date()), outbound_gateways: {}, inbound_gateways: {} }),
-      LEAFZ: () => ({ server_id: srv.id, now: goTime(new Date()), leafnodes: 0, leafs: [] }),
-      ACCOUNTZ: (b) => {
-        if (typeof b.account === 'string' && b.account !== '') return this.accountInfo(b.account);
-        return { server_id: srv.id, now: goTime(new Date()), system_account: srv.systemAccount.name, accounts: [...srv.accounts.keys()] };
+      ROUTEZ: () => routez(srv, new URLSearchParams()),
+      GATEWAYZ: () => gatewayz(srv, new URLSearchParams()),
+      LEAFZ: () => leafz(srv, new URLSearchParams()),
+      ACCOUNTZ: (b) => accountzFor(srv, typeof b.account === 'string' ? b.account : ''),
+      HEALTHZ: (b) => healthz(srv, healthzOptions(query(b, HEALTHZ_OPTS))),
+      EXPVARZ: () => {
+        const v = JSON.parse(expvarBody(this.gc)) as Record<string, unknown>;
+        return { memstats: v.memstats, cmdline: v.cmdline };
       },
-      HEALTHZ: () => ({ status: 'ok' }),
-      EXPVARZ: () => ({ memstats: process.memoryUsage(), cmdline: process.argv }),
-      IPQUEUESZ: () => ({}),
-      RAFTZ: () => ({}),
+      IPQUEUESZ: () => ipqueuesz(new URLSearchParams()),
+      // a server without Raft groups answers with no data
+      RAFTZ: () => undefined,
     };
     for (const [kind, h] of Object.entries(server)) {
       const handler = kind === 'STATSZ' ? this.statszHandler() : this.envelope(h);
@@ -124,9 +133,9 @@ export class SystemRequests {
     const account: Record<string, Handler> = {
       SUBSZ: (b, s) => subsz(srv, query({ ...b, subscriptions: true, account: this.accountOf(s) }, SUBSZ_OPTS)),
       CONNZ: (b, s) => connz(srv, connzQuery({ ...b, acc: this.accountOf(s) })),
-      LEAFZ: (_b, s) => ({ server_id: srv.id, now: goTime(new Date()), leafnodes: 0, leafs: [], account: this.accountOf(s) }),
+      LEAFZ: (_b, s) => ({ ...leafz(srv, new URLSearchParams()), account: this.accountOf(s) }),
       JSZ: (b, s) => jsz(srv, query({ ...b, account: this.accountOf(s), accounts: true }, JSZ_OPTS)),
-      INFO: (_b, s) => this.accountInfo(this.accountOf(s)),
+      INFO: (_b, s) => accountInfo(srv, this.accountOf(s)),
       STATZ: (b, s) => {
         const name = this.accountOf(s);
         if (name === 'PING') throw SKIP;
@@ -244,43 +253,9 @@ export class SystemRequests {
   }
 
   private accountStatz(names: string[], includeUnused: boolean): unknown {
-    const srv = this.ev.srv;
-    const accs: Account[] = [];
-    if (names.length === 0) {
-      for (const a of srv.accounts.values()) if (includeUnused || a.numClients > 0) accs.push(a);
-    } else {
-      for (const n of names) {
-        const a = srv.lookupAccount(n);
-        if (a !== null && (includeUnused || a.numClients > 0)) accs.push(a);
-      }
-    }
-    if (accs.length === 0 && !includeUnused) throw SKIP;
-    return { server_id: srv.id, now: nowTime(), account_statz: accs.map((a) => this.ev.accountStat(a)) };
-  }
-
-  /** Go AccountInfo (the /accountz?acc= detail) for one account. */
-  private accountInfo(name: string): unknown {
-    const srv = this.ev.srv;
-    const a = srv.lookupAccount(name);
-    if (a === null) throw new RequestError(500, `Account ${name} does not exist`);
-    const spec = a.spec;
-    return {
-      account_name: a.name,
-      update_time: goTime(srv.configLoadTime),
-      is_system: a === srv.systemAccount,
-      expired: false,
-      complete: true,
-      jetstream: srv.opts.jetstream && (spec === null ? a === srv.globalAccount : !!spec.jetstream),
-      leafnode_connections: 0,
-      client_connections: a.numClients,
-      subscriptions: a.sl.count(),
-      mappings: spec?.mappings.length ? Object.fromEntries(spec.mappings.map((m) => [m.source, m.dests.map((d) => ({ dest: d.subject, weight: d.weight }))])) : undefined,
-      exports: spec?.exports.length ? spec.exports.map((e) => ({ name: e.subject, subject: e.subject, type: e.kind, response_type: e.kind === 'service' ? e.response_type : undefined })) : undefined,
-      imports: spec?.imports.length
-        ? spec.imports.map((i) => ({ name: i.subject, subject: i.subject, account: i.account, local_subject: i.to ?? (i.prefix ? `${i.prefix}.${i.subject}` : i.subject), type: i.kind }))
-        : undefined,
-      sublist_stats: a.sl.stats(),
-    };
+    const out = accstatzFor(this.ev.srv, names, includeUnused);
+    if ((out.account_statz as unknown[]).length === 0 && !includeUnused) throw SKIP;
+    return out;
   }
 
   /**

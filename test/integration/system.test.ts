@@ -85,8 +85,13 @@ for (const kind of ['ours', 'go'] as const) {
       assert.ok(st.statsz.connections >= 1);
       const legacy = await req('$SYS.REQ.SERVER.PING');
       assert.ok('statsz' in legacy);
-      // IDZ is newer than 2.9.10
+      // IDZ is newer than 2.9.10; HEALTHZ and ACCOUNTZ answer what /healthz and /accountz answer
       if (kind === 'ours') {
+        const hz = await req('$SYS.REQ.SERVER.PING.HEALTHZ');
+        assert.deepEqual(hz.data, { status: 'ok', status_code: 200 }); // the $SYS answer keeps the code HTTP moves to the status line
+        const az = await req('$SYS.REQ.SERVER.PING.ACCOUNTZ', { account: 'A' });
+        assert.equal(az.data.account_detail.account_name, 'A');
+        assert.equal(az.data.system_account, 'SYS');
         const idz = await req('$SYS.REQ.SERVER.PING.IDZ');
         assert.deepEqual(Object.keys(idz.data).sort(), ['host', 'id', 'name']);
         assert.equal(idz.data.id, sys.info!.server_id);
