@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
@@ -671,5 +671,41 @@ describe('JetStream multi-last direct get and consumer reset', () => {
       assert.equal(r.reset_seq, 2);
       assert.equal((await c.next({ expires: 1000 }))?.seq, 2);
     });
+  });
+});
+
+describe('JetStream stream compression', () => {
+  it('compression: s2 stores full blocks compressed on disk and reads them back, also after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsts-s2-'));
+    let srv = await startServer({ jetstream: true, store_dir: dir });
+    let nc = await connect({ servers: srv.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const si = await jsm.streams.add({ name: 'Z', subjects: ['z.>'], storage: 'file' as any, compression: 's2' as any });
+      assert.equal(si.config.compression, 's2');
+      const js = jetstream(nc);
+      // ~10 MB of very compressible JSON: more than one 8 MiB block, so at least one block is sealed and compressed
+      const body = (i: number) => JSON.stringify({ id: i, kind: 'order', status: 'shipped', note: 'x'.repeat(900) });
+      const N = 10_500;
+      const acks = [];
+      for (let i = 0; i < N; i++) acks.push(js.publish(`z.${i % 10}`, body(i)));
+      await Promise.all(acks);
+      const info = await jsm.streams.info('Z');
+      assert.equal(info.state.messages, N);
+      const blocks = join(dir, 'jetstream', '$G', 'streams', 'Z', 'msgs');
+      const onDisk = readdirSync(blocks).filter((f) => f.endsWith('.blk')).reduce((n, f) => n + statSync(join(blocks, f)).size, 0);
+      assert.ok(onDisk < info.state.bytes / 2, `on disk ${onDisk} vs logical ${info.state.bytes}`);
+      await nc.close();
+      await srv.stop();
+      srv = await startServer({ jetstream: true, store_dir: dir });
+      nc = await connect({ servers: srv.url });
+      const jsm2 = await jetstreamManager(nc);
+      assert.equal((await jsm2.streams.info('Z')).state.messages, N);
+      for (const seq of [1, 2, 5000, N]) assert.equal((await jsm2.streams.getMessage('Z', { seq }))?.string(), body(seq - 1));
+    } finally {
+      await nc.close();
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
