@@ -258,9 +258,7 @@ export class Client implements ParserHandler {
     if (!firstConnect) this.removeAllSubs();
 
     if (this.host_.auth.authRequired || this.parser.awaitingConnect) {
-      const hasCreds = !!(o.user || o.pass || o.auth_token || o.nkey || o.sig || o.jwt);
-      let r = this.host_.auth.authenticate({ opts: o, nonce: this.nonce, connectionType: this.connectionType, host: this.host });
-      if (r === null && !hasCreds) r = this.host_.auth.noAuthUser({ opts: o, nonce: this.nonce, connectionType: this.connectionType });
+      let r = this.checkCredentials();
       const co = this.host_.callout;
       if (co) {
         // Go processClientOrLeafAuthentication: after the configured users, delegate to the callout
@@ -861,6 +859,15 @@ export class Client implements ParserHandler {
     this.host_.removeClient(this, reason);
   }
 
+  /** The CONNECT credentials against the configured users; no credentials at all may fall back to no_auth_user. */
+  private checkCredentials(): AuthResult | null {
+    const o = this.opts;
+    const auth = this.host_.auth;
+    const r = auth.authenticate({ opts: o, nonce: this.nonce, connectionType: this.connectionType, host: this.host });
+    if (r !== null || o.user || o.pass || o.auth_token || o.nkey || o.sig || o.jwt) return r;
+    return auth.noAuthUser({ opts: o, nonce: this.nonce, connectionType: this.connectionType });
+  }
+
   /**
    * Config reload (Go reloadAuthorization and processSubsOnConfigReload):
    * check the connection's credentials against the new configuration. No
@@ -872,16 +879,7 @@ export class Client implements ParserHandler {
     if (!this.connectReceived || this.closed) return;
     // A callout login (or one in flight) stands until the connection ends; it is not re-asked on reload.
     if (this.viaCallout || this.calloutCancel !== null) return;
-    const auth = this.host_.auth;
-    const o = this.opts;
-    let r: AuthResult | null;
-    if (!auth.authRequired) r = { user: '', permissions: null, account: GLOBAL_ACCOUNT };
-    else {
-      const req = { opts: o, nonce: this.nonce, connectionType: this.connectionType, host: this.host };
-      r = auth.authenticate(req);
-      const hasCreds = !!(o.user || o.pass || o.auth_token || o.nkey || o.sig || o.jwt);
-      if (r === null && !hasCreds) r = auth.noAuthUser(req);
-    }
+    const r: AuthResult | null = this.host_.auth.authRequired ? this.checkCredentials() : { user: '', permissions: null, account: GLOBAL_ACCOUNT };
     if (r === null) {
       this.authViolation();
       return;
