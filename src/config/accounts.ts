@@ -7,7 +7,7 @@
  * account is known.
  */
 import { ConfMap, type ConfValue, type Pos } from './parser.js';
-import type { AccountJetStreamSpec, AccountSpec, ExportSpec, ImportSpec, MappingSpec, Options, ResponseType, UserSpec } from './options.js';
+import { unlimitedJetStream, type AccountJetStreamSpec, type AccountSpec, type ExportSpec, type ImportSpec, type MappingSpec, type Options, type ResponseType, type UserSpec } from './options.js';
 import { type Ctx, bool, describe, duration, forEachKey, int, str, strList } from './values.js';
 import { parsePermissions, parseUser } from './users.js';
 
@@ -242,18 +242,14 @@ function parseImport(ctx: Ctx, p: Pos | undefined, v: ConfValue, earlier: Import
 
 /** Go parseJetStreamForAccount: true/"enabled" (unlimited), false/"disabled", or a limits map. */
 function parseAccountJetStream(ctx: Ctx, p: Pos | undefined, v: ConfValue): AccountJetStreamSpec | null {
-  const unlimited = (): AccountJetStreamSpec => ({
-    max_memory: -1, max_storage: -1, max_streams: -1, max_consumers: -1, max_ack_pending: -1,
-    memory_max_stream_bytes: -1, storage_max_stream_bytes: -1, max_bytes_required: false,
-  });
-  if (typeof v === 'boolean') return v ? unlimited() : null;
+  if (typeof v === 'boolean') return v ? unlimitedJetStream() : null;
   if (typeof v === 'string') {
     const s = v.toLowerCase();
-    if (s === 'enabled' || s === 'enable') return unlimited();
+    if (s === 'enabled' || s === 'enable') return unlimitedJetStream();
     if (s === 'disabled' || s === 'disable') return null;
     ctx.err(p, `Expected 'enabled' or 'disabled' for string value, got '${v}'`);
   }
-  const l = unlimited();
+  const l = unlimitedJetStream();
   const size = (kp: Pos | undefined, k: string, val: ConfValue): number => {
     if (typeof val !== 'number') ctx.err(kp, `Expected a parseable size for "${k}", got ${String(val)}`);
     return Math.trunc(val);

@@ -293,6 +293,20 @@ export interface AccountJetStreamSpec {
   max_bytes_required: boolean;
 }
 
+/** JetStream account limits with nothing limited (Go's `jetstream: enabled`). */
+export function unlimitedJetStream(): AccountJetStreamSpec {
+  return {
+    max_memory: -1,
+    max_storage: -1,
+    max_streams: -1,
+    max_consumers: -1,
+    max_ack_pending: -1,
+    memory_max_stream_bytes: -1,
+    storage_max_stream_bytes: -1,
+    max_bytes_required: false,
+  };
+}
+
 /** Account `limits {}` (0 = no limit of its own). */
 export interface AccountLimitsSpec {
   max_connections?: number;

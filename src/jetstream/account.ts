@@ -3,6 +3,7 @@
  * their storage directories, usage against limits, API counters, and the
  * glue that lets streams and consumers subscribe and publish in the account.
  */
+import type { AccountJetStreamSpec } from '../config/options.js';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Account } from '../accounts/account.js';
@@ -29,30 +30,8 @@ import { rfc3339, parseRfc3339 } from './time.js';
 import { directGet, directGetLastBySubject } from './api/direct-get.js';
 import { randomId } from './ids.js';
 
-/** Account limits (Go JetStreamAccountLimits); -1 = unlimited. */
-export interface JsAccountLimits {
-  max_memory: number;
-  max_storage: number;
-  max_streams: number;
-  max_consumers: number;
-  max_ack_pending: number;
-  memory_max_stream_bytes: number;
-  storage_max_stream_bytes: number;
-  max_bytes_required: boolean;
-}
-
-export function unlimited(): JsAccountLimits {
-  return {
-    max_memory: -1,
-    max_storage: -1,
-    max_streams: -1,
-    max_consumers: -1,
-    max_ack_pending: -1,
-    memory_max_stream_bytes: -1,
-    storage_max_stream_bytes: -1,
-    max_bytes_required: false,
-  };
-}
+/** Account limits (Go JetStreamAccountLimits); -1 = unlimited. The config's account `jetstream` entry has this shape. */
+export type JsAccountLimits = AccountJetStreamSpec;
 
 /** What the account needs from the server-wide JetStream. */
 export interface JsContext {

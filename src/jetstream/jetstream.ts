@@ -11,7 +11,8 @@ import type { Account } from '../accounts/account.js';
 import type { Subscription } from '../conn/subscription.js';
 import { InternalClient } from '../server/internal-client.js';
 import { GO_COMPAT_VERSION as VERSION } from '../util/version.js';
-import { JsAccount, unlimited, type JsAccountLimits, type JsContext } from './account.js';
+import { JsAccount, type JsAccountLimits, type JsContext } from './account.js';
+import { unlimitedJetStream } from '../config/options.js';
 import { jsError } from './api/errors.js';
 import { ApiDispatcher, DEFAULT_REQUEST_QUEUE_LIMIT, ROUTES } from './api/dispatch.js';
 import { randomId } from './ids.js';
@@ -157,7 +158,7 @@ export class JetStream implements JsContext {
     this.notEnabled.set(acc, subs);
   }
 
-  enableAccount(acc: Account, limits: JsAccountLimits = unlimited()): JsAccount {
+  enableAccount(acc: Account, limits: JsAccountLimits = unlimitedJetStream()): JsAccount {
     let jsa = this.accounts.get(acc.name);
     if (jsa) return jsa;
     jsa = new JsAccount(this, acc, limits);
