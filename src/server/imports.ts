@@ -24,6 +24,7 @@ import { subjectHasWildcard, subjectIsLiteral, subjectIsSubsetMatch, subjectsCol
 import { ConfigError } from '../util/errors.js';
 import { nowNs, rfc3339 } from '../util/time.js';
 import type { InternalClient } from './internal-client.js';
+import { clientInfo } from './event-info.js';
 
 /** Go DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD */
 export const DEFAULT_RESPONSE_THRESHOLD_MS = 2 * 60 * 1000;
@@ -228,18 +229,7 @@ export class AccountImports {
       // Go leaves $JS.ACK replies alone (pull consumers across accounts)
       newReply = reply.startsWith('$JS.ACK.') ? reply : this.mapReply(si, reply, this.sample(si, hdr, from));
     }
-    const info: Record<string, unknown> = { acc: si.importer.name };
-    if (from !== null && from.rtt > 0) info.rtt = Math.round(from.rtt * 1e6);
-    if (si.share && from !== null) {
-      info.host = from.host;
-      info.id = from.cid;
-      if (from.authorizedUser) info.user = from.authorizedUser;
-      if (from.opts.name) info.name = from.opts.name;
-      if (from.opts.lang) info.lang = from.opts.lang;
-      if (from.opts.version) info.ver = from.opts.version;
-      info.kind = 'Client';
-      info.client_type = 'nats';
-    }
+    const info = from !== null ? clientInfo(from, si.share, { acc: si.importer.name }) : { acc: si.importer.name };
     const h = setHeaders(hdr, [[REQUEST_INFO_HEADER, JSON.stringify(info)]]);
     this.active.add(si.export);
     let delivered: boolean;
@@ -311,29 +301,7 @@ export class AccountImports {
     const serviceRtt = now - t.startNs;
     const reqRtt = t.from !== null ? Math.round(t.from.rtt * 1e6) : 0;
     const respRtt = responder !== null ? Math.round(responder.rtt * 1e6) : 0;
-    const info = (c: Client | null, detailed: boolean): Record<string, unknown> | undefined => {
-      if (c === null) return undefined;
-      const ci: Record<string, unknown> = {};
-      if (detailed) {
-        ci.start = rfc3339(c.start.getTime() * 1e6);
-        ci.host = c.host || undefined;
-        ci.id = c.cid;
-      }
-      ci.acc = c.acc.name;
-      if (detailed) {
-        ci.user = c.authorizedUser || undefined;
-        ci.name = c.opts.name || undefined;
-        ci.lang = c.opts.lang || undefined;
-        ci.ver = c.opts.version || undefined;
-      }
-      const rtt = Math.round(c.rtt * 1e6);
-      if (rtt > 0) ci.rtt = rtt;
-      if (detailed) {
-        ci.kind = 'Client';
-        ci.client_type = 'nats';
-      }
-      return ci;
-    };
+    const info = (c: Client | null, detailed: boolean) => (c === null ? undefined : clientInfo(c, detailed));
     let total = reqRtt + serviceRtt;
     let system = 0;
     if (respRtt > 0) {

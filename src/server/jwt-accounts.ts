@@ -13,8 +13,8 @@ import { decodeJwt, type AccountNats } from '../auth/jwt.js';
 import type { Client } from '../conn/client.js';
 import { ClosedReason } from '../conn/closed-reason.js';
 import * as E from '../protocol/errors.js';
-import { GO_COMPAT_VERSION } from '../util/version.js';
 import { InternalClient } from './internal-client.js';
+import { serverInfo } from './event-info.js';
 import type { Server } from './server.js';
 
 const CLAIMS_UPDATE = '$SYS.REQ.CLAIMS.UPDATE';
@@ -25,7 +25,6 @@ const ACC_LOOKUP = '$SYS.REQ.ACCOUNT.*.CLAIMS.LOOKUP';
 export class OperatorMode implements JwtAccountHost {
   readonly auth: OperatorAuth;
   private ic: InternalClient | null = null;
-  private seq = 0;
 
   constructor(private readonly srv: Server) {
     this.auth = new OperatorAuth(srv.opts);
@@ -68,26 +67,11 @@ export class OperatorMode implements JwtAccountHost {
     this.srv.onShutdown(() => this.auth.stop());
   }
 
-  /** Go ServerInfo stamped on system responses. */
-  private serverInfo(): Record<string, unknown> {
-    const o = this.srv.opts;
-    return {
-      name: this.srv.name,
-      host: o.host,
-      id: this.srv.id,
-      ver: GO_COMPAT_VERSION,
-      tags: o.tags.length > 0 ? o.tags : undefined,
-      seq: ++this.seq,
-      jetstream: o.jetstream,
-      time: new Date().toISOString(),
-    };
-  }
-
   private respond(reply: string, account: string, message: string, err: string | null): void {
     if (err === null) this.log.debug(account ? `${message} - ${account}` : message);
     else this.log.error(account ? `${message} - ${account} - ${err}` : `${message} - ${err}`);
     if (reply === '' || this.ic === null) return;
-    const body: Record<string, unknown> = { server: this.serverInfo() };
+    const body: Record<string, unknown> = { server: serverInfo(this.srv) };
     if (err === null) body.data = { account: account || undefined, code: 200, message };
     else body.error = { account: account || undefined, code: 500, description: `${message} - ${err}` };
     this.ic.publish(this.srv.systemAccount, reply, '', null, Buffer.from(JSON.stringify(body)));

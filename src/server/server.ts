@@ -53,6 +53,8 @@ export class Server implements ClientHost {
   readonly systemAccount: Account;
   /** operator mode (JWT accounts and their resolver), when configured */
   readonly operator: OperatorMode | null;
+  /** sequence of the server's system messages (ServerInfo.seq) */
+  sysSeq = 0;
   /** bound monitoring port (0 when monitoring is off), for /varz and $SYS VARZ */
   monitorPort = 0;
   /** system account events (connect/disconnect advisories), set when the system account is enabled */

@@ -11,7 +11,7 @@ import type { Client } from '../conn/client.js';
 import type { ClosedReason } from '../conn/closed-reason.js';
 import type { Server, ServerEventSink } from '../server/server.js';
 import type { InternalClient } from '../server/internal-client.js';
-import { GO_COMPAT_VERSION } from '../util/version.js';
+import { clientInfo, serverInfo } from '../server/event-info.js';
 import { randomId } from '../jetstream/ids.js';
 import { rfc3339 } from '../jetstream/time.js';
 import { varzJetStream } from '../monitor/jsz.js';
@@ -26,28 +26,7 @@ export function nowTime(): string {
   return rfc3339(Date.now() * 1e6);
 }
 
-/** Go ClientInfo for connect/disconnect events. */
-export function clientInfo(srv: Server, c: Client, stopped: boolean): Record<string, unknown> {
-  const ci: Record<string, unknown> = {
-    start: rfc3339(c.start.getTime() * 1e6),
-    host: c.host || undefined,
-    id: c.cid,
-    acc: c.acc.name,
-    user: c.authorizedUser || undefined,
-    name: c.opts.name || undefined,
-    lang: c.opts.lang || undefined,
-    ver: c.opts.version || undefined,
-    rtt: stopped && c.rtt > 0 ? Math.round(c.rtt * 1e6) : undefined,
-    server: srv.name,
-    stop: stopped ? nowTime() : undefined,
-    kind: 'Client',
-    client_type: 'nats',
-  };
-  return ci;
-}
-
 export class SystemEvents implements ServerEventSink {
-  private seq = 0;
   private readonly connected_ = new Set<number>();
   private statszTimer: NodeJS.Timeout | null = null;
   private statszEvery = STATSZ_FIRST_MS;
@@ -64,24 +43,9 @@ export class SystemEvents implements ServerEventSink {
     return this.srv.systemAccount;
   }
 
-  /** Go ServerInfo stamped on every system message (seq counts messages sent). */
+  /** Go ServerInfo stamped on every system message. */
   serverInfo(): Record<string, unknown> {
-    const o = this.srv.opts;
-    const js = o.jetstream;
-    const si: Record<string, unknown> = {
-      name: this.srv.name,
-      host: o.host,
-      id: this.srv.id,
-      domain: o.jetstream_opts.domain || undefined,
-      ver: GO_COMPAT_VERSION,
-      tags: o.tags.length > 0 ? o.tags : undefined,
-      metadata: Object.keys(o.metadata).length > 0 ? o.metadata : undefined,
-      jetstream: js,
-      flags: js ? 1 : 0,
-      seq: ++this.seq,
-      time: nowTime(),
-    };
-    return si;
+    return serverInfo(this.srv);
   }
 
   /** Publish a JSON body in the system account (skipped when nobody listens, unless `force`). */
@@ -110,7 +74,7 @@ export class SystemEvents implements ServerEventSink {
         id: randomId(),
         timestamp: nowTime(),
         server: this.serverInfo(),
-        client: clientInfo(this.srv, c, false),
+        client: clientInfo(c, true, { rtt: false, server: this.srv.name }),
       });
     }
     this.accountConns(c.acc);
@@ -125,7 +89,7 @@ export class SystemEvents implements ServerEventSink {
         id: randomId(),
         timestamp: nowTime(),
         server: this.serverInfo(),
-        client: clientInfo(this.srv, c, true),
+        client: clientInfo(c, true, { server: this.srv.name, stop: nowTime() }),
         sent: { msgs: c.outMsgs, bytes: c.outBytes },
         received: { msgs: c.inMsgs, bytes: c.inBytes },
         reason,
