@@ -39,7 +39,7 @@ export class OperatorMode implements JwtAccountHost {
     let a = this.srv.accounts.get(name);
     if (a === undefined) {
       a = new Account(name, !this.srv.opts.disable_sublist_cache);
-      this.srv.accounts.set(name, a);
+      this.srv.addAccount(a);
     }
     return a;
   }

@@ -96,7 +96,7 @@ export function applyReload(srv: Server, next: Options): void {
     let a = srv.accounts.get(spec.name);
     if (a === undefined) {
       a = new Account(spec.name, cache);
-      srv.accounts.set(spec.name, a);
+      srv.addAccount(a);
     }
     a.configure(spec);
   }

@@ -27,6 +27,7 @@ import { errFrame, ERR_MAX_CONNECTIONS } from '../protocol/errors.js';
 import { VERSION, GO_COMPAT_VERSION } from '../util/version.js';
 import { ClosedClients, type ClosedClientInfo } from './closed-clients.js';
 import { TlsSetup } from './tls.js';
+import { InterestFanout } from './interest.js';
 import { createAuthCallout } from './callout-host.js';
 import type { AuthCallout } from '../auth/callout.js';
 
@@ -49,6 +50,8 @@ export class Server implements ClientHost {
   readonly start = new Date();
   readonly clients = new Map<number, Client>();
   readonly accounts = new Map<string, Account>();
+  /** subscription changes of every account, for the links that propagate interest */
+  readonly interest = new InterestFanout();
   readonly globalAccount: Account;
   readonly systemAccount: Account;
   /** operator mode (JWT accounts and their resolver), when configured */
@@ -108,17 +111,17 @@ export class Server implements ClientHost {
     this.globalAccount = new Account(GLOBAL_ACCOUNT, cache);
     // top-level `mappings` belong to the global account (Go parses them into $G)
     this.globalAccount.setMappings(this.opts.mappings ?? []);
-    this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);
+    this.addAccount(this.globalAccount);
     for (const spec of this.opts.accounts) {
       const a = new Account(spec.name, cache);
       a.configure(spec);
-      this.accounts.set(spec.name, a);
+      this.addAccount(a);
     }
     const sysName = this.operator?.auth.systemAccount || this.opts.system_account || SYSTEM_ACCOUNT;
     let sys = this.accounts.get(sysName);
     if (sys === undefined) {
       sys = new Account(sysName, cache);
-      this.accounts.set(sysName, sys);
+      this.addAccount(sys);
     }
     this.systemAccount = sys;
     this.operator?.start();
@@ -391,6 +394,12 @@ export class Server implements ClientHost {
   }
 
   // ------------------------------------------------------------------ accounts
+
+  /** Register an account (every account the server serves goes through here). */
+  addAccount(a: Account): void {
+    this.accounts.set(a.name, a);
+    this.interest.attach(a);
+  }
 
   lookupAccount(name: string): Account | null {
     return this.accounts.get(name) ?? null;

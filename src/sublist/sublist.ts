@@ -146,9 +146,20 @@ function withSub<S extends SublistSub>(r: SublistResult<S>, sub: S): SublistResu
   return { psubs, qsubs };
 }
 
+/** Receives the subscriptions a sublist really added or removed (see Sublist.listener). */
+export interface SublistListener<S> {
+  changed(sub: S, added: boolean): void;
+}
+
 export class Sublist<S extends SublistSub> {
   /** Moves on every insert/remove/removeBatch; per-connection caches compare it. */
   genid = 0;
+  /**
+   * Tells `listener` of every subscription actually added (true) or removed (false),
+   * after the tree changed: the hook interest propagation to other servers
+   * (routes, leaf nodes, gateways) hangs on. Null when nobody listens.
+   */
+  listener: SublistListener<S> | null = null;
   private readonly root = new SlLevel<S>();
   private cache: Map<string, SublistResult<S>> | null;
   private subCount = 0;
@@ -212,6 +223,7 @@ export class Sublist<S extends SublistSub> {
     this.inserts++;
     this.addToCache(subject, sub);
     this.genid++;
+    if (this.listener !== null) this.listener.changed(sub, true);
     return true;
   }
 
@@ -220,6 +232,7 @@ export class Sublist<S extends SublistSub> {
     if (!this.removeSub(sub)) return false;
     this.removeFromCache(sub.subject);
     this.genid++;
+    if (this.listener !== null) this.listener.changed(sub, false);
     return true;
   }
 
@@ -229,14 +242,17 @@ export class Sublist<S extends SublistSub> {
    * per subscription, and genid moves once.
    */
   removeBatch(subs: Iterable<S>): void {
+    let removed: S[] | null = null;
+    const notify = this.listener;
     let any = false;
     for (const s of subs) {
       any = true;
-      this.removeSub(s);
+      if (this.removeSub(s) && notify !== null) (removed ??= []).push(s);
     }
     if (!any) return;
     if (this.cache !== null) this.cache.clear();
     this.genid++;
+    if (removed !== null) for (let k = 0; k < removed.length; k++) notify!.changed(removed[k], false);
   }
 
   /** Tree removal with pruning of emptied nodes; no cache or genid work. */

@@ -120,6 +120,25 @@ for (const cacheOn of [true, false]) {
       }
     });
 
+    it('tells its listener of each real insert and removal, and nothing else', () => {
+      const sl = mk();
+      const seen: string[] = [];
+      sl.listener = { changed: (sub, added) => seen.push(`${added ? '+' : '-'}${sub.subject}${sub.queue ? ' ' + sub.queue : ''}`) };
+      const a = new Sub('foo.bar');
+      const b = new Sub('foo.*', 'q');
+      const c = new Sub('baz');
+      assert.equal(sl.insert(a), true);
+      assert.equal(sl.insert(a), true); // the same object again: no change
+      assert.equal(sl.insert(b), true);
+      assert.equal(sl.insert(new Sub('foo..bar')), false); // invalid: no change
+      assert.equal(sl.insert(c), true);
+      assert.equal(sl.remove(a), true);
+      assert.equal(sl.remove(a), false); // already gone: no change
+      sl.removeBatch([b, c, new Sub('never.added')]);
+      assert.deepEqual(seen, ['+foo.bar', '+foo.* q', '+baz', '-foo.bar', '-foo.* q', '-baz']);
+      assert.equal(sl.count(), 0);
+    });
+
     it('groups queue subscribers by queue name across nodes', () => {
       const sl = mk();
       const subs = [
