@@ -242,6 +242,7 @@ export function checkStreamConfig(input: Partial<StreamConfig> | null, pedantic:
       }
     }
   }
+  if ((cfg.sources ?? []).length > 0 && cfg.allow_msg_schedules) return jsError('JSSourceWithMsgSchedulesErr');
   const seen = new Set<string>();
   for (const src of cfg.sources ?? []) {
     if (!src || !isValidAssetName(src.name)) return jsError('JSSourceInvalidStreamName');

@@ -51,3 +51,18 @@ export function parseMsgTTL(v: string | null): number | null {
   if (sec < 1) return null;
   return sec;
 }
+
+/** Message schedules (ADR-51, Go JSSchedule*) */
+export const HDR_SCHEDULE = 'Nats-Schedule';
+export const HDR_SCHEDULE_TIME_ZONE = 'Nats-Schedule-Time-Zone';
+export const HDR_SCHEDULE_TTL = 'Nats-Schedule-TTL';
+export const HDR_SCHEDULE_ROLLUP = 'Nats-Schedule-Rollup';
+export const HDR_SCHEDULE_TARGET = 'Nats-Schedule-Target';
+export const HDR_SCHEDULE_SOURCE = 'Nats-Schedule-Source';
+export const HDR_SCHEDULER = 'Nats-Scheduler';
+export const HDR_SCHEDULE_NEXT = 'Nats-Schedule-Next';
+/** Nats-Schedule-Next value on a one-shot's message: purge the schedule itself */
+export const SCHEDULE_NEXT_PURGE = 'purge';
+
+/** Counters aggregated through sources (ADR-49): per-source contributions */
+export const HDR_COUNTER_SOURCES = 'Nats-Counter-Sources';

@@ -180,7 +180,7 @@ export class SourceReader {
     // The origin already applied its publish expectations; they must not be re-checked here.
     const h = setHeaders(removeHeaders(hdr, EXPECTATIONS), [[H.HDR_STREAM_SOURCE, src]]);
     this.lastSeq = sseq;
-    this.stream.processMsg(subj, '', h, payload);
+    this.stream.processMsg(subj, '', h, payload, true);
   }
 
   private teardown(): void {

@@ -11,7 +11,7 @@ import type { Logger } from '../../log/logger.js';
 import { buildHeaders, getHeader, headerValue, removeHeaders, setHeaders } from '../../protocol/headers.js';
 import { goDuration } from '../consumer/config.js';
 import { subjectIsSubsetMatch } from '../../sublist/subject.js';
-import { jsError, type ApiError } from '../api/errors.js';
+import { ApiError, jsError } from '../api/errors.js';
 import { rfc3339 } from '../time.js';
 import { nowNs, type StoredMsg, type StreamStore, type StoreConfig } from '../store/store.js';
 import { subjectMatches } from '../store/subject-index.js';
@@ -19,6 +19,9 @@ import { DedupeWindow } from './dedupe.js';
 import { DEFAULT_DUPLICATE_WINDOW, streamConfigJSON, type StreamConfig } from './config.js';
 import * as H from './msg-headers.js';
 import { SourceReader } from './sources.js';
+import { checkScheduleHeaders, MsgScheduler, storedScheduleDue } from './schedules.js';
+import { applyCounter } from './counter-sources.js';
+import { parseRfc3339 } from '../time.js';
 
 /** What a stream needs from its account's JetStream context. */
 export interface StreamHost {
@@ -92,6 +95,8 @@ export class Stream {
   private readonly batches = new Map<string, { msgs: { subject: string; hdr: Buffer; msg: Buffer }[]; timer: NodeJS.Timeout }>();
   private committing = false;
   private mirrorReader: SourceReader | null = null;
+  /** message schedules (allow_msg_schedules), else null */
+  private scheduler: MsgScheduler | null = null;
   closed = false;
 
   constructor(
@@ -146,6 +151,61 @@ export class Stream {
       this.subs.push(this.host.subscribe(s, null, (subj, reply, hdr, payload) => this.processInbound(subj, reply, hdr, payload)));
     }
     this.startReaders();
+    this.startScheduler();
+  }
+
+  // ------------------------------------------------------------------ message schedules
+
+  /** Rebuild the schedules from the stored messages (Go recoverMsgSchedulingState). */
+  private startScheduler(): void {
+    if (!this.cfg.allow_msg_schedules || this.scheduler !== null) return;
+    const sch = new MsgScheduler(() => this.fireSchedules());
+    this.scheduler = sch;
+    const st = this.store.state();
+    if (st.msgs === 0) return;
+    for (let m = this.store.loadNextMsg('', st.first_seq); m !== null; m = this.store.loadNextMsg('', m.seq + 1)) {
+      const due = storedScheduleDue(m.hdr, m.ts);
+      if (due !== 0) sch.init(m.seq, m.subj, due);
+    }
+    sch.resetTimer();
+  }
+
+  /** Keep the schedules in step with a stored message (Go's store-side scheduling hooks). */
+  private scheduleStored(seq: number, subject: string, hdr: Buffer | null, ts: number): void {
+    const sch = this.scheduler!;
+    const scheduler = getHeader(hdr, H.HDR_SCHEDULER);
+    const due = storedScheduleDue(hdr, ts);
+    if (due !== 0) sch.add(seq, subject, due);
+    else if (scheduler === null || scheduler === '') sch.removeSubject(subject);
+    if (scheduler === null || scheduler === '') return;
+    const next = getHeader(hdr, H.HDR_SCHEDULE_NEXT);
+    if (next === H.SCHEDULE_NEXT_PURGE) this.purgeFiredSchedule(hdr);
+    else if (next !== null && next !== '') {
+      const t = parseRfc3339(next);
+      if (!Number.isNaN(t)) sch.update(scheduler, t);
+    }
+  }
+
+  /** A one-shot schedule's message (`Nats-Schedule-Next: purge`) removes the schedule. */
+  private purgeFiredSchedule(hdr: Buffer | null): void {
+    if (getHeader(hdr, H.HDR_SCHEDULE_NEXT) !== H.SCHEDULE_NEXT_PURGE) return;
+    const scheduler = getHeader(hdr, H.HDR_SCHEDULER);
+    if (scheduler === null || scheduler === '') return;
+    this.purge({ filter: scheduler });
+    this.scheduler?.removeSubject(scheduler);
+  }
+
+  /** The scheduler's timer: store every due schedule's message into its target. */
+  private fireSchedules(): void {
+    const sch = this.scheduler;
+    if (sch === null || this.closed) return;
+    for (const m of sch.collectDue(this.store)) {
+      try {
+        this.processMsg(m.subject, '', m.hdr, m.msg, true);
+      } catch (e) {
+        this.host.log.error(`JetStream failed to store a scheduled msg on stream '${this.host.acc.name} > ${this.cfg.name}': ${(e as Error).message}`);
+      }
+    }
   }
 
   private startReaders(): void {
@@ -192,6 +252,7 @@ export class Stream {
       }
     }
     if (sourcesChanged) this.startReaders();
+    this.startScheduler();
   }
 
   // ------------------------------------------------------------------ ingest
@@ -232,15 +293,20 @@ export class Stream {
     this.host.publish(reply, '', null, Buffer.from(body, 'latin1'));
   }
 
-  /** Returns the stored sequence, or 0 when rejected / deduplicated / staged in a batch. */
-  processMsg(subject: string, reply: string, hdr: Buffer | null, msg: Buffer): number {
+  /**
+   * Returns the stored sequence, or 0 when rejected / deduplicated / staged in a batch.
+   * `sourced` marks messages from a source or the stream's own scheduler (Go's
+   * `sourced` flag): their counter, TTL, rollup and schedule headers were
+   * checked where they were first published and are stored as they are.
+   */
+  processMsg(subject: string, reply: string, hdr: Buffer | null, msg: Buffer, sourced = false): number {
     const cfg = this.cfg;
     if (cfg.sealed) {
       this.respondErr(reply, jsError('JSStreamSealedErr'));
       return 0;
     }
     // The header block is decoded once; every header check below reads this text.
-    const ht = hdr !== null && hdr.length > 0 ? hdr.latin1Slice(0, hdr.length) : '';
+    let ht = hdr !== null && hdr.length > 0 ? hdr.latin1Slice(0, hdr.length) : '';
     const hv = (name: string): string | null => (ht === '' ? null : headerValue(ht, name));
     if (hdr !== null && !this.committing) {
       const bid = hv(H.HDR_BATCH_ID);
@@ -257,18 +323,20 @@ export class Stream {
           this.respondErr(reply, jsError('JSMessageIncrInvalidErr'));
           return 0;
         }
-        if (!cfg.allow_msg_counter) {
-          this.respondErr(reply, jsError('JSMessageIncrDisabledErr'));
-          return 0;
-        }
-        if (msg.length > 0) {
-          this.respondErr(reply, jsError('JSMessageIncrPayloadErr'));
-          return 0;
-        }
-        const conflicting = [H.HDR_ROLLUP, H.HDR_EXPECTED_STREAM, H.HDR_EXPECTED_LAST_MSG_ID, H.HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ, H.HDR_EXPECTED_LAST_SEQ, H.HDR_EXPECTED_LAST_SUBJ_SEQ];
-        if (conflicting.some((k) => hv(k) !== null)) {
-          this.respondErr(reply, jsError('JSMessageIncrInvalidErr'));
-          return 0;
+        if (!sourced) {
+          if (!cfg.allow_msg_counter) {
+            this.respondErr(reply, jsError('JSMessageIncrDisabledErr'));
+            return 0;
+          }
+          if (msg.length > 0) {
+            this.respondErr(reply, jsError('JSMessageIncrPayloadErr'));
+            return 0;
+          }
+          const conflicting = [H.HDR_ROLLUP, H.HDR_EXPECTED_STREAM, H.HDR_EXPECTED_LAST_MSG_ID, H.HDR_EXPECTED_LAST_SUBJ_SEQ_SUBJ, H.HDR_EXPECTED_LAST_SEQ, H.HDR_EXPECTED_LAST_SUBJ_SEQ];
+          if (conflicting.some((k) => hv(k) !== null)) {
+            this.respondErr(reply, jsError('JSMessageIncrInvalidErr'));
+            return 0;
+          }
         }
         incr = BigInt(incrHdr);
       }
@@ -279,7 +347,7 @@ export class Stream {
       }
       const ttlHdr = hv(H.HDR_TTL);
       const parsedTtl = H.parseMsgTTL(ttlHdr);
-      if (ttlHdr !== null && parsedTtl !== 0 && !cfg.allow_msg_ttl) {
+      if (!sourced && ttlHdr !== null && parsedTtl !== 0 && !cfg.allow_msg_ttl) {
         this.respondErr(reply, jsError('JSMessageTTLDisabledErr'));
         return 0;
       }
@@ -305,6 +373,18 @@ export class Stream {
           return 0;
         }
       }
+      if (!sourced && ht.includes('\r\nNats-Schedule')) {
+        const se = checkScheduleHeaders(hv, subject, cfg, this.store);
+        if (se instanceof ApiError) {
+          this.respondErr(reply, se);
+          return 0;
+        }
+        if (se === 'rollup') {
+          // a schedule replaces the previous schedule on its subject
+          hdr = setHeaders(hdr, [[H.HDR_ROLLUP, H.ROLLUP_SUBJECT]]);
+          ht = hdr.latin1Slice(0, hdr.length);
+        }
+      }
       msgId = hv(H.HDR_MSG_ID) ?? '';
       if (msgId !== '' && !cfg.mirror) {
         const dde = this.dedupe.check(msgId, nowNs());
@@ -320,7 +400,7 @@ export class Stream {
       }
       rollup = hv(H.HDR_ROLLUP) ?? '';
       if (rollup !== '') {
-        if (!cfg.allow_rollup_hdrs || cfg.deny_purge) {
+        if (!sourced && (!cfg.allow_rollup_hdrs || cfg.deny_purge)) {
           this.respondErr(reply, jsError('JSStreamRollupFailedF', { err: 'rollup not permitted' }));
           return 0;
         }
@@ -345,20 +425,14 @@ export class Stream {
         return 0;
       }
       // Counter streams: the new total replaces the (empty) payload.
-      let total = 0n;
-      const last = this.store.loadLastMsg(subject);
-      if (last !== null) {
-        try {
-          const v = (JSON.parse(last.msg.toString('utf8')) as { val?: string }).val ?? '0';
-          if (!/^[+-]?[0-9]+$/.test(v)) throw new Error('bad value');
-          total = BigInt(v);
-        } catch {
-          this.respondErr(reply, jsError('JSMessageCounterBrokenErr'));
-          return 0;
-        }
+      const cu = applyCounter(this.store.loadLastMsg(subject), subject, hdr, msg, incr);
+      if (cu instanceof ApiError) {
+        this.respondErr(reply, cu);
+        return 0;
       }
-      counterVal = (total + incr).toString();
-      msg = Buffer.from(`{"val":${JSON.stringify(counterVal)}}`);
+      counterVal = cu.val;
+      msg = cu.msg;
+      hdr = cu.hdr;
     }
 
     const hl = hdr === null ? 0 : hdr.length;
@@ -381,6 +455,7 @@ export class Stream {
       const seq = this.store.skipMsg();
       this.lmsgId = msgId;
       if (msgId !== '') this.dedupe.add(msgId, seq, nowNs());
+      if (this.scheduler !== null) this.purgeFiredSchedule(hdr);
       this.respondAck(reply, seq);
       return seq;
     }
@@ -404,6 +479,7 @@ export class Stream {
     if (msgId !== '') this.dedupe.add(msgId, seq, ts);
     if (rollup === H.ROLLUP_SUBJECT) this.purge({ filter: subject, keep: 1 });
     else if (rollup === H.ROLLUP_ALL) this.purge({ keep: 1 });
+    if (this.scheduler !== null) this.scheduleStored(seq, subject, storeHdr, ts);
     if (cfg.republish) this.republish(subject, storeHdr, msg, seq, ts);
     this.respondAck(reply, seq, false, counterVal);
     if (this.consumers.size > 0) for (const c of this.consumers.values()) c.kick(subject, seq);
@@ -714,6 +790,7 @@ export class Stream {
     this.stopSubs();
     this.stopReaders();
     this.dropBatches();
+    this.scheduler?.stop();
     for (const c of this.consumers.values()) c.stop();
     this.store.stop();
   }
@@ -724,6 +801,7 @@ export class Stream {
     this.stopSubs();
     this.stopReaders();
     this.dropBatches();
+    this.scheduler?.stop();
     for (const c of [...this.consumers.values()]) c.delete();
     this.consumers.clear();
     this.store.delete();
