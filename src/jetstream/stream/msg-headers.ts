@@ -66,3 +66,7 @@ export const SCHEDULE_NEXT_PURGE = 'purge';
 
 /** Counters aggregated through sources (ADR-49): per-source contributions */
 export const HDR_COUNTER_SOURCES = 'Nats-Counter-Sources';
+
+/** Idle heartbeat headers (Go JSLastConsumerSeq, JSConsumerStalled) */
+export const HDR_LAST_CONSUMER = 'Nats-Last-Consumer';
+export const HDR_CONSUMER_STALLED = 'Nats-Consumer-Stalled';

@@ -5,6 +5,15 @@
  * prefix). A mirror stores messages under the origin's sequence numbers; a
  * source re-publishes them into this stream (filter / subject transforms
  * applied) with a `Nats-Stream-Source` header recording where each came from.
+ *
+ * Health (Go processMirrorMsgs / processAllSourceMsgs and
+ * retrySourceConsumerAtSeq): the consumer sends idle heartbeats every second
+ * and goes away by itself after the health interval without us; a reader
+ * that heard nothing for the health interval (origin deleted or recreated,
+ * consumer lost), that sees a gap in delivery sequences, or whose heartbeat
+ * reports a different last delivered sequence, recreates its consumer from
+ * the origin sequence after the last one it got. Setups are spaced by Go's
+ * retry threshold plus a back-off growing with consecutive failures.
  */
 import { randomBytes } from 'node:crypto';
 import type { Subscription } from '../../conn/subscription.js';
@@ -15,8 +24,20 @@ import { mapSubject, type Stream } from './stream.js';
 import * as H from './msg-headers.js';
 
 const EMPTY = Buffer.alloc(0);
-const RETRY_MS = 2000;
 const HEARTBEAT_NS = 1e9;
+
+/**
+ * Go sourceHealthCheckInterval, sourceConsumerRetryThreshold, retryBackOff,
+ * retryMaximum and srcConsumerWaitTime, in ms. Mutable only so tests can
+ * shorten them.
+ */
+export const SOURCE_TIMING = {
+  healthCheckMs: 10_000,
+  retryThresholdMs: 2_000,
+  retryBackoffMs: 5_000,
+  retryMaxMs: 120_000,
+  createWaitMs: 30_000,
+};
 const EXPECTATIONS = [
   H.HDR_EXPECTED_STREAM,
   H.HDR_EXPECTED_LAST_SEQ,
@@ -29,12 +50,20 @@ export class SourceReader {
   private deliverSub: Subscription | null = null;
   private replySub: Subscription | null = null;
   private consumerName = '';
+  /** the one pending (re)setup or create-response timeout */
   private retry: NodeJS.Timeout | null = null;
+  private health: NodeJS.Timeout | null = null;
   private stopped = false;
   /** last origin sequence received */
   private lastSeq = 0;
+  /** last delivery sequence of the current consumer */
+  private dseq = 0;
   private lag = 0;
+  /** ms of the last message or heartbeat (0 = never) */
   private lastContact = 0;
+  /** ms of the last consumer create request, and consecutive failed setups */
+  private lastReq = 0;
+  private fails = 0;
   private error: { code: number; err_code: number; description: string } | null = null;
   private readonly apiPrefix: string;
 
@@ -50,6 +79,50 @@ export class SourceReader {
     this.stopped = false;
     this.lastSeq = this.isMirror ? this.stream.store.state().last_seq : this.recoverSourceSeq();
     this.connect();
+    this.health = setInterval(() => this.checkHealth(), SOURCE_TIMING.healthCheckMs);
+    this.health.unref?.();
+  }
+
+  /** Stalled: nothing heard for the health interval since the consumer was requested. */
+  private checkHealth(): void {
+    if (this.stopped) return;
+    const since = Date.now() - Math.max(this.lastContact, this.lastReq);
+    if (since > SOURCE_TIMING.healthCheckMs) {
+      const log = this.stream.host.log;
+      if (log.debugEnabled) log.debug(`JetStream stream '${this.stream.host.acc.name} > ${this.stream.name}' ${this.isMirror ? 'mirror' : 'source'} '${this.src.name}' stalled, recreating its consumer`);
+      this.restart();
+    }
+  }
+
+  /** Drop the current consumer and set up a new one from the sequence after the last received. */
+  private restart(): void {
+    this.dropConsumer();
+    this.scheduleSetup();
+  }
+
+  private dropConsumer(): void {
+    this.teardown();
+    if (this.consumerName !== '') {
+      this.stream.host.publish(`${this.apiPrefix}.CONSUMER.DELETE.${this.src.name}.${this.consumerName}`, '', null, EMPTY);
+      this.consumerName = '';
+    }
+    this.dseq = 0;
+  }
+
+  /** Go setupSourceConsumer's delay: the retry threshold since the last request, the back-off, some jitter. */
+  private scheduleSetup(): void {
+    if (this.stopped) return;
+    if (this.retry !== null) clearTimeout(this.retry);
+    const t = SOURCE_TIMING;
+    let delay = Math.max(0, t.retryThresholdMs - (Date.now() - this.lastReq));
+    if (this.fails > 0) delay += Math.min(t.retryBackoffMs * this.fails * 2, t.retryMaxMs);
+    delay += 100 + Math.floor(Math.random() * 100);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.teardown();
+      this.connect();
+    }, delay);
+    this.retry.unref?.();
   }
 
   /** Sources: the last origin sequence recorded in our stream's Nats-Stream-Source headers. */
@@ -86,6 +159,8 @@ export class SourceReader {
       direct: true,
       num_replicas: 1,
       mem_storage: true,
+      // an orphaned consumer (we went away) cleans itself up
+      inactive_threshold: SOURCE_TIMING.healthCheckMs * 1e6,
     };
     if (this.lastSeq > 0) {
       cfg.deliver_policy = 'by_start_sequence';
@@ -104,18 +179,18 @@ export class SourceReader {
       else cfg.filter_subjects = f;
     }
     const body = JSON.stringify({ stream_name: this.src.name, config: cfg });
+    this.lastReq = Date.now();
+    this.dseq = 0;
     host.publish(`${this.apiPrefix}.CONSUMER.CREATE.${this.src.name}`, inbox, null, Buffer.from(body));
-    this.armRetry();
-  }
-
-  private armRetry(): void {
+    // No answer in time: try again (Go srcConsumerWaitTime).
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = setTimeout(() => {
       this.retry = null;
       if (this.stopped || this.consumerName !== '') return;
+      this.fails++;
       this.teardown();
-      this.connect();
-    }, RETRY_MS);
+      this.scheduleSetup();
+    }, SOURCE_TIMING.createWaitMs);
     this.retry.unref?.();
   }
 
@@ -126,14 +201,21 @@ export class SourceReader {
     } catch {
       return;
     }
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
+    if (this.replySub) this.stream.host.unsubscribe(this.replySub);
+    this.replySub = null;
     if (r.error) {
+      // e.g. the origin stream does not exist (any more): shown in info, retried with back-off
       this.error = r.error;
+      this.fails++;
+      this.teardown();
+      this.scheduleSetup();
       return;
     }
     this.error = null;
+    this.fails = 0;
     this.consumerName = r.name ?? '';
-    if (this.retry !== null) clearTimeout(this.retry);
-    this.retry = null;
   }
 
   private onDeliver(subject: string, reply: string, hdr: Buffer | null, payload: Buffer): void {
@@ -142,16 +224,40 @@ export class SourceReader {
     const status = headerStatus(hdr);
     if (status === 100) {
       // flow control request (has a reply) or idle heartbeat
-      if (reply !== '') this.stream.host.publish(reply, '', null, EMPTY);
+      if (reply !== '') {
+        this.stream.host.publish(reply, '', null, EMPTY);
+        return;
+      }
+      // A heartbeat telling of deliveries we did not get: start again after the last we have.
+      const last = Number(getHeader(hdr, H.HDR_LAST_CONSUMER) ?? 0);
+      if (last > 0 && last !== this.dseq) {
+        this.restart();
+        return;
+      }
+      const stalled = getHeader(hdr, H.HDR_CONSUMER_STALLED);
+      if (stalled) this.stream.host.publish(stalled, '', null, EMPTY);
       return;
     }
     // $JS.ACK.<stream>.<consumer>.<dc>.<sseq>.<dseq>.<ts>.<pending>
     const t = reply.split('.');
     if (t.length < 9) return;
+    const dc = Number(t[t.length - 5]);
     const sseq = Number(t[t.length - 4]);
+    const dseq = Number(t[t.length - 3]);
     const ts = Number(t[t.length - 2]);
-    this.lag = Number(t[t.length - 1]);
-    if (sseq <= this.lastSeq) return;
+    const pending = Number(t[t.length - 1]);
+    if (dc > 1) return;
+    if (sseq <= this.lastSeq) {
+      if (dseq === this.dseq + 1) this.dseq++;
+      return;
+    }
+    if (dseq === this.dseq + 1 || this.dseq === 0) this.dseq = dseq;
+    else {
+      // a delivery went missing
+      this.restart();
+      return;
+    }
+    this.lag = pending > 0 ? pending - 1 : 0;
     if (this.isMirror) {
       const store = this.stream.store;
       if (sseq <= store.state().last_seq) {
@@ -194,11 +300,9 @@ export class SourceReader {
     this.stopped = true;
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
-    this.teardown();
-    if (this.consumerName !== '') {
-      this.stream.host.publish(`${this.apiPrefix}.CONSUMER.DELETE.${this.src.name}.${this.consumerName}`, '', null, EMPTY);
-      this.consumerName = '';
-    }
+    if (this.health !== null) clearInterval(this.health);
+    this.health = null;
+    this.dropConsumer();
   }
 
   /** Go StreamSourceInfo. */
