@@ -8,6 +8,8 @@
  * (`Nats-Schedule-Next: purge`) purges the schedule; a repeating one's moves
  * the schedule to its next time. One timer serves all schedules of a stream:
  * it is armed for the earliest due time (at least 250 ms away, as Go does).
+ * Due times sit in a min-heap (Go uses a hashed timing wheel); entries that
+ * a newer schedule or time replaced are skipped when they surface.
  */
 import { buildHeaders, parseHeaders } from '../../protocol/headers.js';
 import { isValidPublishSubject, subjectsCollide } from '../../sublist/subject.js';
@@ -26,6 +28,63 @@ interface Entry {
   ts: number;
 }
 
+/** A heap slot: valid while the subject's schedule still has this seq and ts. */
+interface Slot {
+  ts: number;
+  seq: number;
+  subj: string;
+}
+
+/** Binary min-heap on ts. */
+class DueHeap {
+  private readonly a: Slot[] = [];
+
+  get length(): number {
+    return this.a.length;
+  }
+
+  peek(): Slot | undefined {
+    return this.a[0];
+  }
+
+  push(x: Slot): void {
+    const a = this.a;
+    a.push(x);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p].ts <= x.ts) break;
+      a[i] = a[p];
+      i = p;
+    }
+    a[i] = x;
+  }
+
+  pop(): Slot | undefined {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && a[r].ts < a[l].ts ? r : l;
+        if (a[c].ts >= last.ts) break;
+        a[i] = a[c];
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+
+  clear(): void {
+    this.a.length = 0;
+  }
+}
+
 /** A message the scheduler wants stored. */
 export interface ScheduledMsg {
   seq: number;
@@ -38,6 +97,7 @@ export class MsgScheduler {
   private readonly schedules = new Map<string, Entry>();
   private readonly seqToSubj = new Map<number, string>();
   private readonly inflight = new Set<string>();
+  private readonly heap = new DueHeap();
   private timer: NodeJS.Timeout | null = null;
   private deadline = 0;
   private running = false;
@@ -65,6 +125,21 @@ export class MsgScheduler {
     } else this.schedules.set(subj, { seq, ts });
     this.seqToSubj.set(seq, subj);
     this.inflight.delete(subj);
+    this.heap.push({ ts, seq, subj });
+  }
+
+  private live(x: Slot): boolean {
+    const e = this.schedules.get(x.subj);
+    return e !== undefined && e.seq === x.seq && e.ts === x.ts;
+  }
+
+  /** The earliest live slot (stale ones dropped on the way). */
+  private top(): Slot | undefined {
+    for (let x = this.heap.peek(); x !== undefined; x = this.heap.peek()) {
+      if (this.live(x)) return x;
+      this.heap.pop();
+    }
+    return undefined;
   }
 
   /** A repeating schedule fired: it is next due at `ts`. */
@@ -73,6 +148,7 @@ export class MsgScheduler {
     if (e === undefined) return;
     e.ts = ts;
     this.inflight.delete(subj);
+    this.heap.push({ ts, seq: e.seq, subj });
     this.resetTimer();
   }
 
@@ -92,12 +168,12 @@ export class MsgScheduler {
   /** Arm the one timer for the earliest schedule (Go resetTimer). */
   resetTimer(): void {
     if (this.running || this.stopped) return;
-    let next = Infinity;
-    for (const e of this.schedules.values()) if (e.ts < next) next = e.ts;
-    if (next === Infinity) {
+    const first = this.top();
+    if (first === undefined) {
       this.clearTimer();
       return;
     }
+    const next = first.ts;
     const now = Date.now();
     const fireIn = Math.max(MIN_FIRE_MS, Math.ceil(next / 1e6 - now));
     const deadline = now + fireIn;
@@ -134,16 +210,18 @@ export class MsgScheduler {
    */
   collectDue(store: StreamStore, nowNs = Date.now() * 1e6): ScheduledMsg[] {
     const out: ScheduledMsg[] = [];
-    for (const [subj, e] of [...this.schedules]) {
-      if (e.ts > nowNs || this.inflight.has(subj)) continue;
-      const sm = store.loadMsg(e.seq);
-      const m = sm === null ? null : scheduledMessage(store, sm, e.ts, nowNs);
+    for (let x = this.top(); x !== undefined && x.ts <= nowNs; x = this.top()) {
+      this.heap.pop();
+      // Fired and not yet moved on (Go's inflight): the stored copy's update() or the purge re-arms or ends it.
+      if (this.inflight.has(x.subj)) continue;
+      const sm = store.loadMsg(x.seq);
+      const m = sm === null ? null : scheduledMessage(store, sm, x.ts, nowNs);
       if (m === null) {
-        this.removeSubject(subj);
+        this.removeSubject(x.subj);
         continue;
       }
       out.push(m);
-      this.inflight.add(subj);
+      this.inflight.add(x.subj);
     }
     out.sort((a, b) => a.seq - b.seq);
     return out;
@@ -152,6 +230,7 @@ export class MsgScheduler {
   stop(): void {
     this.stopped = true;
     this.clearTimer();
+    this.heap.clear();
   }
 }
 
