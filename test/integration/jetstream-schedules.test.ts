@@ -127,16 +127,22 @@ for (const storage of ['memory', 'file'] as const) {
       await withJetStream(async ({ nc }) => {
         const jsm = await jetstreamManager(nc);
         await jsm.streams.add({ name: 'S', subjects: ['sch.>', 'out.>'], storage, allow_msg_schedules: true } as any);
-        const ack = await pub(nc, 'sch.a', { 'Nats-Schedule': at(1000), 'Nats-Schedule-Target': 'out.a', 'X-App': 'kept', 'Nats-Msg-Id': 'm1' }, 'hello');
+        // an earlier message on the target: the schedule's roll-up replaces it
+        await pub(nc, 'out.a', {}, 'before');
+        const ack = await pub(nc, 'sch.a', { 'Nats-Schedule': at(1000), 'Nats-Schedule-Target': 'out.a', 'Nats-Schedule-Rollup': 'sub', 'X-App': 'kept', 'Nats-Msg-Id': 'm1' }, 'hello');
         assert.equal(ack.error, undefined);
         assert.ok(await lastOf(jsm, 'S', 'sch.a'));
-        const m = await waitFor(() => lastOf(jsm, 'S', 'out.a'), 5000, 50);
-        assert.equal(m!.string(), 'hello');
+        const m = await waitFor(async () => {
+          const x = await lastOf(jsm, 'S', 'out.a');
+          return x?.string() === 'hello' ? x : null;
+        }, 5000, 50);
+        assert.equal(m!.header.get('Nats-Rollup'), 'sub');
         assert.equal(m!.header.get('Nats-Scheduler'), 'sch.a');
         assert.equal(m!.header.get('Nats-Schedule-Next'), 'purge');
         assert.equal(m!.header.get('X-App'), 'kept');
         assert.equal(m!.header.get('Nats-Schedule'), '');
         assert.equal(m!.header.get('Nats-Schedule-Target'), '');
+        assert.equal(m!.header.get('Nats-Schedule-Rollup'), '');
         assert.equal(m!.header.get('Nats-Msg-Id'), '');
         // the one-shot schedule is gone; nothing more fires
         await waitFor(async () => (await lastOf(jsm, 'S', 'sch.a')) === null, 2000, 20);
