@@ -11,13 +11,14 @@
  * Due times sit in a min-heap (Go uses a hashed timing wheel); entries that
  * a newer schedule or time replaced are skipped when they surface.
  */
-import { buildHeaders, parseHeaders } from '../../protocol/headers.js';
+import { buildHeaders, getHeader, parseHeaders } from '../../protocol/headers.js';
 import { isValidPublishSubject, subjectsCollide } from '../../sublist/subject.js';
 import { jsError, type ApiError } from '../api/errors.js';
 import type { StoredMsg, StreamStore } from '../store/store.js';
 import type { StreamConfig } from './config.js';
 import * as H from './msg-headers.js';
 import { formatInZone, parseMsgSchedule, validTimeZone, type ScheduleNext } from './schedule-pattern.js';
+import { parseRfc3339 } from '../time.js';
 
 /** Go: never fire more often than this, to spare stream ingest. */
 const MIN_FIRE_MS = 250;
@@ -333,4 +334,69 @@ export function checkScheduleHeaders(
     if (last !== null && (headerLookup(last.hdr)(H.HDR_SCHEDULE) ?? '') === '') return jsError('JSMessageSchedulesSchedulerInvalidErr');
   } else if ((hv(H.HDR_SCHEDULER) ?? '') !== '') return jsError('JSMessageSchedulesSchedulerInvalidErr');
   return addRollup ? 'rollup' : null;
+}
+
+/** What a stream gives its schedules. */
+export interface ScheduleHost {
+  readonly store: StreamStore;
+  isClosed(): boolean;
+  /** purge every message on `subject` */
+  purgeSubject(subject: string): void;
+  /** store a due schedule's message (as a sourced message: no publish checks) */
+  storeScheduled(m: ScheduledMsg): void;
+}
+
+/**
+ * A stream's schedules: rebuilt from its messages on start (Go
+ * recoverMsgSchedulingState), kept in step with each stored message (Go's
+ * store-side scheduling hooks), fired by the scheduler's one timer.
+ */
+export class StreamSchedules {
+  private readonly sch: MsgScheduler;
+
+  constructor(private readonly host: ScheduleHost) {
+    this.sch = new MsgScheduler(() => this.fire());
+    const store = host.store;
+    const st = store.state();
+    if (st.msgs > 0) {
+      for (let m = store.loadNextMsg('', st.first_seq); m !== null; m = store.loadNextMsg('', m.seq + 1)) {
+        const due = storedScheduleDue(m.hdr, m.ts);
+        if (due !== 0) this.sch.init(m.seq, m.subj, due);
+      }
+    }
+    this.sch.resetTimer();
+  }
+
+  /** A message was stored at `seq`: a new schedule, a plain message replacing one, or a fired copy. */
+  stored(seq: number, subject: string, hdr: Buffer | null, ts: number): void {
+    const scheduler = getHeader(hdr, H.HDR_SCHEDULER);
+    const due = storedScheduleDue(hdr, ts);
+    if (due !== 0) this.sch.add(seq, subject, due);
+    else if (scheduler === null || scheduler === '') this.sch.removeSubject(subject);
+    if (scheduler === null || scheduler === '') return;
+    const next = getHeader(hdr, H.HDR_SCHEDULE_NEXT);
+    if (next === H.SCHEDULE_NEXT_PURGE) this.purgeFired(hdr);
+    else if (next !== null && next !== '') {
+      const t = parseRfc3339(next);
+      if (!Number.isNaN(t)) this.sch.update(scheduler, t);
+    }
+  }
+
+  /** A one-shot's message (`Nats-Schedule-Next: purge`) removes its schedule (Go processJetStreamMsgWithRollup). */
+  purgeFired(hdr: Buffer | null): void {
+    if (getHeader(hdr, H.HDR_SCHEDULE_NEXT) !== H.SCHEDULE_NEXT_PURGE) return;
+    const scheduler = getHeader(hdr, H.HDR_SCHEDULER);
+    if (scheduler === null || scheduler === '') return;
+    this.host.purgeSubject(scheduler);
+    this.sch.removeSubject(scheduler);
+  }
+
+  private fire(): void {
+    if (this.host.isClosed()) return;
+    for (const m of this.sch.collectDue(this.host.store)) this.host.storeScheduled(m);
+  }
+
+  stop(): void {
+    this.sch.stop();
+  }
 }

@@ -19,9 +19,8 @@ import { DedupeWindow } from './dedupe.js';
 import { DEFAULT_DUPLICATE_WINDOW, streamConfigJSON, type StreamConfig } from './config.js';
 import * as H from './msg-headers.js';
 import { SourceReader } from './sources.js';
-import { checkScheduleHeaders, MsgScheduler, storedScheduleDue } from './schedules.js';
+import { checkScheduleHeaders, StreamSchedules } from './schedules.js';
 import { applyCounter } from './counter-sources.js';
-import { parseRfc3339 } from '../time.js';
 
 /** What a stream needs from its account's JetStream context. */
 export interface StreamHost {
@@ -96,7 +95,7 @@ export class Stream {
   private committing = false;
   private mirrorReader: SourceReader | null = null;
   /** message schedules (allow_msg_schedules), else null */
-  private scheduler: MsgScheduler | null = null;
+  private schedules: StreamSchedules | null = null;
   closed = false;
 
   constructor(
@@ -156,56 +155,21 @@ export class Stream {
 
   // ------------------------------------------------------------------ message schedules
 
-  /** Rebuild the schedules from the stored messages (Go recoverMsgSchedulingState). */
+  /** allow_msg_schedules: the schedules, rebuilt from the stored messages. */
   private startScheduler(): void {
-    if (!this.cfg.allow_msg_schedules || this.scheduler !== null) return;
-    const sch = new MsgScheduler(() => this.fireSchedules());
-    this.scheduler = sch;
-    const st = this.store.state();
-    if (st.msgs === 0) return;
-    for (let m = this.store.loadNextMsg('', st.first_seq); m !== null; m = this.store.loadNextMsg('', m.seq + 1)) {
-      const due = storedScheduleDue(m.hdr, m.ts);
-      if (due !== 0) sch.init(m.seq, m.subj, due);
-    }
-    sch.resetTimer();
-  }
-
-  /** Keep the schedules in step with a stored message (Go's store-side scheduling hooks). */
-  private scheduleStored(seq: number, subject: string, hdr: Buffer | null, ts: number): void {
-    const sch = this.scheduler!;
-    const scheduler = getHeader(hdr, H.HDR_SCHEDULER);
-    const due = storedScheduleDue(hdr, ts);
-    if (due !== 0) sch.add(seq, subject, due);
-    else if (scheduler === null || scheduler === '') sch.removeSubject(subject);
-    if (scheduler === null || scheduler === '') return;
-    const next = getHeader(hdr, H.HDR_SCHEDULE_NEXT);
-    if (next === H.SCHEDULE_NEXT_PURGE) this.purgeFiredSchedule(hdr);
-    else if (next !== null && next !== '') {
-      const t = parseRfc3339(next);
-      if (!Number.isNaN(t)) sch.update(scheduler, t);
-    }
-  }
-
-  /** A one-shot schedule's message (`Nats-Schedule-Next: purge`) removes the schedule. */
-  private purgeFiredSchedule(hdr: Buffer | null): void {
-    if (getHeader(hdr, H.HDR_SCHEDULE_NEXT) !== H.SCHEDULE_NEXT_PURGE) return;
-    const scheduler = getHeader(hdr, H.HDR_SCHEDULER);
-    if (scheduler === null || scheduler === '') return;
-    this.purge({ filter: scheduler });
-    this.scheduler?.removeSubject(scheduler);
-  }
-
-  /** The scheduler's timer: store every due schedule's message into its target. */
-  private fireSchedules(): void {
-    const sch = this.scheduler;
-    if (sch === null || this.closed) return;
-    for (const m of sch.collectDue(this.store)) {
-      try {
-        this.processMsg(m.subject, '', m.hdr, m.msg, true);
-      } catch (e) {
-        this.host.log.error(`JetStream failed to store a scheduled msg on stream '${this.host.acc.name} > ${this.cfg.name}': ${(e as Error).message}`);
-      }
-    }
+    if (!this.cfg.allow_msg_schedules || this.schedules !== null) return;
+    this.schedules = new StreamSchedules({
+      store: this.store,
+      isClosed: () => this.closed,
+      purgeSubject: (subject) => void this.purge({ filter: subject }),
+      storeScheduled: (m) => {
+        try {
+          this.processMsg(m.subject, '', m.hdr, m.msg, true);
+        } catch (e) {
+          this.host.log.error(`JetStream failed to store a scheduled msg on stream '${this.host.acc.name} > ${this.cfg.name}': ${(e as Error).message}`);
+        }
+      },
+    });
   }
 
   private startReaders(): void {
@@ -455,7 +419,7 @@ export class Stream {
       const seq = this.store.skipMsg();
       this.lmsgId = msgId;
       if (msgId !== '') this.dedupe.add(msgId, seq, nowNs());
-      if (this.scheduler !== null) this.purgeFiredSchedule(hdr);
+      if (this.schedules !== null) this.schedules.purgeFired(hdr);
       this.respondAck(reply, seq);
       return seq;
     }
@@ -479,7 +443,7 @@ export class Stream {
     if (msgId !== '') this.dedupe.add(msgId, seq, ts);
     if (rollup === H.ROLLUP_SUBJECT) this.purge({ filter: subject, keep: 1 });
     else if (rollup === H.ROLLUP_ALL) this.purge({ keep: 1 });
-    if (this.scheduler !== null) this.scheduleStored(seq, subject, storeHdr, ts);
+    if (this.schedules !== null) this.schedules.stored(seq, subject, storeHdr, ts);
     if (cfg.republish) this.republish(subject, storeHdr, msg, seq, ts);
     this.respondAck(reply, seq, false, counterVal);
     if (this.consumers.size > 0) for (const c of this.consumers.values()) c.kick(subject, seq);
@@ -790,7 +754,7 @@ export class Stream {
     this.stopSubs();
     this.stopReaders();
     this.dropBatches();
-    this.scheduler?.stop();
+    this.schedules?.stop();
     for (const c of this.consumers.values()) c.stop();
     this.store.stop();
   }
@@ -801,7 +765,7 @@ export class Stream {
     this.stopSubs();
     this.stopReaders();
     this.dropBatches();
-    this.scheduler?.stop();
+    this.schedules?.stop();
     for (const c of [...this.consumers.values()]) c.delete();
     this.consumers.clear();
     this.store.delete();
