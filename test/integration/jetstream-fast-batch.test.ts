@@ -189,6 +189,29 @@ describe('JetStream fast batch publish', () => {
     r.stop();
   });
 
+  it('duplicates (Nats-Msg-Id) count toward flow and the commit (Go TestJetStreamFastBatchPublishDuplicates)', async () => {
+    const s = await stream();
+    const inbox = createInbox();
+    const r = new Replies(nc, inbox);
+    const h = headers();
+    h.set('Nats-Msg-Id', 'msgId');
+    const first = (await nc.request(`${s}.a`, 'x', { headers: h, timeout: 3000 })).json<Json>();
+    assert.deepEqual(first, { stream: s, seq: 1 });
+    // a one-message batch that is a duplicate: the duplicate PubAck with batch and count
+    nc.publish(`${s}.a`, '', { reply: fi(inbox, 'uuid', 1, 0, 'fail', OP.commit), headers: h });
+    assert.equal(await r.nextRaw(), `{"stream":"${s}","seq":1,"duplicate": true,"batch":"uuid","count":1}`);
+    for (let seq = 1; seq <= 5; seq++) {
+      const op = seq === 5 ? OP.commit : seq === 1 ? OP.start : OP.append;
+      nc.publish(`${s}.a`, '', { reply: fi(inbox, 'uuid', seq, 3, 'fail', op), headers: h });
+      if (seq === 1) assert.deepEqual(await r.next(), { type: 'ack', seq: 0, msgs: 3 });
+      if (seq === 3) assert.deepEqual(await r.next(), { type: 'ack', seq: 3, msgs: 3 });
+    }
+    // nothing of this batch was stored: sequence 0
+    assert.equal(await r.nextRaw(), `{"stream":"${s}","seq":0,"batch":"uuid","count":5}`);
+    assert.equal((await jsm.streams.info(s)).state.messages, 1);
+    r.stop();
+  });
+
   it('ping resends the last flow ack and reports gaps (Go TestJetStreamFastBatchPublishPing)', async () => {
     const s = await stream();
     const inbox = createInbox();
