@@ -3,9 +3,11 @@
  * jetstream_events.go marshals (exact field sets and values): stream updated,
  * consumer deleted (API and inactive_threshold), consumer pause/resume (API,
  * create of a paused consumer, and the deadline passing), priority group
- * pinned/unpinned (priority_timeout and the UNPIN API). Stream updated and
+ * pinned/unpinned (priority_timeout and the UNPIN API), stream snapshot and
+ * restore (create/complete, with the requester's client info). Stream updated and
  * consumer deleted are also compared with Debian's Go nats-server 2.9.10
- * (field sets; 2.9.10 has no pause or priority groups).
+ * (field sets; 2.9.10 has no pause or priority groups), and so are the
+ * snapshot/restore advisories.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
