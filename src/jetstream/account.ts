@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, exists
 import { join } from 'node:path';
 import type { Account } from '../accounts/account.js';
 import type { Subscription } from '../conn/subscription.js';
+import type { Client } from '../conn/client.js';
 import type { Logger } from '../log/logger.js';
 import type { InternalClient } from '../server/internal-client.js';
 import { subjectsCollide } from '../sublist/subject.js';
@@ -91,8 +92,9 @@ export class JsAccount implements StreamHost {
     return this.ctx.log;
   }
 
-  subscribe(subject: string, queue: string | null, cb: (subject: string, reply: string, hdr: Buffer | null, payload: Buffer) => void): Subscription {
-    return this.ctx.ic.subscribe(this.acc, subject, queue, (_sub, subj, reply, hdr, payload) => cb(subj, reply, hdr, payload));
+  /** `cb` also gets the publishing client (null for internal publishers), as the API needs for advisories. */
+  subscribe(subject: string, queue: string | null, cb: (subject: string, reply: string, hdr: Buffer | null, payload: Buffer, from: Client | null) => void): Subscription {
+    return this.ctx.ic.subscribe(this.acc, subject, queue, (_sub, subj, reply, hdr, payload, from) => cb(subj, reply, hdr, payload, from));
   }
 
   unsubscribe(sub: Subscription): void {

@@ -3,15 +3,18 @@
  * jetstream_events.go marshals (exact field sets and values): stream updated,
  * consumer deleted (API and inactive_threshold), consumer pause/resume (API,
  * create of a paused consumer, and the deadline passing), priority group
- * pinned/unpinned (priority_timeout and the UNPIN API). Stream updated and
+ * pinned/unpinned (priority_timeout and the UNPIN API), stream snapshot and
+ * restore (create/complete, with the requester's client info). Stream updated and
  * consumer deleted are also compared with Debian's Go nats-server 2.9.10
- * (field sets; 2.9.10 has no pause or priority groups).
+ * (field sets; 2.9.10 has no pause or priority groups), and so are the
+ * snapshot/restore advisories.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { connect, createInbox, type NatsConnection, type Msg, type Subscription } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, AckPolicy, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import { withJetStream } from '../helpers/jetstream.js';
@@ -85,6 +88,59 @@ async function addStream(nc: NatsConnection, jsm: JetStreamManager, name: string
   await jsm.streams.add({ name, subjects: [`${name}.>`], storage: 'memory' as any });
   const js = jetstream(nc);
   for (let i = 0; i < msgs; i++) await js.publish(`${name}.x`, `m${i + 1}`);
+}
+
+
+/**
+ * Snapshot a stream with 3 messages (acking each chunk up to the 204), delete
+ * it, restore it from those chunks, then snapshot to a receiver that leaves
+ * after the first chunk; returns the six advisories on `$JS.EVENT.ADVISORY.STREAM.*.<name>`.
+ */
+async function snapshotScenario(nc: NatsConnection, name: string, prefix = '$JS.API'): Promise<{ adv: Json[]; subjects: string[]; state: Json; bytes: number }> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name, subjects: [`${name}.>`], storage: 'file' as any });
+  const js = jetstream(nc);
+  // incompressible payloads, so the snapshot takes many 1 KiB chunks
+  for (let i = 0; i < 3; i++) await js.publish(`${name}.x`, randomBytes(6000).toString('base64'));
+  const adv = await listen(nc, `$JS.EVENT.ADVISORY.STREAM.*.${name}`);
+  // the stream's DELETED (and, from Go, CREATED on restore) advisories match the wildcard too
+  const ours = () => adv.got.filter((a) => /\.(SNAPSHOT|RESTORE)_[A-Z]+\./.test(a.subject));
+  const chunks: Uint8Array[] = [];
+  const inbox = createInbox();
+  const sub = nc.subscribe(inbox, { timeout: 5000 });
+  const done = (async () => {
+    for await (const m of sub) {
+      // the end: a 204 status (Go 2.9.10: an empty message)
+      if (m.headers?.code === 204 || m.data.length === 0) break;
+      assert.ok(!m.headers?.code, `snapshot status ${m.headers?.code} ${m.headers?.description}`);
+      chunks.push(m.data);
+      m.respond();
+    }
+  })();
+  const sr = await api(nc, `${prefix}.STREAM.SNAPSHOT.${name}`, { deliver_subject: inbox, chunk_size: 1024 });
+  assert.equal(sr.error, undefined);
+  await done;
+  await waitFor(() => ours().length === 2);
+  await jsm.streams.delete(name);
+  const rr = await api(nc, `${prefix}.STREAM.RESTORE.${name}`, { config: sr.config, state: sr.state });
+  assert.equal(rr.error, undefined);
+  for (const ch of chunks) await nc.request(rr.deliver_subject, ch, { timeout: 3000 });
+  const fin = (await nc.request(rr.deliver_subject, new Uint8Array(0), { timeout: 5000 })).json<Json>();
+  assert.equal(fin.error, undefined);
+  await waitFor(() => ours().length === 4);
+  // A receiver that goes away after the first chunk (one chunk in flight): "no interest".
+  const leaving = createInbox();
+  const lsub = nc.subscribe(leaving, {
+    callback: (_e, m) => {
+      lsub.unsubscribe();
+      void nc.flush().then(() => m.respond());
+    },
+  });
+  const part = await api(nc, `${prefix}.STREAM.SNAPSHOT.${name}`, { deliver_subject: leaving, chunk_size: 1024, window_size: 1024 });
+  assert.equal(part.error, undefined);
+  await waitFor(() => ours().length === 6, 8000);
+  adv.stop();
+  return { adv: ours().map((a) => a.body), subjects: ours().map((a) => a.subject), state: sr.state, bytes: chunks.reduce((n, c) => n + c.length, 0) };
 }
 
 describe('JetStream advisories', () => {
@@ -263,6 +319,67 @@ describe('JetStream advisories', () => {
     });
   });
 
+  it('SNAPSHOT_CREATE/COMPLETE and RESTORE_CREATE/COMPLETE: Go\'s types and fields, the requester as client', async () => {
+    await withJetStream(async ({ nc, srv }) => {
+      const { adv, subjects, state, bytes } = await snapshotScenario(nc, 'SNA');
+      assert.deepEqual(subjects, [
+        '$JS.EVENT.ADVISORY.STREAM.SNAPSHOT_CREATE.SNA',
+        '$JS.EVENT.ADVISORY.STREAM.SNAPSHOT_COMPLETE.SNA',
+        '$JS.EVENT.ADVISORY.STREAM.RESTORE_CREATE.SNA',
+        '$JS.EVENT.ADVISORY.STREAM.RESTORE_COMPLETE.SNA',
+        '$JS.EVENT.ADVISORY.STREAM.SNAPSHOT_CREATE.SNA',
+        '$JS.EVENT.ADVISORY.STREAM.SNAPSHOT_COMPLETE.SNA',
+      ]);
+      const [sc, sd, rc, rd, sc2, sd2] = adv;
+      assertEnvelope(sc, 'io.nats.jetstream.advisory.v1.snapshot_create', ['stream', 'state', 'client']);
+      assertEnvelope(sd, 'io.nats.jetstream.advisory.v1.snapshot_complete', ['stream', 'start', 'end', 'client']);
+      assertEnvelope(rc, 'io.nats.jetstream.advisory.v1.restore_create', ['stream', 'client']);
+      assertEnvelope(rd, 'io.nats.jetstream.advisory.v1.restore_complete', ['stream', 'start', 'end', 'bytes', 'client']);
+      for (const a of adv) assert.equal(a.stream, 'SNA');
+      // the stream state the snapshot response carried
+      assert.deepEqual(sc.state, state);
+      assert.equal(sc.state.messages, 3);
+      for (const a of [sd, rd]) {
+        assert.match(a.start, RFC3339_UTC);
+        assert.match(a.end, RFC3339_UTC);
+        assert.ok(Date.parse(a.start) <= Date.parse(a.end), 'start before end');
+      }
+      // every chunk byte the restore received
+      assert.equal(rd.bytes, bytes);
+      assert.ok(bytes > 0);
+      // Go: the caller's account, RTT and this server's name (short client info through the system import)
+      for (const a of adv) {
+        assert.deepEqual(Object.keys(a.client).filter((k) => k !== 'rtt'), ['acc', 'server']);
+        assert.equal(a.client.acc, '$G');
+        assert.equal(a.client.server, srv.server.name);
+      }
+      // the snapshot whose receiver went away
+      assertEnvelope(sc2, 'io.nats.jetstream.advisory.v1.snapshot_create', ['stream', 'state', 'client']);
+      assertEnvelope(sd2, 'io.nats.jetstream.advisory.v1.snapshot_complete', ['stream', 'start', 'end', 'client', 'error']);
+      assert.equal(sd2.error, 'no interest');
+    });
+  });
+
+  it('snapshot and restore advisories carry the domain when one is set', async () => {
+    await withJetStream(
+      async ({ nc }) => {
+        const { adv } = await snapshotScenario(nc, 'SND', '$JS.hub.API');
+        assert.deepEqual(
+          adv.map((a) => [a.type.split('.').pop(), a.domain]),
+          [
+            ['snapshot_create', 'hub'],
+            ['snapshot_complete', 'hub'],
+            ['restore_create', 'hub'],
+            ['restore_complete', 'hub'],
+            ['snapshot_create', 'hub'],
+            ['snapshot_complete', 'hub'],
+          ],
+        );
+      },
+      { jetstream_opts: { domain: 'hub' } },
+    );
+  });
+
   it('PAUSE, PINNED and UNPINNED carry the domain when one is set', async () => {
     await withJetStream(
       async ({ nc }) => {
@@ -333,6 +450,32 @@ describe('JetStream advisories against Go nats-server 2.9.10', { skip: GO_SERVER
       await withJetStream(async ({ nc }) => {
         const ours = await scenario(nc);
         assert.deepEqual(ours.map(shape), theirs.map(shape));
+      });
+    } finally {
+      await gnc?.close();
+      await go.stop();
+      rmSync(goDir, { recursive: true, force: true });
+    }
+  });
+
+  it('snapshot and restore advisories have the field sets and client shape Go sends', async () => {
+    const goDir = mkdtempSync(join(tmpdir(), 'gojs-snap-'));
+    const go = await startGoServer(['-js', '-sd', goDir]);
+    let gnc: NatsConnection | undefined;
+    // field names in order (id/timestamp/times vary), the client's field names, error text
+    const shape = (a: Json) => [a.type, Object.keys(a), Object.keys(a.client ?? {}).filter((k) => k !== 'rtt'), a.error ?? null];
+    try {
+      gnc = await connect({ servers: go.url });
+      const theirs = await snapshotScenario(gnc, 'SNG');
+      await withJetStream(async ({ nc }) => {
+        const ours = await snapshotScenario(nc, 'SNG');
+        assert.deepEqual(ours.subjects, theirs.subjects);
+        // 2.9.10 does not yet notice a receiver going away mid-snapshot (the
+        // newest Go ends it with "no interest"): compare the error only on the rest.
+        assert.deepEqual(ours.adv.map(shape).slice(0, 5), theirs.adv.map(shape).slice(0, 5));
+        const noErr = (a: Json) => Object.keys(a).filter((k) => k !== 'error');
+        assert.deepEqual(noErr(ours.adv[5]), noErr(theirs.adv[5]));
+        assert.equal(theirs.adv[3].bytes, theirs.bytes, 'Go counts the chunk bytes too');
       });
     } finally {
       await gnc?.close();

@@ -43,7 +43,7 @@ export class ApiDispatcher {
       const depth = prefix.split('.').length;
       for (const r of ROUTES) {
         this.subs.push(
-          this.jsa.subscribe(`${prefix}.${r.pattern}`, null, (subject, reply, hdr, payload) => {
+          this.jsa.subscribe(`${prefix}.${r.pattern}`, null, (subject, reply, hdr, payload, from) => {
             // Copy out of the socket buffer before deferring.
             const req: ApiRequest = {
               jsa: this.jsa,
@@ -52,6 +52,7 @@ export class ApiDispatcher {
               reply,
               hdr: hdr === null ? null : Buffer.from(hdr),
               body: Buffer.from(payload),
+              from,
             };
             this.enqueue(() => this.run(r, req));
           }),

@@ -4,6 +4,7 @@
  */
 import { ApiError, jsError } from './errors.js';
 import type { JsAccount } from '../account.js';
+import type { Client } from '../../conn/client.js';
 
 export interface ApiRequest {
   jsa: JsAccount;
@@ -14,6 +15,8 @@ export interface ApiRequest {
   reply: string;
   hdr: Buffer | null;
   body: Buffer;
+  /** the client that sent the request (null when published internally) */
+  from: Client | null;
 }
 
 /** A handler returns the response fields (without `type`), an ApiError, or null when it answers by itself / stays silent. */

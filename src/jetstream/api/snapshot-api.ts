@@ -18,10 +18,13 @@ import type { Stream } from '../stream/stream.js';
 import type { StreamConfig } from '../stream/config.js';
 import type { JsAccount } from '../account.js';
 import type { Consumer } from '../consumer/consumer.js';
+import { rfc3339 } from '../time.js';
+import { requesterInfo } from './requester.js';
 
 const DEFAULT_CHUNK = 128 * 1024;
 const DEFAULT_WINDOW = 8 * 1024 * 1024;
 const FLOW_TIMEOUT_MS = 5000;
+const INTEREST_WAIT_MS = 2000;
 const RESTORE_IDLE_MS = 10000;
 const MAGIC = Buffer.from('NSTSNAP1');
 const EMPTY = Buffer.alloc(0);
@@ -133,44 +136,88 @@ function snapshot(req: ApiRequest): Record<string, unknown> | ApiError | null {
   } catch (e) {
     return jsError('JSStreamSnapshotErrF', { err: (e as Error).message });
   }
-  respond(req, 'stream_snapshot_response', { config: s.infoJSON().config, state: s.stateJSON() });
-  sendChunks(req.jsa, s.name, deliver, data, chunk, Math.max(1, Math.floor(win / chunk)));
+  const start = rfc3339(Date.now() * 1e6);
+  const state = s.stateJSON();
+  respond(req, 'stream_snapshot_response', { config: s.infoJSON().config, state });
+  const client = requesterInfo(req);
+  // Go jsStreamSnapshotRequest: SNAPSHOT_CREATE once the response is out, SNAPSHOT_COMPLETE when streaming ends.
+  req.jsa.advisory(`$JS.EVENT.ADVISORY.STREAM.SNAPSHOT_CREATE.${s.name}`, {
+    type: 'io.nats.jetstream.advisory.v1.snapshot_create',
+    stream: s.name,
+    state,
+    client,
+  });
+  sendChunks(req.jsa, s.name, deliver, data, chunk, Math.max(1, Math.floor(win / chunk)), (err) => {
+    const adv: Record<string, unknown> = {
+      type: 'io.nats.jetstream.advisory.v1.snapshot_complete',
+      stream: s.name,
+      start,
+      end: rfc3339(Date.now() * 1e6),
+      client,
+    };
+    if (err !== '') adv.error = err;
+    req.jsa.advisory(`$JS.EVENT.ADVISORY.STREAM.SNAPSHOT_COMPLETE.${s.name}`, adv);
+  });
   return null;
 }
 
-function sendChunks(jsa: JsAccount, stream: string, deliver: string, data: Buffer, chunk: number, maxInflight: number): void {
+/**
+ * Stream the chunks with flow control, as Go streamSnapshot does: wait up to
+ * 2s for someone to listen on the deliver subject (then send regardless),
+ * keep at most `maxInflight` full chunks unacknowledged (each carries an ack
+ * reply; a short last chunk carries none), end with a 204 right after the
+ * last chunk, and stop early when the receiver goes away ("no interest") or
+ * acks stop coming ("no flow response"). `done` gets Go's error text, '' on
+ * success.
+ */
+function sendChunks(jsa: JsAccount, stream: string, deliver: string, data: Buffer, chunk: number, maxInflight: number, done: (err: string) => void): void {
   const ackBase = `$JS.SNAPSHOT.ACK.${stream}.${randomBytes(8).toString('hex')}`;
   let inflight = 0;
   let off = 0;
   let index = 0;
   let timer: NodeJS.Timeout | null = null;
-  let done = false;
-  const finish = (hdr: string): void => {
-    if (done) return;
-    done = true;
+  let finished = false;
+  let hadInterest = false;
+  const finish = (hdr: string, err: string): void => {
+    if (finished) return;
+    finished = true;
     if (timer !== null) clearTimeout(timer);
     jsa.unsubscribe(ackSub);
     jsa.publish(deliver, '', Buffer.from(hdr, 'latin1'), EMPTY);
+    done(err);
   };
   const pump = (): void => {
-    if (done) return;
+    if (finished) return;
     while (inflight < maxInflight && off < data.length) {
-      if (!jsa.hasInterest(deliver)) return finish('NATS/1.0 408 No Interest\r\n\r\n');
+      if (jsa.hasInterest(deliver)) hadInterest = true;
+      else if (hadInterest) return finish('NATS/1.0 408 No Interest\r\n\r\n', 'no interest');
       const part = data.subarray(off, Math.min(off + chunk, data.length));
       off += part.length;
+      if (part.length < chunk) {
+        jsa.publish(deliver, '', null, part);
+        break;
+      }
       inflight++;
       jsa.publish(deliver, `${ackBase}.${part.length}.${++index}`, null, part);
     }
-    if (off >= data.length && inflight === 0) return finish('NATS/1.0 204\r\n\r\n');
+    if (off >= data.length) return finish('NATS/1.0 204\r\n\r\n', '');
     if (timer !== null) clearTimeout(timer);
-    timer = setTimeout(() => finish('NATS/1.0 408 No Flow Response\r\n\r\n'), FLOW_TIMEOUT_MS);
+    timer = setTimeout(() => finish('NATS/1.0 408 No Flow Response\r\n\r\n', 'no flow response'), FLOW_TIMEOUT_MS);
     timer.unref?.();
   };
   const ackSub: Subscription = jsa.subscribe(`${ackBase}.>`, null, () => {
     if (inflight > 0) inflight--;
     pump();
   });
-  pump();
+  if (jsa.hasInterest(deliver)) return pump();
+  // Go allows about 2 seconds for the receiver's interest to show up.
+  const waitStart = Date.now();
+  const poll = setInterval(() => {
+    if (!jsa.hasInterest(deliver) && Date.now() - waitStart < INTEREST_WAIT_MS) return;
+    clearInterval(poll);
+    pump();
+  }, 20);
+  poll.unref?.();
 }
 
 interface RestoreRequest {
@@ -187,8 +234,13 @@ function restore(req: ApiRequest): Record<string, unknown> | ApiError | null {
   if (/[\\/]/.test(name)) return jsError('JSStreamNameContainsPathSeparatorsErr');
   if (req.jsa.streams.has(name)) return jsError('JSStreamNameExistRestoreFailedErr');
   const jsa = req.jsa;
+  const client = requesterInfo(req);
+  const start = rfc3339(Date.now() * 1e6);
+  // Go processStreamRestore: RESTORE_CREATE when the restore starts, RESTORE_COMPLETE when it ends either way.
+  jsa.advisory(`$JS.EVENT.ADVISORY.STREAM.RESTORE_CREATE.${name}`, { type: 'io.nats.jetstream.advisory.v1.restore_create', stream: name, client });
   const deliver = `$JS.SNAPSHOT.RESTORE.${name}.${randomBytes(8).toString('hex')}`;
   const chunks: Buffer[] = [];
+  let total = 0;
   let idle: NodeJS.Timeout | null = null;
   const arm = (): void => {
     if (idle !== null) clearTimeout(idle);
@@ -198,6 +250,7 @@ function restore(req: ApiRequest): Record<string, unknown> | ApiError | null {
   const sub = jsa.subscribe(deliver, null, (_subj, reply, _hdr, payload) => {
     arm();
     if (payload.length > 0) {
+      total += payload.length;
       chunks.push(Buffer.from(payload));
       if (reply !== '') jsa.publish(reply, '', null, EMPTY);
       return;
@@ -205,6 +258,14 @@ function restore(req: ApiRequest): Record<string, unknown> | ApiError | null {
     if (idle !== null) clearTimeout(idle);
     jsa.unsubscribe(sub);
     const out = finishRestore(jsa, name, Buffer.concat(chunks));
+    jsa.advisory(`$JS.EVENT.ADVISORY.STREAM.RESTORE_COMPLETE.${name}`, {
+      type: 'io.nats.jetstream.advisory.v1.restore_complete',
+      stream: name,
+      start,
+      end: rfc3339(Date.now() * 1e6),
+      bytes: total,
+      client,
+    });
     if (reply !== '') respond({ ...req, reply }, 'stream_create_response', out);
   });
   arm();

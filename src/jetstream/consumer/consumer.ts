@@ -18,6 +18,7 @@ import { consumerConfigJSON, filtersOf, goDuration, setConsumerStaticMetadata, E
 import { parseGoDuration } from '../../config/durations.js';
 import { randomId } from '../ids.js';
 import { parseNextRequest, statusHeader, type PullRequest } from './pull.js';
+import { insertByPriority, requeueByPriority } from './priority.js';
 
 export interface ConsumerHost {
   readonly serverVersion: string;
@@ -505,6 +506,7 @@ export class Consumer implements StreamConsumer {
       wr.lastSent = this.lastDelivery;
       if (wr.b > 0) wr.b -= m.subj.length + (hdr?.length ?? 0) + payload.length;
       if (wr.n <= 0) this.removeWaiting(wr);
+      else if (this.cfg.priority_policy === 'prioritized') requeueByPriority(this.waiting, wr);
     } else if (this.cfg.flow_control) {
       this.fcBytes += m.subj.length + (hdr?.length ?? 0) + payload.length;
       this.fcOutstanding += m.subj.length + (hdr?.length ?? 0) + payload.length;
@@ -617,7 +619,8 @@ export class Consumer implements StreamConsumer {
       this.pinnedAt = now;
       this.armPinTimer();
     }
-    this.waiting.push(wr);
+    if (pol === 'prioritized') insertByPriority(this.waiting, wr);
+    else this.waiting.push(wr);
     if (wr.expires > 0) {
       const t = setTimeout(() => this.expireWaiting(), wr.expires - now + 1);
       t.unref?.();

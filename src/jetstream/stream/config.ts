@@ -228,6 +228,7 @@ export function checkStreamConfig(input: Partial<StreamConfig> | null, pedantic:
     if ((cfg.sources ?? []).length > 0) return jsError('JSMirrorWithSourcesErr');
     if (cfg.allow_msg_counter) return jsError('JSMirrorWithCountersErr');
     if (cfg.allow_atomic) return jsError('JSMirrorWithAtomicPublishErr');
+    if (cfg.allow_batched) return jsError('JSMirrorWithBatchPublishErr');
     if (cfg.allow_msg_schedules) return jsError('JSMirrorWithMsgSchedulesErr');
     if (m.filter_subject && (m.subject_transforms ?? []).length) return jsError('JSMirrorMultipleFiltersNotAllowed');
     if (sdm > 0) return invalid('subject delete markers forbidden on mirrors');

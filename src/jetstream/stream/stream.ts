@@ -21,6 +21,7 @@ import * as H from './msg-headers.js';
 import { SourceReader } from './sources.js';
 import { checkScheduleHeaders, StreamSchedules } from './schedules.js';
 import { applyCounter } from './counter-sources.js';
+import { FAST_BATCH_SUFFIX, FastBatches, type FastStoreResult } from './fast-batch.js';
 
 /** What a stream needs from its account's JetStream context. */
 export interface StreamHost {
@@ -86,13 +87,17 @@ export class Stream {
   private subs: Subscription[] = [];
   private dedupe: DedupeWindow;
   private lmsgId = '';
-  private pubAckPrefix = '';
+  pubAckPrefix = '';
   /** the PubAck prefix as bytes, and a scratch buffer the plain PubAck is written into (delivery copies it) */
   private pubAckPrefixBytes = Buffer.alloc(0);
   private ackScratch = Buffer.alloc(0);
   private readers: SourceReader[] = [];
   private readonly batches = new Map<string, { msgs: { subject: string; hdr: Buffer; msg: Buffer }[]; timer: NodeJS.Timeout }>();
   private committing = false;
+  /** fast (flow-controlled) batch publishes in flight */
+  private readonly fast = new FastBatches(this);
+  /** set while a fast batch message is stored: PubAcks and errors land here instead of the reply */
+  private capture: FastStoreResult | null = null;
   private mirrorReader: SourceReader | null = null;
   /** message schedules (allow_msg_schedules), else null */
   private schedules: StreamSchedules | null = null;
@@ -207,6 +212,7 @@ export class Stream {
     const sourcesChanged = JSON.stringify(cfg.sources ?? []) !== JSON.stringify(this.cfg.sources ?? []) || JSON.stringify(cfg.mirror ?? null) !== JSON.stringify(this.cfg.mirror ?? null);
     if (sourcesChanged) this.stopReaders();
     this.cfg = cfg;
+    if (!cfg.allow_batched) this.fast.clear();
     this.dedupe.setWindow(cfg.duplicate_window ?? DEFAULT_DUPLICATE_WINDOW);
     this.store.updateConfig(storeConfigOf(cfg));
     if (subjectsChanged) {
@@ -229,20 +235,30 @@ export class Stream {
       if (subjectMatches(subject, src)) subject = mapSubject(subject, src, tr.dest) ?? subject;
     }
     try {
-      this.processMsg(subject, reply, hdr, payload);
+      if (reply.length > 4 && reply.endsWith(FAST_BATCH_SUFFIX)) this.fast.process(subject, reply, hdr, payload);
+      else this.processMsg(subject, reply, hdr, payload);
     } catch (e) {
       this.host.log.error(`JetStream failed to store a msg on stream '${this.host.acc.name} > ${this.cfg.name}': ${(e as Error).message}`);
       this.respondErr(reply, jsError('JSStreamStoreFailedF', { err: (e as Error).message }));
     }
   }
 
-  private respondErr(reply: string, err: ApiError): void {
+  respondErr(reply: string, err: ApiError): void {
+    if (this.capture !== null) {
+      this.capture.err = err;
+      return;
+    }
     if (reply === '' || this.cfg.no_ack) return;
     const body = `{"error":${JSON.stringify(err)},"stream":${JSON.stringify(this.cfg.name)},"seq":0}`;
     this.host.publish(reply, '', null, Buffer.from(body));
   }
 
   private respondAck(reply: string, seq: number, duplicate = false, val: string | null = null): void {
+    if (this.capture !== null) {
+      this.capture.seq = seq;
+      this.capture.dup = duplicate;
+      return;
+    }
     if (reply === '' || this.cfg.no_ack) return;
     if (!duplicate && val === null) {
       // the common PubAck, written without building a string
@@ -450,6 +466,25 @@ export class Stream {
     return seq;
   }
 
+  // ------------------------------------------------------------------ fast batches (see fast-batch.ts)
+
+  /** FastBatchStream: one batch message through every publish check and into the store. */
+  storeBatchMsg(subject: string, reply: string, hdr: Buffer | null, msg: Buffer): FastStoreResult {
+    const r: FastStoreResult = { seq: 0, err: null, dup: false };
+    this.capture = r;
+    try {
+      this.processMsg(subject, reply, hdr, msg);
+    } finally {
+      this.capture = null;
+    }
+    return r;
+  }
+
+  /** FastBatchStream: a control message (flow ack, gap, error, PubAck) to the batch's reply. */
+  send(reply: string, body: string): void {
+    this.host.publish(reply, '', null, Buffer.from(body));
+  }
+
   // ------------------------------------------------------------------ atomic batches
 
   private batchTimedOut(bid: string): void {
@@ -558,6 +593,7 @@ export class Stream {
   private dropBatches(): void {
     for (const b of this.batches.values()) clearTimeout(b.timer);
     this.batches.clear();
+    this.fast.clear();
   }
 
   /** Go's discard-new checks done by the store: returns the store error text or null. */
