@@ -118,6 +118,8 @@ export class Consumer implements StreamConsumer {
   private pinTimer: NodeJS.Timeout | null = null;
   /** delivery turn counter (per-turn checks on pull requests) */
   private turn = 0;
+  /** the state object handed to the store on every persist (see persist) */
+  private readonly persisted: ConsumerState;
 
   constructor(
     readonly host: ConsumerHost,
@@ -131,6 +133,12 @@ export class Consumer implements StreamConsumer {
     this.cfg = cfg;
     this.name = cfg.durable_name || cfg.name!;
     this.filters = filtersOf(cfg);
+    this.persisted = {
+      delivered: { consumer_seq: 0, stream_seq: 0 },
+      ack_floor: { consumer_seq: 0, stream_seq: 0 },
+      pending: this.pending,
+      redelivered: this.rdc,
+    };
     this.ackPrefix = `$JS.ACK.${stream.name}.${this.name}.`;
     this.ackPrefixLen = Buffer.byteLength(this.ackPrefix, 'latin1');
     // five numbers (up to 21 digits each) and their dots
@@ -226,9 +234,21 @@ export class Consumer implements StreamConsumer {
     };
   }
 
+  /**
+   * The store keeps the last state it was given and writes it later
+   * (coalesced). One object serves every persist: its numbers are refreshed
+   * here, and pending/redelivered are the live maps in any case, so the store
+   * sees the same state as with a fresh object per call, without allocating
+   * three objects per ack.
+   */
   private persist(): void {
     if (this.store === null || this.closed) return;
-    this.store.update(this.state());
+    const st = this.persisted;
+    st.delivered.consumer_seq = this.dseq - 1;
+    st.delivered.stream_seq = this.sseq - 1;
+    st.ack_floor.consumer_seq = this.adflr;
+    st.ack_floor.stream_seq = this.asflr;
+    this.store.update(st);
   }
 
   /** Subscriptions: acks, flow control, pull requests. */
