@@ -153,6 +153,21 @@ function run(Sl: Ctor, label: string): void {
         for (let i = 0; i < n; i++) sl.match(wild[i % 5]);
       }),
     );
+    // JetStream acks: a unique 9-token subject per message under one `$JS.ACK.<stream>.<consumer>.>` sub
+    const ackSl = new Sl(cache);
+    for (const s of subs) ackSl.insert(s);
+    ackSl.insert({ subject: '$JS.ACK.ORDERS.C.>', queue: null });
+    const ackBase = '$JS.ACK.ORDERS.C.1.';
+    let ackSeq = 1;
+    add(
+      `match unique ack subjects under '>', ${tag}`,
+      measure((n) => {
+        for (let i = 0; i < n; i++) {
+          const q = ackSeq++;
+          ackSl.match(ackBase + q + '.' + q + '.1764800000123456789.' + (1000000 - (q % 1000000)));
+        }
+      }),
+    );
     add(
       `hasInterest, ${tag}`,
       measure((n) => {

@@ -136,6 +136,7 @@ export class JsAccount implements StreamHost {
       subscribe: (s, q, cb) => this.subscribe(s, q, cb),
       unsubscribe: (s) => this.unsubscribe(s),
       publish: (s, r, h, p, shown) => this.publish(s, r, h, p, shown),
+      publishRegion: (s, shown, r, rl, buf, st, hl, e) => this.ctx.ic.publishRegion(this.acc, s, shown, r, rl, buf, st, hl, e),
       hasInterest: (s, q) => this.hasInterest(s, q),
       advisory: (s, b) => this.advisory(s, b),
       removed: (c) => {

@@ -97,14 +97,37 @@ export class PubArg {
   hdr = -1;
   /** decoded subject (latin1: one char per byte; the sublist key) */
   subject = '';
-  /** decoded reply, '' when none */
-  reply = '';
+  /** decoded reply ('' when none); null while it is only the bytes [replyStart, replyEnd) of buf */
+  private replyStr: string | null = '';
   /**
    * Subject receivers see when it differs from the routing subject (server
    * deliveries: JetStream routes on the deliver subject, shows the original).
    * Null for client publishes.
    */
   shown: string | null = null;
+
+  /** The reply as a latin1 string, '' when none (decoded on first read after `replyInBuf`). */
+  get reply(): string {
+    let r = this.replyStr;
+    if (r === null) {
+      r = this.replyStart >= 0 ? this.buf.latin1Slice(this.replyStart, this.replyEnd) : '';
+      this.replyStr = r;
+    }
+    return r;
+  }
+
+  set reply(v: string) {
+    this.replyStr = v;
+  }
+
+  /**
+   * The reply is given only by its bytes in `buf`: most deliveries (to client
+   * connections) copy those bytes and never need the string, so internal
+   * senders (JetStream ack subjects) skip building it.
+   */
+  replyInBuf(): void {
+    this.replyStr = null;
+  }
 
   reset(): void {
     this.buf = EMPTY;

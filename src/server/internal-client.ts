@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Client } from '../conn/client.js';
 import { Subscription, type InternalMsgHandler } from '../conn/subscription.js';
 import { PubArg } from '../protocol/parser.js';
-import { writeLatin1, writeUint } from '../util/bytes.js';
+import { copyBytes, writeLatin1, writeUint } from '../util/bytes.js';
 import type { Account } from '../accounts/account.js';
 import type { ClientHost } from '../conn/host.js';
 
@@ -53,11 +53,28 @@ export class InternalClient {
    */
   publish(acc: Account, subject: string, reply: string, hdr: Buffer | null, payload: Buffer, shown: string = subject): boolean {
     const hl = hdr === null ? 0 : hdr.length;
-    const total = hl + payload.length;
+    const msg = hl === 0 ? payload : adjacent(hdr!, payload) ?? Buffer.concat([hdr!, payload], hl + payload.length);
+    return this.send(acc, subject, shown, reply, null, 0, msg, 0, hl, msg.length);
+  }
+
+  /**
+   * `publish` with the reply given as the bytes reply[0, replyLen) (a caller's
+   * scratch, copied here) and the message as buf[s, e), its first hdrLen bytes
+   * the header block: JetStream deliveries write their ack subject as bytes
+   * (the string is decoded only if a receiver asks for it) and send stored
+   * messages in place.
+   */
+  publishRegion(acc: Account, subject: string, shown: string, reply: Buffer, replyLen: number, buf: Buffer, s: number, hdrLen: number, e: number): boolean {
+    return this.send(acc, subject, shown, '', reply, replyLen, buf, s, hdrLen, e);
+  }
+
+  private send(acc: Account, subject: string, shown: string, reply: string, replyBytes: Buffer | null, replyLen: number, buf: Buffer, s: number, hl: number, e: number): boolean {
+    const total = e - s;
     // Nested publishes (a callback publishing while an outer route is running)
     // must not reuse the outer control line or PubArg.
     const nested = this.depth > 0;
-    const need = shown.length + reply.length + 24;
+    const rl = replyBytes === null ? reply.length : replyLen;
+    const need = shown.length + rl + 24;
     let line: Buffer;
     let pa: PubArg;
     if (nested) {
@@ -73,10 +90,10 @@ export class InternalClient {
     const subjectEnd = p;
     let replyStart = -1;
     let replyEnd = -1;
-    if (reply.length > 0) {
+    if (rl > 0) {
       line[p++] = 32;
       replyStart = p;
-      p = writeLatin1(line, reply, p);
+      p = replyBytes === null ? writeLatin1(line, reply, p) : copyBytes(replyBytes, 0, rl, line, p);
       replyEnd = p;
     }
     let hdrStart = -1;
@@ -104,11 +121,11 @@ export class InternalClient {
     pa.hdr = hl > 0 ? hl : -1;
     pa.subject = subject;
     pa.shown = shown === subject ? null : shown;
-    pa.reply = reply;
-    const msg = hl === 0 ? payload : adjacent(hdr!, payload) ?? Buffer.concat([hdr!, payload], total);
+    if (replyBytes === null) pa.reply = reply;
+    else pa.replyInBuf();
     this.depth++;
     try {
-      return this.host.route(this.client, acc, pa, msg, 0, total);
+      return this.host.route(this.client, acc, pa, buf, s, e);
     } finally {
       this.depth--;
     }

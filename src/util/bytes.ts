@@ -50,6 +50,21 @@ export function writeUint(dst: Buffer, n: number, pos: number): number {
     dst[pos] = 48 + n;
     return pos + 1;
   }
+  // Past 31 bits the int32 arithmetic below would overflow.
+  if (n > 0x7fffffff) return writeBigUint(dst, n, pos);
+  const digits = n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : n < 1e9 ? 9 : 10;
+  let p = pos + digits - 1;
+  let t = n | 0;
+  while (t >= 10) {
+    const q = (t / 10) | 0;
+    dst[p--] = 48 + t - q * 10;
+    t = q;
+  }
+  dst[p] = 48 + t;
+  return pos + digits;
+}
+
+function writeBigUint(dst: Buffer, n: number, pos: number): number {
   let digits = 0;
   for (let t = n; t > 0; t = Math.floor(t / 10)) digits++;
   let p = pos + digits - 1;

@@ -5,6 +5,8 @@
  * 0001-01-01T00:00:00Z; durations as integer nanoseconds.
  */
 
+import { writeLatin1, writeUint } from './bytes.js';
+
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 const formatted = new Map<number, string>();
@@ -80,6 +82,22 @@ export function nsDigits(ns: number): string {
   }
   const f = String(frac);
   return digitsSecStr + ZEROS.slice(f.length) + f;
+}
+
+/** `nsDigits` written as bytes at pos (the delivery path builds ack subjects as bytes); returns the new position. */
+export function writeNsDigits(dst: Buffer, ns: number, pos: number): number {
+  const sec = Math.floor(ns / NS_PER_SEC);
+  const frac = ns - sec * NS_PER_SEC;
+  if (sec <= 0 || !(frac >= 0 && frac < NS_PER_SEC) || !Number.isInteger(frac)) return writeLatin1(dst, String(ns), pos);
+  let p = writeUint(dst, sec, pos);
+  // nine sub-second digits, zero padded
+  let f = frac;
+  for (let k = p + 8; k >= p; k--) {
+    dst[k] = 48 + (f % 10);
+    f = Math.floor(f / 10);
+  }
+  p += 9;
+  return p;
 }
 
 let wallBaseNs = Date.now() * 1e6;

@@ -10,8 +10,9 @@
 import type { Subscription } from '../../conn/subscription.js';
 import type { Logger } from '../../log/logger.js';
 import { buildHeaders, setHeaders } from '../../protocol/headers.js';
-import { rfc3339, parseRfc3339, nsDigits, utcRfc3339, ZERO_TIME } from '../time.js';
-import { nowNs, seqAtTime, type ConsumerState, type ConsumerStore, type StoredMsg } from '../store/store.js';
+import { rfc3339, parseRfc3339, writeNsDigits, utcRfc3339, ZERO_TIME } from '../time.js';
+import { writeUint } from '../../util/bytes.js';
+import { newMsgView, nowNs, seqAtTime, viewOfStored, type ConsumerState, type ConsumerStore, type MsgView, type StoredMsg } from '../store/store.js';
 import { subjectMatches } from '../store/subject-index.js';
 import type { Stream, StreamConsumer } from '../stream/stream.js';
 import { consumerConfigJSON, filtersOf, goDuration, setConsumerStaticMetadata, EPHEMERAL_INACTIVE_DEFAULT, type ConsumerConfig } from './config.js';
@@ -30,6 +31,11 @@ export interface ConsumerHost {
   subscribe(subject: string, queue: string | null, cb: (subject: string, reply: string, hdr: Buffer | null, payload: Buffer) => void): Subscription;
   unsubscribe(sub: Subscription): void;
   publish(subject: string, reply: string, hdr: Buffer | null, payload: Buffer, shown?: string): boolean;
+  /**
+   * `publish` with the reply given as the bytes reply[0, replyLen) (deliveries'
+   * ack subjects) and the message as buf[s, e), its first hdrLen bytes the header block
+   */
+  publishRegion(subject: string, shown: string, reply: Buffer, replyLen: number, buf: Buffer, s: number, hdrLen: number, e: number): boolean;
   hasInterest(subject: string, queue?: string): boolean;
   advisory(subject: string, body: Record<string, unknown>): void;
   /** the consumer removed itself (inactivity) */
@@ -83,6 +89,8 @@ export class Consumer implements StreamConsumer {
   /** num pending (messages >= sseq matching the filters) */
   private npc = 0;
   private npcValid = false;
+  /** the message nextMsg() returned last: read in place, good until the store is next called */
+  private readonly view: MsgView = newMsgView();
   /** delivery count of the message nextMsg() returned last */
   private nextDc = 1;
   /** pending stream sequences in the order they entered `pending` (see updateAckFloor) */
@@ -92,6 +100,9 @@ export class Consumer implements StreamConsumer {
   private pendUnordered = false;
   /** `$JS.ACK.<stream>.<consumer>.` */
   private readonly ackPrefix: string;
+  /** scratch for a delivery's ack subject: the prefix bytes, then the numbers written per delivery */
+  private readonly ackReply: Buffer;
+  private readonly ackPrefixLen: number;
   /** one clock reading per delivery turn: ms and ns since the epoch */
   private turnMs = 0;
   private turnNs = 0;
@@ -108,6 +119,8 @@ export class Consumer implements StreamConsumer {
   private pinTimer: NodeJS.Timeout | null = null;
   /** delivery turn counter (per-turn checks on pull requests) */
   private turn = 0;
+  /** the state object handed to the store on every persist (see persist) */
+  private readonly persisted: ConsumerState;
 
   constructor(
     readonly host: ConsumerHost,
@@ -121,7 +134,17 @@ export class Consumer implements StreamConsumer {
     this.cfg = cfg;
     this.name = cfg.durable_name || cfg.name!;
     this.filters = filtersOf(cfg);
+    this.persisted = {
+      delivered: { consumer_seq: 0, stream_seq: 0 },
+      ack_floor: { consumer_seq: 0, stream_seq: 0 },
+      pending: this.pending,
+      redelivered: this.rdc,
+    };
     this.ackPrefix = `$JS.ACK.${stream.name}.${this.name}.`;
+    this.ackPrefixLen = Buffer.byteLength(this.ackPrefix, 'latin1');
+    // five numbers (up to 21 digits each) and their dots
+    this.ackReply = Buffer.allocUnsafe(this.ackPrefixLen + 5 * 22);
+    this.ackReply.latin1Write(this.ackPrefix, 0, this.ackPrefixLen);
   }
 
   get ackPolicy(): ConsumerConfig['ack_policy'] {
@@ -212,9 +235,21 @@ export class Consumer implements StreamConsumer {
     };
   }
 
+  /**
+   * The store keeps the last state it was given and writes it later
+   * (coalesced). One object serves every persist: its numbers are refreshed
+   * here, and pending/redelivered are the live maps in any case, so the store
+   * sees the same state as with a fresh object per call, without allocating
+   * three objects per ack.
+   */
   private persist(): void {
     if (this.store === null || this.closed) return;
-    this.store.update(this.state());
+    const st = this.persisted;
+    st.delivered.consumer_seq = this.dseq - 1;
+    st.delivered.stream_seq = this.sseq - 1;
+    st.ack_floor.consumer_seq = this.adflr;
+    st.ack_floor.stream_seq = this.asflr;
+    this.store.update(st);
   }
 
   /** Subscriptions: acks, flow control, pull requests. */
@@ -345,7 +380,7 @@ export class Consumer implements StreamConsumer {
   }
 
   /** Pacing for replay original and rate_limit_bps. True when the message must wait. */
-  private pace(m: StoredMsg): boolean {
+  private pace(m: MsgView): boolean {
     const bps = this.cfg.rate_limit_bps ?? 0;
     if (bps === 0 && this.cfg.replay_policy !== 'original') return false;
     const now = Date.now();
@@ -361,7 +396,7 @@ export class Consumer implements StreamConsumer {
         this.rateStart = now;
         this.rateBytes = 0;
       }
-      const sz = (m.subj.length + (m.hdr?.length ?? 0) + m.msg.length) * 8;
+      const sz = (m.subj.length + m.end - m.start) * 8;
       if (this.rateBytes > 0 && this.rateBytes + sz > bps) {
         this.armDelay(this.rateStart + 1000 - now);
         return true;
@@ -380,7 +415,7 @@ export class Consumer implements StreamConsumer {
     this.delayTimer.unref?.();
   }
 
-  private unget(m: StoredMsg, dc: number): void {
+  private unget(m: MsgView, dc: number): void {
     if (dc > 1 || this.pending.has(m.seq)) {
       this.rdq.unshift(m.seq);
       this.rdqSet.add(m.seq);
@@ -393,8 +428,11 @@ export class Consumer implements StreamConsumer {
     }
   }
 
-  /** Next message, redeliveries first, then new ones; its delivery count is left in `nextDc`. */
-  private nextMsg(): StoredMsg | null {
+  /**
+   * Next message, redeliveries first, then new ones, as `this.view` (new
+   * messages of one filter are read in place); its delivery count is left in `nextDc`.
+   */
+  private nextMsg(): MsgView | null {
     const store = this.stream.store;
     while (this.rdq.length > 0) {
       const seq = this.rdq.shift()!;
@@ -415,7 +453,8 @@ export class Consumer implements StreamConsumer {
       }
       this.rdc.set(seq, dc);
       this.nextDc = dc;
-      return m;
+      viewOfStored(m, this.view);
+      return this.view;
     }
     const lss = this.lss;
     if (lss !== null) {
@@ -428,28 +467,32 @@ export class Consumer implements StreamConsumer {
         } else this.sseq = lss[0];
         if (m !== null) {
           this.nextDc = 1;
-          return m;
+          viewOfStored(m, this.view);
+          return this.view;
         }
       }
       this.lss = null;
     }
-    let m: StoredMsg | null;
-    if (this.filters.length <= 1) m = store.loadNextMsg(this.filters[0] ?? '', this.sseq);
+    const v = this.view;
+    let found: boolean;
+    if (this.filters.length <= 1) found = store.peekNextMsg(this.filters[0] ?? '', this.sseq, v);
     else {
-      m = null;
+      let m: StoredMsg | null = null;
       for (const f of this.filters) {
         const c = store.loadNextMsg(f, this.sseq);
         if (c !== null && (m === null || c.seq < m.seq)) m = c;
       }
+      found = m !== null;
+      if (m !== null) viewOfStored(m, v);
     }
-    if (m === null) {
+    if (!found) {
       const last = store.state().last_seq;
       if (last >= this.sseq) this.sseq = last + 1;
       return null;
     }
-    this.sseq = m.seq + 1;
+    this.sseq = v.seq + 1;
     this.nextDc = 1;
-    return m;
+    return v;
   }
 
   private maxDeliveriesExceeded(seq: number, deliveries: number): void {
@@ -466,7 +509,7 @@ export class Consumer implements StreamConsumer {
     });
   }
 
-  private deliver(m: StoredMsg, dc: number, wr: PullRequest | null): void {
+  private deliver(m: MsgView, dc: number, wr: PullRequest | null): void {
     const now = this.turnNs;
     const dseq = this.dseq++;
     if (dc === 1 && this.npcValid) this.npc--;
@@ -484,16 +527,36 @@ export class Consumer implements StreamConsumer {
     }
     this.dirtyState = true;
     const pendingAfter = this.numPending();
-    const reply = this.ackPrefix + dc + '.' + m.seq + '.' + dseq + '.' + nsDigits(m.ts) + '.' + pendingAfter;
-    let hdr = m.hdr;
-    let payload = m.msg;
-    if (this.cfg.headers_only) {
-      hdr = setHeaders(hdr, [['Nats-Msg-Size', String(m.msg.length)]]);
-      payload = EMPTY;
-    }
-    if (this.pinId !== '' && wr !== null) hdr = setHeaders(hdr, [['Nats-Pin-Id', this.pinId]]);
+    // $JS.ACK.<stream>.<consumer>.<dc>.<sseq>.<dseq>.<ts>.<pending>, written as bytes
+    const r = this.ackReply;
+    let rp = writeUint(r, dc, this.ackPrefixLen);
+    r[rp++] = 0x2e;
+    rp = writeUint(r, m.seq, rp);
+    r[rp++] = 0x2e;
+    rp = writeUint(r, dseq, rp);
+    r[rp++] = 0x2e;
+    rp = writeNsDigits(r, m.ts, rp);
+    r[rp++] = 0x2e;
+    rp = writeUint(r, pendingAfter, rp);
     const target = wr !== null ? wr.reply : this.cfg.deliver_subject!;
-    this.host.publish(target, reply, hdr, payload, m.subj);
+    // bytes sent: header block + payload (for the pull max_bytes and flow control counts)
+    let size: number;
+    if (this.cfg.headers_only || (this.pinId !== '' && wr !== null)) {
+      let hdr = m.hdrLen > 0 ? m.buf.subarray(m.start, m.start + m.hdrLen) : null;
+      let payload = m.buf.subarray(m.start + m.hdrLen, m.end);
+      if (this.cfg.headers_only) {
+        hdr = setHeaders(hdr, [['Nats-Msg-Size', String(payload.length)]]);
+        payload = EMPTY;
+      }
+      if (this.pinId !== '' && wr !== null) hdr = setHeaders(hdr, [['Nats-Pin-Id', this.pinId]]);
+      const hl = hdr === null ? 0 : hdr.length;
+      const body = hl === 0 ? payload : Buffer.concat([hdr!, payload], hl + payload.length);
+      size = body.length;
+      this.host.publishRegion(target, m.subj, r, rp, body, 0, hl, body.length);
+    } else {
+      size = m.end - m.start;
+      this.host.publishRegion(target, m.subj, r, rp, m.buf, m.start, m.hdrLen, m.end);
+    }
     this.lastDelivery = this.turnMs;
     this.lastDeliveredAt = now;
     if (this.cfg.replay_policy === 'original') {
@@ -504,12 +567,12 @@ export class Consumer implements StreamConsumer {
       wr.n--;
       wr.d++;
       wr.lastSent = this.lastDelivery;
-      if (wr.b > 0) wr.b -= m.subj.length + (hdr?.length ?? 0) + payload.length;
+      if (wr.b > 0) wr.b -= m.subj.length + size;
       if (wr.n <= 0) this.removeWaiting(wr);
       else if (this.cfg.priority_policy === 'prioritized') requeueByPriority(this.waiting, wr);
     } else if (this.cfg.flow_control) {
-      this.fcBytes += m.subj.length + (hdr?.length ?? 0) + payload.length;
-      this.fcOutstanding += m.subj.length + (hdr?.length ?? 0) + payload.length;
+      this.fcBytes += m.subj.length + size;
+      this.fcOutstanding += m.subj.length + size;
       if (this.fcBytes >= FC_EVERY_BYTES && this.fcId === '') this.sendFlowControl();
     }
   }

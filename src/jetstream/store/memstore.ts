@@ -7,6 +7,8 @@ import {
   memStoreMsgSize,
   nowNs,
   emptyConsumerState,
+  viewOfStored,
+  type MsgView,
   type ConsumerState,
   type ExpiryHandler,
   type ConsumerStore,
@@ -132,6 +134,13 @@ export class MemStore implements StreamStore {
       if (m !== undefined) return m;
     }
     return null;
+  }
+
+  peekNextMsg(filter: string, start: number, out: MsgView): boolean {
+    const m = this.loadNextMsg(filter, start);
+    if (m === null) return false;
+    viewOfStored(m, out);
+    return true;
   }
 
   loadLastMsg(filter: string): StoredMsg | null {

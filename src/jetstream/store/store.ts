@@ -42,6 +42,49 @@ export interface StoredMsg {
   ts: number;
 }
 
+/**
+ * A message read in place (`peekNextMsg`): buf[start, end) is the header
+ * block (hdrLen bytes, 0 = none) followed by the payload. The bytes may be
+ * the store's own, so a view is only good until the store is next called;
+ * whoever keeps them longer copies them (as for socket chunks).
+ */
+export interface MsgView {
+  subj: string;
+  seq: number;
+  /** ns since epoch */
+  ts: number;
+  buf: Buffer;
+  start: number;
+  hdrLen: number;
+  end: number;
+}
+
+export function newMsgView(): MsgView {
+  return { subj: '', seq: 0, ts: 0, buf: Buffer.alloc(0), start: 0, hdrLen: 0, end: 0 };
+}
+
+/** Fill `out` from a stored message (header block and payload need not be adjacent: then one copy). */
+export function viewOfStored(m: StoredMsg, out: MsgView): void {
+  const hl = m.hdr === null ? 0 : m.hdr.length;
+  out.subj = m.subj;
+  out.seq = m.seq;
+  out.ts = m.ts;
+  out.hdrLen = hl;
+  if (hl === 0) {
+    out.buf = m.msg;
+    out.start = 0;
+    out.end = m.msg.length;
+    return;
+  }
+  const h = m.hdr!;
+  out.buf =
+    h.buffer === m.msg.buffer && h.byteOffset + hl === m.msg.byteOffset
+      ? Buffer.from(h.buffer, h.byteOffset, hl + m.msg.length)
+      : Buffer.concat([h, m.msg], hl + m.msg.length);
+  out.start = 0;
+  out.end = hl + m.msg.length;
+}
+
 export interface StreamState {
   msgs: number;
   bytes: number;
@@ -77,6 +120,8 @@ export interface StreamStore {
   loadMsg(seq: number): StoredMsg | null;
   /** First message with seq >= start whose subject matches `filter` ('' or '>' = all). */
   loadNextMsg(filter: string, start: number): StoredMsg | null;
+  /** loadNextMsg into a reused view, without copying when the store can avoid it; false when none. */
+  peekNextMsg(filter: string, start: number, out: MsgView): boolean;
   /** Last message whose subject matches `filter` ('' or '>' = all). */
   loadLastMsg(filter: string): StoredMsg | null;
   /** Last message with seq <= start. */

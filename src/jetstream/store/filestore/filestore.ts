@@ -43,6 +43,8 @@ import {
   type SimpleState,
   type StorageUpdateHandler,
   type StoreConfig,
+  newMsgView,
+  type MsgView,
   type StoredMsg,
   type StreamState,
   type StreamStore,
@@ -77,6 +79,10 @@ const MAX_SLOT_GAP = 4096;
 const CACHE_SWEEP_MS = 5000;
 
 const noop = (): void => {};
+const matchAll = (): boolean => true;
+const EMPTY = Buffer.alloc(0);
+/** Bodies above this many bytes are copied even for an in-place read (see viewAt). */
+const VIEW_MAX = 8 * 1024;
 
 export class FileStore implements StreamStore {
   readonly type = 'file' as const;
@@ -121,6 +127,8 @@ export class FileStore implements StreamStore {
   private readonly unsynced = new Set<string>();
   /** older blocks holding cached bytes, least recently used first */
   private readonly cache = new Set<Block>();
+  /** the block added to `cache` last (its most recently used end): touching it again needs no reordering */
+  private cacheMru: Block | null = null;
   private cacheBytes = 0;
   private readonly compactQueue = new Set<Block>();
   private compactScheduled = false;
@@ -131,6 +139,13 @@ export class FileStore implements StreamStore {
   /** random vs in-order reads of old blocks: the block and sequence of the previous read, and how many forward reads in a row */
   private lastRead: Block | null = null;
   private lastReadSeq = 0;
+  /** offset in the buffer `recordOf` returned last of the record asked for */
+  private recOff = 0;
+  /** reused by loadAt */
+  private readonly scratchView = newMsgView();
+  /** where the last `findNext` found a message */
+  private foundBlk: Block | null = null;
+  private foundIdx = 0;
   private readRun = 0;
   private readFd = -1;
   private readFdBlock: Block | null = null;
@@ -441,9 +456,10 @@ export class FileStore implements StreamStore {
   private bufOf(blk: Block): Buffer {
     blk.used = true;
     if (blk.buf !== null) {
-      if (blk !== this.tail) {
+      if (blk !== this.tail && blk !== this.cacheMru) {
         this.cache.delete(blk);
         this.cache.add(blk);
+        this.cacheMru = blk;
       }
       return blk.buf;
     }
@@ -470,6 +486,7 @@ export class FileStore implements StreamStore {
 
   private cacheAdd(blk: Block): void {
     this.cache.add(blk);
+    this.cacheMru = blk;
     this.cacheBytes += blk.buf!.length;
     while (this.cacheBytes > this.maxCache && this.cache.size > 1) {
       const victim = this.cache.values().next().value as Block;
@@ -479,6 +496,7 @@ export class FileStore implements StreamStore {
 
   private cacheDrop(blk: Block): void {
     if (!this.cache.delete(blk)) return;
+    if (this.cacheMru === blk) this.cacheMru = null;
     if (blk.buf !== null) this.cacheBytes -= blk.buf.length;
     blk.buf = null;
   }
@@ -726,16 +744,20 @@ export class FileStore implements StreamStore {
    * buffer when it is in memory or is being read forwards (a consumer); a
    * random read of an old block fetches just that record from the file.
    */
-  private recordOf(blk: Block, i: number): [Buffer, number] {
+  private recordOf(blk: Block, i: number): Buffer {
     // A compressed block has no single-record reads: the whole block is decompressed (and cached).
     if (blk.buf === null && blk !== this.tail && !this.packed.has(blk)) {
       const seq = blk.base + i;
       this.readRun = this.lastRead === blk && seq > this.lastReadSeq ? this.readRun + 1 : 0;
       this.lastRead = blk;
       this.lastReadSeq = seq;
-      if (this.readRun < 2) return [this.readRecord(blk, blk.off[i], blk.len[i]), 0];
+      if (this.readRun < 2) {
+        this.recOff = 0;
+        return this.readRecord(blk, blk.off[i], blk.len[i]);
+      }
     }
-    return [this.bufOf(blk), blk.off[i]];
+    this.recOff = blk.off[i];
+    return this.bufOf(blk);
   }
 
   /** Positioned read of one record through a kept-open descriptor of the last block read. */
@@ -763,14 +785,19 @@ export class FileStore implements StreamStore {
     this.readFdBlock = null;
   }
 
-  /** Copy a message out of its block. */
-  private loadAt(blk: Block, i: number): StoredMsg | null {
-    const [buf, o] = this.recordOf(blk, i);
+  /**
+   * Locate the body of the record in slot i into `view` (buf, start = header
+   * block, hdrLen, end; ts): false, logged, when the bytes there are not that
+   * record any more.
+   */
+  private bodyAt(blk: Block, i: number, view: MsgView): boolean {
+    const buf = this.recordOf(blk, i);
+    const o = this.recOff;
     const len = blk.len[i];
     const word = buf.readUInt32LE(o);
     if ((word & LEN_MASK) !== len || o + len > buf.length) {
       this.log('error', `file store ${this.dir}: block ${blk.id} does not hold the record of sequence ${blk.base + i} any more`);
-      return null;
+      return false;
     }
     let p = o + REC_HEAD + buf.readUInt16LE(o + 20);
     let hl = 0;
@@ -778,21 +805,49 @@ export class FileStore implements StreamStore {
       hl = buf.readUInt32LE(p);
       p += 4;
     }
-    const end = o + len - REC_TRAILER;
+    view.subj = blk.subj[i];
+    view.seq = blk.base + i;
+    view.ts = buf.readDoubleLE(o + 12);
+    view.buf = buf;
+    view.start = p;
+    view.hdrLen = hl;
+    view.end = o + len - REC_TRAILER;
+    return true;
+  }
+
+  /** Copy a message out of its block. */
+  private loadAt(blk: Block, i: number): StoredMsg | null {
+    const v = this.scratchView;
+    if (!this.bodyAt(blk, i, v)) return null;
     // Header block and payload are adjacent: one allocation for both.
-    const body = Buffer.allocUnsafe(end - p);
-    buf.copy(body, 0, p, end);
-    return {
-      subj: blk.subj[i],
-      hdr: hl > 0 ? body.subarray(0, hl) : null,
-      msg: body.subarray(hl),
-      seq: blk.base + i,
-      ts: buf.readDoubleLE(o + 12),
-    };
+    const body = Buffer.allocUnsafe(v.end - v.start);
+    v.buf.copy(body, 0, v.start, v.end);
+    const hl = v.hdrLen;
+    const m: StoredMsg = { subj: v.subj, hdr: hl > 0 ? body.subarray(0, hl) : null, msg: body.subarray(hl), seq: v.seq, ts: v.ts };
+    v.buf = EMPTY;
+    return m;
+  }
+
+  /**
+   * A message in place: a view into the block's bytes. Large bodies are copied
+   * anyway, as a client connection queues those by reference until its socket
+   * takes them, which may be after the block changed (an erase in place).
+   */
+  private viewAt(blk: Block, i: number, out: MsgView): boolean {
+    if (!this.bodyAt(blk, i, out)) return false;
+    if (out.end - out.start > VIEW_MAX) {
+      const body = Buffer.allocUnsafe(out.end - out.start);
+      out.buf.copy(body, 0, out.start, out.end);
+      out.buf = body;
+      out.end -= out.start;
+      out.start = 0;
+    }
+    return true;
   }
 
   private tsAt(blk: Block, i: number): number {
-    const [buf, o] = this.recordOf(blk, i);
+    const buf = this.recordOf(blk, i);
+    const o = this.recOff;
     return buf.readDoubleLE(o + 12);
   }
 
@@ -915,7 +970,7 @@ export class FileStore implements StreamStore {
 
   /** A predicate for stored subjects against a filter, memoising wildcard matches. */
   private matcher(filter: string): (subj: string) => boolean {
-    if (filter === '' || filter === '>') return () => true;
+    if (filter === '' || filter === '>') return matchAll;
     if (!subjectHasWildcard(filter)) return (subj) => subj === filter;
     let fn = this.matchers.get(filter);
     if (fn !== undefined) return fn;
@@ -1112,13 +1167,22 @@ export class FileStore implements StreamStore {
   }
 
   loadNextMsg(filter: string, start: number): StoredMsg | null {
-    if (this.msgs === 0) return null;
+    return this.findNext(filter, start) ? this.loadAt(this.foundBlk!, this.foundIdx) : null;
+  }
+
+  peekNextMsg(filter: string, start: number, out: MsgView): boolean {
+    return this.findNext(filter, start) && this.viewAt(this.foundBlk!, this.foundIdx, out);
+  }
+
+  /** The first live message >= start matching filter: leaves its block and slot in foundBlk/foundIdx. */
+  private findNext(filter: string, start: number): boolean {
+    if (this.msgs === 0) return false;
     let s = Math.max(start, this.first);
     let hi = this.last;
     const all = filter === '' || filter === '>';
     if (!all) {
       const r = this.filterRange(filter, s);
-      if (r === null) return null;
+      if (r === null) return false;
       [s, hi] = r;
     }
     const match = this.matcher(filter);
@@ -1130,10 +1194,14 @@ export class FileStore implements StreamStore {
       const ss = b.subj;
       const end = Math.min(hi - b.base, b.n - 1);
       for (let i = Math.max(s - b.base, 0); i <= end; i++) {
-        if (off[i] < GHOST && (all || match(ss[i]))) return this.loadAt(b, i);
+        if (off[i] < GHOST && (all || match(ss[i]))) {
+          this.foundBlk = b;
+          this.foundIdx = i;
+          return true;
+        }
       }
     }
-    return null;
+    return false;
   }
 
   loadLastMsg(filter: string): StoredMsg | null {
