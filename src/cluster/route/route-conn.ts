@@ -60,7 +60,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
   connectReceived = false;
   registered = false;
   headers = false;
-  lastActivity = this.start;
+  /** ms timestamp of the last input (Go c.last) */
   lastIn = Date.now();
   rtt = 0;
   private rttStart = 0;
@@ -148,6 +148,11 @@ export class RouteConn implements ParserHandler, RemoteLink {
     this.dirty = false;
     if (this.closed) return;
     this.out.flush(this.socket);
+  }
+
+  /** Bytes waiting to be written (Go pending_size). */
+  pendingBytes(): number {
+    return this.out.queued + (this.closed ? 0 : this.socket.writableLength);
   }
 
   /** RemoteLink: forward a message that matched this route's interest. */
@@ -316,7 +321,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
 
   onPong(): boolean {
     this.pingsOut = 0;
-    if (this.rttStart > 0) this.rtt = Date.now() - this.rttStart;
+    if (this.rttStart > 0) this.rtt = performance.now() - this.rttStart;
     return true;
   }
 
@@ -364,7 +369,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
         this.closeConnection(ClosedReason.StaleConnection);
         return;
       }
-      this.rttStart = now;
+      this.rttStart = performance.now();
       this.enqueue(PING);
     }
     this.setPingTimer(o.ping_interval);
