@@ -103,14 +103,16 @@ export class RouteConn implements ParserHandler, RemoteLink {
   }
 
   /** Start reading; the accepting side requires CONNECT first, within the auth timeout. */
-  startReading(): void {
+  startReading(authRequired: boolean): void {
     const s = this.socket;
     s.setNoDelay(true);
     s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.on('error', () => this.closeConnection(ClosedReason.ReadError));
     s.on('close', () => this.closeConnection(ClosedReason.ClientClosed));
     if (!this.didSolicit) {
+      // Go createRoute: an accepted route must send CONNECT first; the auth timer runs when routes need credentials.
       this.parser.awaitingConnect = true;
+      if (!authRequired) return this.setPingTimer(FIRST_PING_MS);
       this.authTimer = setTimeout(() => this.onAuthTimeout(), this.mgr.authTimeoutMs());
       this.authTimer.unref?.();
     }
@@ -291,7 +293,10 @@ export class RouteConn implements ParserHandler, RemoteLink {
     return true;
   }
 
+  /** A plain PUB on a route names no account: Go finds none and drops the message. */
   onPubArgs(): boolean {
+    this.ra.account = '';
+    this.ra.nq = 0;
     return true;
   }
 
@@ -306,12 +311,13 @@ export class RouteConn implements ParserHandler, RemoteLink {
     return !this.closed;
   }
 
-  onSub(buf: Buffer, s: number, e: number): boolean {
-    return this.protoError('processSub', buf, s, e);
+  // Go's parser reads SUB/UNSUB on a route and does nothing with them.
+  onSub(): boolean {
+    return true;
   }
 
-  onUnsub(buf: Buffer, s: number, e: number): boolean {
-    return this.protoError('processUnsub', buf, s, e);
+  onUnsub(): boolean {
+    return true;
   }
 
   onPing(): boolean {

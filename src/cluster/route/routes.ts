@@ -105,7 +105,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.conns.add(rc);
     if (this.server.log.debugEnabled) this.server.log.debug(`${rc.label()} - Route connection created`);
     rc.enqueue(Buffer.from(`INFO ${routeInfoJSON(this.info(true))}\r\n`));
-    rc.startReading();
+    rc.startReading(this.opts.username !== '');
   }
 
   /** Dial a route (Go connectToRoute); configured routes are retried forever, gossiped ones connect_retries times. */
@@ -137,7 +137,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
         cluster: this.clusterName, dynamic: this.dynamicName,
       });
       rc.enqueue(Buffer.from(`CONNECT ${connect}\r\nINFO ${routeInfoJSON(this.info(false))}\r\n`));
-      rc.startReading();
+      rc.startReading(false);
     });
   }
 
@@ -188,7 +188,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       auth_required: authRequired,
       max_payload: s.opts.max_payload,
       jetstream: s.opts.jetstream,
-      nonce: withNonce && authRequired ? generateNonce() : undefined,
+      nonce: withNonce ? generateNonce() : undefined,
       cluster: this.clusterName,
       cluster_dynamic: this.dynamicName,
       connect_urls: o.no_advertise ? undefined : this.ownClientURLs(),
