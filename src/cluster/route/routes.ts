@@ -38,6 +38,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   private readonly timers = new Set<NodeJS.Timeout>();
   private listener: net.Server | null = null;
   private stopping = false;
+  /** dials in progress plus redials scheduled (0 once every retry has ended or given up) */
+  pendingDials = 0;
 
   constructor(
     readonly server: Server,
@@ -80,6 +82,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.stopping = true;
     this.server.interest.removeSink(this);
     for (const t of this.timers) clearTimeout(t);
+    this.pendingDials -= this.timers.size;
     this.timers.clear();
     this.listener?.close();
     this.listener = null;
@@ -113,12 +116,15 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     if (this.stopping) return;
     const sock = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) });
     sock.setNoDelay(true);
+    this.pendingDials++;
     const onError = (): void => {
+      this.pendingDials--;
       sock.destroy();
       this.retry(url, configured, attempt + 1);
     };
     sock.once('error', onError);
     sock.once('connect', () => {
+      this.pendingDials--;
       sock.removeListener('error', onError);
       sock.on('error', () => {
         /* the route handles it */
@@ -148,8 +154,10 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       return;
     }
     if (configured && this.opts.connect_retries > 0 && attempt > this.opts.connect_retries && !this.isConfigured(url)) return;
+    this.pendingDials++;
     const t = setTimeout(() => {
       this.timers.delete(t);
+      this.pendingDials--;
       this.connect(url, configured, attempt);
     }, ROUTE_CONNECT_MS);
     t.unref?.();
@@ -369,9 +377,9 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     return [h.includes(':') ? h : `${h}:${s.port}`];
   }
 
-  /** ClusterHooks: URLs clients get in INFO connect_urls (ours and every route's, unless no_advertise). */
+  /** ClusterHooks: URLs clients get in INFO connect_urls: ours and every route's once there is one, none with no_advertise. */
   clientConnectURLs(): string[] {
-    if (this.opts.no_advertise) return [];
+    if (this.opts.no_advertise || this.remoteURLs.size === 0) return [];
     const out = this.ownClientURLs();
     for (const l of this.remoteURLs.values()) for (const u of l) if (!out.includes(u)) out.push(u);
     return out;

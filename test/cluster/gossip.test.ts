@@ -1,0 +1,102 @@
+/**
+ * Cluster membership details: two servers that both dial each other keep one
+ * route; no_advertise keeps cluster URLs away from clients (and from the
+ * peers' clients); an implicit (gossiped) route that goes away is not
+ * redialed forever; a lone clustered server gives clients no connect_urls.
+ */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { RunningServer } from '../../src/index.js';
+import { RawConn } from '../helpers/raw.js';
+import { startClustered, startCluster, routesOf, routeURL, stopAll, waitMeshed, waitRemoteInterest } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
+
+async function clientInfo(s: RunningServer): Promise<Record<string, unknown>> {
+  const c = await RawConn.connect(s.port);
+  try {
+    return await c.info();
+  } finally {
+    c.close();
+  }
+}
+
+describe('cluster membership', () => {
+  const servers: RunningServer[] = [];
+  const conns: NatsConnection[] = [];
+  after(async () => {
+    await Promise.all(conns.map((c) => c.close().catch(() => {})));
+    await stopAll(servers);
+  });
+
+  it('a lone clustered server sends no connect_urls, and names its cluster', async () => {
+    const a = await startClustered([], { server_name: 'alone' });
+    servers.push(a);
+    const info = await clientInfo(a);
+    assert.equal(info.connect_urls, undefined);
+    assert.equal(info.cluster, 'test-cluster');
+  });
+
+  it('two servers dialing each other keep exactly one route and deliver once', async () => {
+    const a = await startClustered([], { server_name: 'DA' });
+    const b = await startClustered([routeURL(a)], { server_name: 'DB' });
+    servers.push(a, b);
+    await waitMeshed([a, b]);
+    // A now dials B too, as if B were in its routes
+    const ra = routesOf(a);
+    const url = new URL(routeURL(b));
+    ra.opts.routes.push(url);
+    ra.connect(url, true, 0);
+    await waitFor(() => ra.conns.size === 2 || ra.conns.size === 1 && [...ra.conns][0].didSolicit, 5000);
+    await waitFor(() => ra.conns.size === 1 && routesOf(b).conns.size === 1 && ra.numRoutes() === 1 && routesOf(b).numRoutes() === 1, 5000);
+    const kept = [...ra.conns][0];
+    assert.equal(kept.remoteId, b.server.id);
+    // both dialed, so A's view of the kept route counts as solicited for reconnects
+    assert.equal(kept.didSolicit, true);
+    const sub = await connect({ servers: b.url });
+    const pub = await connect({ servers: a.url });
+    conns.push(sub, pub);
+    let got = 0;
+    sub.subscribe('dup.test', { callback: () => { got++; } });
+    await sub.flush();
+    await waitRemoteInterest(a, 'dup.test');
+    for (let k = 0; k < 20; k++) pub.publish('dup.test');
+    await pub.flush();
+    await waitFor(() => got >= 20);
+    await sub.flush();
+    assert.equal(got, 20);
+  });
+
+  it('no_advertise: clients get no cluster URLs', async () => {
+    const ss = await startCluster(2, {}, { no_advertise: true });
+    servers.push(...ss);
+    for (const s of ss) {
+      const info = await clientInfo(s);
+      assert.equal(info.connect_urls, undefined, 'no connect_urls');
+      const c = await RawConn.connect(routesOf(s).port);
+      const ri = await c.info();
+      c.close();
+      assert.equal(ri.connect_urls, undefined, 'the route INFO does not advertise client URLs either');
+    }
+  });
+
+  it('an implicit route that goes away is not redialed forever', async () => {
+    const ss = await startCluster(3, {}, { connect_retries: 1 });
+    servers.push(...ss);
+    const [s1, s2, s3] = ss;
+    const r23 = routesOf(s2).routes.get(s3.server.id)!;
+    const r32 = routesOf(s3).routes.get(s2.server.id)!;
+    // one of S2/S3 dialed the other because S1 told it about it (implicit)
+    const dialer = r23.didSolicit ? s2 : s3;
+    assert.ok(r23.didSolicit !== r32.didSolicit);
+    assert.equal((r23.didSolicit ? r23 : r32).isConfigured, false);
+    const target = dialer === s2 ? s3 : s2;
+    await target.stop();
+    servers.splice(servers.indexOf(target), 1);
+    await waitFor(() => routesOf(dialer).numRoutes() === 1 && routesOf(s1).numRoutes() === 1, 5000);
+    // connect_retries 1: the dialer tries again once (1s apart), then gives up: no pending redial timers remain
+    const rd = routesOf(dialer);
+    assert.ok(rd.pendingDials > 0, 'a redial is scheduled first');
+    await waitFor(() => rd.pendingDials === 0 && rd.conns.size === 1, 6000);
+  });
+});
