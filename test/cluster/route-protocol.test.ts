@@ -139,6 +139,28 @@ describe('route port protocol', () => {
     }
   });
 
+  it('keeps route ops away from clients: RS+/RMSG on the client port is an unknown op, as Go says', async () => {
+    for (const op of ['RS+ $G foo\r\n', 'RMSG $G foo 1\r\nx\r\n']) {
+      const c = await RawConn.connect(a.port);
+      try {
+        await c.info();
+        c.send(`CONNECT {"verbose":false}\r\n${op}`);
+        const d = await c.waitClosed();
+        assert.ok(d.includes("-ERR 'Unknown Protocol Operation'"), d);
+        if (go) {
+          const g = await RawConn.connect(go.port);
+          await g.info();
+          g.send(`CONNECT {"verbose":false}\r\n${op}`);
+          const gd = await g.waitClosed();
+          g.close();
+          assert.ok(gd.includes("-ERR 'Unknown Protocol Operation'"), gd);
+        }
+      } finally {
+        c.close();
+      }
+    }
+  });
+
   it('rejects a CONNECT from another cluster', async () => {
     const ours = await errAfter(routesOf(a).port, ROUTE_CONNECT({ cluster: 'other' }));
     assert.equal(ours.err, `-ERR 'Rejecting connection, cluster name "other" does not match "test-cluster"'`);
