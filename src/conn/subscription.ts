@@ -39,6 +39,8 @@ export class Subscription {
   closed = false;
   /** set on subscriptions a route announced (remote interest) */
   link: RemoteLink | null = null;
+  /** not announced to routes (Go sub.si: a service import's subscription; each server applies its own imports) */
+  local = false;
   /** queue weight of a remote queue subscription (Go sub.qw): members the remote server has */
   qw = 1;
 

@@ -11,6 +11,11 @@ import type { RunningServer } from '../../src/index.js';
 import { RawConn } from '../helpers/raw.js';
 import { startClustered, startCluster, routesOf, routeURL, stopAll, waitMeshed, waitRemoteInterest } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultOptions } from '../../src/index.js';
+import { loadConfigFile } from '../../src/config/from-file.js';
 
 async function clientInfo(s: RunningServer): Promise<Record<string, unknown>> {
   const c = await RawConn.connect(s.port);
@@ -98,5 +103,46 @@ describe('cluster membership', () => {
     const rd = routesOf(dialer);
     assert.ok(rd.pendingDials > 0, 'a redial is scheduled first');
     await waitFor(() => rd.pendingDials === 0 && rd.conns.size === 1, 6000);
+  });
+});
+
+describe('service imports in a cluster', () => {
+  const servers: RunningServer[] = [];
+  const conns: NatsConnection[] = [];
+  let dir = '';
+  after(async () => {
+    await Promise.all(conns.map((c) => c.close().catch(() => {})));
+    await stopAll(servers);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a request through a service import reaches a responder on another server once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'routes-imports-'));
+    const f = join(dir, 'accounts.conf');
+    writeFileSync(f, `accounts {
+  SVC: { users: [{user: svc, password: svc}], exports: [{service: "calc.>"}] }
+  CLI: { users: [{user: cli, password: cli}], imports: [{service: {account: SVC, subject: "calc.>"}}] }
+}
+`);
+    const base = loadConfigFile(f, defaultOptions());
+    const opts = { accounts: base.accounts, users: base.users };
+    const s1 = await startClustered([], { ...opts, server_name: 'I1' });
+    servers.push(s1);
+    const s2 = await startClustered([routeURL(s1)], { ...opts, server_name: 'I2' });
+    servers.push(s2);
+    await waitMeshed([s1, s2]);
+    const responder = await connect({ servers: s2.url, user: 'svc', pass: 'svc' });
+    const client = await connect({ servers: s1.url, user: 'cli', pass: 'cli' });
+    conns.push(responder, client);
+    let calls = 0;
+    responder.subscribe('calc.add', { callback: (_e, m) => { calls++; m.respond(`sum:${m.string()}`); } });
+    await responder.flush();
+    await waitRemoteInterest(s1, 'calc.add', 'SVC');
+    // the import's own subscription (CLI calc.>) stays local on each server
+    assert.ok(!s1.server.lookupAccount('CLI')!.sl.match('calc.add').psubs.some((s) => s.link !== null));
+    const r = await client.request('calc.add', '1+2', { timeout: 3000 });
+    assert.equal(r.string(), 'sum:1+2');
+    await responder.flush();
+    assert.equal(calls, 1, 'the responder got the request once');
   });
 });

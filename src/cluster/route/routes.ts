@@ -69,7 +69,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.server.log.info(`Listening for route connections on ${hostPort(o.host, this.port)}`);
     // Interest that already exists (internal subscriptions) and every change from now on.
     for (const acc of this.server.accounts.values()) {
-      for (const sub of acc.sl.all()) if (sub.link === null) this.interest.change(acc.name, sub.subject, sub.queue, 1);
+      for (const sub of acc.sl.all()) if (sub.link === null && !sub.local) this.interest.change(acc.name, sub.subject, sub.queue, 1);
     }
     this.server.interest.addSink(this);
     this.server.cluster = this;
@@ -357,7 +357,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   // ------------------------------------------------------------------ interest
 
   subChanged(acc: Account, sub: Subscription, added: boolean): void {
-    if (sub.link !== null || this.stopping) return;
+    if (sub.link !== null || sub.local || this.stopping) return;
     const line = this.interest.change(acc.name, sub.subject, sub.queue, added ? 1 : -1);
     if (line === null || this.routes.size === 0) return;
     const frame = Buffer.from(`${line}\r\n`, 'latin1');
