@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { startBenchServer, type BenchServer } from './servers.js';
+import { freePort, startBenchServer, type BenchServer } from './servers.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const WORKER = join(HERE, 'loadgen/worker.js');
@@ -25,7 +25,9 @@ interface Scenario {
   higherIsBetter: boolean;
   /** JetStream scenarios run the servers with -js and a fresh store dir */
   js?: boolean;
-  run(port: number): Promise<number | { p50: number; p99: number }>;
+  /** two routed servers: the publisher on the first (`port`), the subscriber on the second (`peer`) */
+  cluster?: boolean;
+  run(port: number, peer?: { port: number; monitorA: number }): Promise<number | { p50: number; p99: number }>;
 }
 
 function worker(args: (string | number)[]): { proc: ChildProcess; next: () => Promise<string> } {
@@ -48,6 +50,38 @@ function worker(args: (string | number)[]): { proc: ChildProcess; next: () => Pr
       });
     });
   return { proc, next };
+}
+
+/** Poll server A's /routez?subs=1 until one of its routes carries interest in `subject`. */
+async function waitRouteInterest(monitorPort: number, subject: string): Promise<void> {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    try {
+      const r = (await (await fetch(`http://127.0.0.1:${monitorPort}/routez?subs=1`)).json()) as { routes?: { subscriptions_list?: string[] }[] };
+      if ((r.routes ?? []).some((x) => (x.subscriptions_list ?? []).includes(subject))) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`no route interest in ${subject}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+/** Publisher on server A, subscriber on server B, A and B routed: delivered msgs/s. */
+async function routed(portA: number, peer: { port: number; monitorA: number }, count: number, size: number): Promise<number> {
+  const subject = `bench.route.${size}`;
+  const s = worker(['sub', peer.port, subject, count]);
+  try {
+    if ((await s.next()) !== 'ready') throw new Error('subscriber not ready');
+    await waitRouteInterest(peer.monitorA, subject);
+    const p = worker(['pub', portA, subject, count, size]);
+    const start = Number((await p.next()).split(' ')[1]);
+    const end = Number((await s.next()).split(' ')[1]);
+    await p.next().catch(() => '');
+    return count / ((end - start) / 1000);
+  } finally {
+    s.proc.kill('SIGKILL');
+  }
 }
 
 /** count msgs of `size` bytes from one publisher to `subs` subscribers: delivered msgs/s. */
@@ -148,6 +182,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'pub->sub 128B', unit: 'msgs/s', higherIsBetter: true, run: (p) => fanout(p, n(1_500_000), 128, 1) },
   { name: 'fan-out 1->4 16B', unit: 'msgs/s', higherIsBetter: true, run: (p) => fanout(p, n(750_000), 16, 4) },
   { name: 'fan-out 1->4 128B', unit: 'msgs/s', higherIsBetter: true, run: (p) => fanout(p, n(500_000), 128, 4) },
+  { name: 'route pub->sub 16B', unit: 'msgs/s', higherIsBetter: true, cluster: true, run: (p, peer) => routed(p, peer!, n(1_000_000), 16) },
+  { name: 'route pub->sub 128B', unit: 'msgs/s', higherIsBetter: true, cluster: true, run: (p, peer) => routed(p, peer!, n(750_000), 128) },
   { name: 'req/rep latency', unit: 'µs', higherIsBetter: false, run: (p) => latency(p, n(20_000)) },
   { name: 'js pub file 16B', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => jsPublish(p, 'file', n(200_000), 16) },
   { name: 'js pub file 128B', unit: 'msgs/s', higherIsBetter: true, js: true, run: (p) => jsPublish(p, 'file', n(200_000), 128) },
@@ -164,7 +200,21 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+async function measureCluster(which: 'go' | 'ours', sc: Scenario): Promise<number | { p50: number; p99: number }> {
+  const [ca, cb, ma] = [await freePort(), await freePort(), await freePort()];
+  const a = await startBenchServer(which, ['--cluster', `nats://127.0.0.1:${ca}`, '--cluster_name', 'bench', '-m', String(ma)]);
+  let b: BenchServer | null = null;
+  try {
+    b = await startBenchServer(which, ['--cluster', `nats://127.0.0.1:${cb}`, '--cluster_name', 'bench', '--routes', `nats-route://127.0.0.1:${ca}`]);
+    return await sc.run(a.port, { port: b.port, monitorA: ma });
+  } finally {
+    await b?.stop();
+    await a.stop();
+  }
+}
+
 async function measure(which: 'go' | 'ours', sc: Scenario): Promise<number | { p50: number; p99: number }> {
+  if (sc.cluster) return measureCluster(which, sc);
   const sd = sc.js ? mkdtempSync(join(os.tmpdir(), `bench-js-${which}-`)) : '';
   const srv: BenchServer = await startBenchServer(which, sc.js ? ['-js', '-sd', sd] : []);
   try {

@@ -14,6 +14,8 @@ import { startMonitoring, type MonitorServer } from './monitor/http.js';
 import { Logger } from './log/logger.js';
 import { enableJetStream } from './jetstream/jetstream.js';
 import { enableSystemAccount } from './system/system.js';
+import { clusterOptions } from './config/cluster.js';
+import { startRoutes } from './cluster/route/enable.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -67,10 +69,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
 export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   // Go: the monitoring listener binds to the client host unless http_host says otherwise.
   if (!o.http_host) o = { ...o, http_host: o.host };
+  clusterOptions(o); // cluster config errors surface before anything listens
   const server = new Server(o, log);
   enableSystemAccount(server);
   if (o.jetstream) enableJetStream(server);
   await server.startListening();
+  try {
+    await startRoutes(server);
+  } catch (e) {
+    await server.shutdown();
+    throw e;
+  }
   let monitor: MonitorServer | null = null;
   if (o.http_port !== 0 || o.https_port !== 0) {
     try {

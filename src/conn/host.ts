@@ -34,7 +34,7 @@ export interface ClientHost {
   /** bracket one socket read: flushes dirty connections when the outermost read ends */
   beginRead(c: Client): void;
   endRead(): void;
-  markDirty(c: Client): void;
+  markDirty(c: { dirty: boolean; flush(): void }): void;
   /** INFO JSON for this client (with connect_info for the reply to the first PING) */
   infoJSON(c: Client, connectInfo: boolean): string;
   lookupAccount(name: string): Account | null;

@@ -9,6 +9,7 @@ import { RUNTIME_VERSION } from '../server/info.js';
 import { VERSION, GO_COMPAT_VERSION } from '../util/version.js';
 import { goTime, goUptime } from './format.js';
 import { varzJetStream } from './jsz.js';
+import { varzCluster } from './routez.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -61,7 +62,7 @@ export class VarzBuilder {
       max_control_line: o.max_control_line,
       max_payload: o.max_payload,
       max_pending: o.max_pending,
-      cluster: {},
+      cluster: varzCluster(s),
       gateway: {},
       leaf: {},
       mqtt: {},
@@ -81,7 +82,7 @@ export class VarzBuilder {
       cpu: this.cpu.percent(),
       connections: s.clients.size,
       total_connections: s.totalConnections,
-      routes: 0,
+      routes: s.cluster?.numRoutes() ?? 0,
       remotes: 0,
       leafnodes: 0,
       in_msgs: st.inMsgs,

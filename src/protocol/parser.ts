@@ -71,6 +71,27 @@ const OP_IN = 51;
 const OP_INF = 52;
 const OP_INFO = 53;
 const INFO_ARG = 54;
+// Route-only ops (Go parser.go gates them by c.kind): RS+, RS-, RMSG, and HMSG in its routed form.
+const OP_R = 55;
+const OP_RS = 56;
+const OP_RSUB = 57;
+const OP_RUNSUB = 58;
+const RSUB_ARG = 59;
+const RUNSUB_ARG = 60;
+const OP_RM = 61;
+const OP_RMS = 62;
+const OP_RMSG = 63;
+const OP_RMSG_SPC = 64;
+const RMSG_ARG = 65;
+const OP_HM = 66;
+const OP_HMS = 67;
+const OP_HMSG = 68;
+const OP_HMSG_SPC = 69;
+const HMSG_ARG = 70;
+
+/** Connection kinds the parser distinguishes (Go client.kind). */
+export const KIND_CLIENT = 0;
+export const KIND_ROUTER = 1;
 
 const CR = 13;
 const LF = 10;
@@ -165,6 +186,13 @@ export interface ParserHandler {
   onMaxControlLine(len: number): void;
   /** PUB/HPUB/SUB/UNSUB argument line malformed: close without -ERR (Go: protocol violation). */
   onArgsError(op: string, buf: Buffer, start: number, end: number): void;
+  // ---- route connections only (the parser never calls these for clients) ----
+  /** `RS+ <account> <subject> [<queue> <weight>]` arguments */
+  onRemoteSub?(buf: Buffer, start: number, end: number): boolean;
+  /** `RS- <account> <subject> [<queue>]` arguments */
+  onRemoteUnsub?(buf: Buffer, start: number, end: number): boolean;
+  /** RMSG/HMSG argument line: fill `pa` (subject, reply, sizes) and return false to stop. */
+  onRoutedMsgArgs?(pa: PubArg, buf: Buffer, start: number, end: number, isHeader: boolean): boolean;
 }
 
 export class Parser {
@@ -190,7 +218,11 @@ export class Parser {
   private msgBuf: Buffer | null = null;
   private msgLen = 0;
 
-  constructor(private readonly h: ParserHandler, maxControlLine: number) {
+  constructor(
+    private readonly h: ParserHandler,
+    maxControlLine: number,
+    readonly kind = KIND_CLIENT,
+  ) {
     this.maxControlLine = maxControlLine;
   }
 
@@ -217,6 +249,10 @@ export class Parser {
             case 0x49: case 0x69: this.state = OP_I; break; // I
             case 0x2b: this.state = OP_PLUS; break; // +
             case 0x2d: this.state = OP_MINUS; break; // -
+            case 0x52: case 0x72: // R
+              if (this.kind !== KIND_ROUTER) return this.fail(buf, i);
+              this.state = OP_R;
+              break;
             default: return this.fail(buf, i);
           }
           break;
@@ -244,12 +280,16 @@ export class Parser {
           i--;
           break;
         case PUB_ARG:
-        case HPUB_ARG: {
+        case HPUB_ARG:
+        case RMSG_ARG:
+        case HMSG_ARG: {
           const r = this.scanArg(buf, i);
           if (r < 0) { i = len; break; }
           if (r === 0) return false;
           i = this.argNl;
-          if (!this.pubArgs(this.argB, this.argS, this.argE)) return false;
+          if (this.state >= RMSG_ARG) {
+            if (!h.onRoutedMsgArgs!(this.pa, this.argB, this.argS, this.argE, this.state === HMSG_ARG)) return false;
+          } else if (!this.pubArgs(this.argB, this.argS, this.argE)) return false;
           // Payload starts after the newline.
           const start = i + 1;
           const need = this.pa.size;
@@ -312,6 +352,68 @@ export class Parser {
         // ---- HPUB ----
         case OP_H:
           if (b === 0x50 || b === 0x70) this.state = OP_HP;
+          else if ((b === 0x4d || b === 0x6d) && this.kind === KIND_ROUTER) this.state = OP_HM;
+          else return this.fail(buf, i);
+          break;
+        case OP_HM:
+          if (b === 0x53 || b === 0x73) this.state = OP_HMS;
+          else return this.fail(buf, i);
+          break;
+        case OP_HMS:
+          if (b === 0x47 || b === 0x67) this.state = OP_HMSG;
+          else return this.fail(buf, i);
+          break;
+        case OP_HMSG:
+          if (b === SPACE || b === TAB) this.state = OP_HMSG_SPC;
+          else return this.fail(buf, i);
+          break;
+        case OP_HMSG_SPC:
+        case OP_RMSG_SPC:
+          if (b === SPACE || b === TAB) break;
+          this.state = this.state === OP_HMSG_SPC ? HMSG_ARG : RMSG_ARG;
+          this.as = i;
+          i--;
+          break;
+
+        // ---- RS+ / RS- / RMSG (routes) ----
+        case OP_R:
+          if (b === 0x53 || b === 0x73) this.state = OP_RS;
+          else if (b === 0x4d || b === 0x6d) this.state = OP_RM;
+          else return this.fail(buf, i);
+          break;
+        case OP_RS:
+          if (b === 0x2b) this.state = OP_RSUB;
+          else if (b === 0x2d) this.state = OP_RUNSUB;
+          else return this.fail(buf, i);
+          break;
+        case OP_RSUB:
+        case OP_RUNSUB:
+          if (b === SPACE || b === TAB) break;
+          this.state = this.state === OP_RSUB ? RSUB_ARG : RUNSUB_ARG;
+          this.as = i;
+          i--;
+          break;
+        case RSUB_ARG:
+        case RUNSUB_ARG: {
+          const r = this.scanArg(buf, i);
+          if (r < 0) { i = len; break; }
+          if (r === 0) return false;
+          i = this.argNl;
+          const isSub = this.state === RSUB_ARG;
+          this.state = OP_START;
+          if (isSub ? !h.onRemoteSub!(this.argB, this.argS, this.argE) : !h.onRemoteUnsub!(this.argB, this.argS, this.argE)) return false;
+          break;
+        }
+        case OP_RM:
+          if (b === 0x53 || b === 0x73) this.state = OP_RMS;
+          else return this.fail(buf, i);
+          break;
+        case OP_RMS:
+          if (b === 0x47 || b === 0x67) this.state = OP_RMSG;
+          else return this.fail(buf, i);
+          break;
+        case OP_RMSG:
+          if (b === SPACE || b === TAB) this.state = OP_RMSG_SPC;
           else return this.fail(buf, i);
           break;
         case OP_HP:

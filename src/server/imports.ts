@@ -168,8 +168,10 @@ export class AccountImports {
     this.spaces.clear();
   }
 
-  private subscribe(acc: Account, subject: string, cb: InternalMsgHandler): void {
-    this.subs.push([acc, this.ic.subscribe(acc, subject, null, cb)]);
+  private subscribe(acc: Account, subject: string, cb: InternalMsgHandler, local = false): Subscription {
+    const sub = this.ic.subscribe(acc, subject, null, cb, local);
+    this.subs.push([acc, sub]);
+    return sub;
   }
 
   // ------------------------------------------------------------------ streams
@@ -199,7 +201,8 @@ export class AccountImports {
   private addServiceImport(importer: Account, exporter: Account, imp: ImportSpec, se: ServiceExport): void {
     const local = imp.to !== undefined && imp.to !== '' ? imp.to : imp.subject;
     const si: ServiceImport = { importer, exporter, local, remote: imp.subject, export: se, share: imp.share };
-    this.subscribe(importer, local, (_sub, subject, reply, hdr, payload, from) => this.request(si, subject, reply, hdr, payload, from));
+    // Go sub.si: a service import's subscription is not propagated to routes (every server applies its own imports)
+    this.subscribe(importer, local, (_sub, subject, reply, hdr, payload, from) => this.request(si, subject, reply, hdr, payload, from), true);
   }
 
   /** Go serviceImportFormsCycle: does `exporter` (through its own service imports) lead back to `importer` on an overlapping subject? */

@@ -33,8 +33,9 @@ export class InternalClient {
   }
 
   /** Subscribe in `acc` with a callback; the subscription lives until `unsubscribe`. */
-  subscribe(acc: Account, subject: string, queue: string | null, cb: InternalMsgHandler): Subscription {
+  subscribe(acc: Account, subject: string, queue: string | null, cb: InternalMsgHandler, local = false): Subscription {
     const sub = new Subscription(this.client, subject, queue, `i${++this.sidSeq}`, cb);
+    sub.local = local;
     acc.sl.insert(sub);
     return sub;
   }

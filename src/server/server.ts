@@ -33,6 +33,20 @@ import type { AuthCallout } from '../auth/callout.js';
 
 export const SYSTEM_ACCOUNT = '$SYS';
 
+/** What the cluster layer (routes) offers the core: client INFO fields and counts. */
+export interface ClusterHooks {
+  readonly clusterName: string;
+  /** URLs for INFO connect_urls (empty with no_advertise) */
+  clientConnectURLs(): string[];
+  numRoutes(): number;
+}
+
+/** A connection whose queued output the per-read-cycle flush writes out (clients, routes). */
+export interface Flushable {
+  dirty: boolean;
+  flush(): void;
+}
+
 /** Receives client lifecycle events for the system account's advisories. */
 export interface ServerEventSink {
   connected(c: Client): void;
@@ -70,6 +84,8 @@ export class Server implements ClientHost {
   ldm = false;
   /** JetStream, when enabled (set by the jetstream layer; monitoring reads it). */
   jetstream: unknown = null;
+  /** cluster routes, when a cluster listener is configured (set by the cluster layer) */
+  cluster: ClusterHooks | null = null;
   /** `authorization { auth_callout {} }`: clients authenticated by an external service */
   readonly callout: AuthCallout | null;
 
@@ -78,7 +94,7 @@ export class Server implements ClientHost {
   private cidSeq = 0;
   private readDepth = 0;
   private producer: Client | null = null;
-  private readonly dirty: Client[] = [];
+  private readonly dirty: Flushable[] = [];
   private flushScheduled = false;
   private running = false;
   private shutdownPromise: Promise<void> | null = null;
@@ -370,6 +386,8 @@ export class Server implements ClientHost {
       tls_available: !!tls && o.allow_non_tls,
       max_payload: o.max_payload,
       jetstream: o.jetstream,
+      cluster: this.cluster?.clusterName,
+      connect_urls: this.cluster?.clientConnectURLs(),
     };
   }
 
@@ -437,7 +455,7 @@ export class Server implements ClientHost {
     }
   }
 
-  markDirty(c: Client): void {
+  markDirty(c: Flushable): void {
     if (c.dirty) return;
     c.dirty = true;
     this.dirty.push(c);

@@ -14,6 +14,8 @@ export const GO_SERVER_BIN = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '
 export interface GoServer {
   port: number;
   monitorPort?: number;
+  /** route port, when the config or flags open a cluster listener */
+  clusterPort?: number;
   url: string;
   dir: string;
   proc: ChildProcess;
@@ -39,12 +41,12 @@ export async function startGoServer(args: string[] = [], config?: string, cmd?: 
   const proc = spawn(exe, [...pre, ...full], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d.toString()));
-  const ports = await waitFor((): { nats: string[]; monitoring?: string[] } | null => {
+  const ports = await waitFor((): { nats: string[]; monitoring?: string[]; cluster?: string[] } | null => {
     if (proc.exitCode !== null) throw new Error(`nats-server exited: ${stderr}`);
     const f = readdirSync(dir).find((n) => n.endsWith('.ports'));
     if (!f) return null;
     try {
-      return JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nats: string[]; monitoring?: string[] };
+      return JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nats: string[]; monitoring?: string[]; cluster?: string[] };
     } catch {
       return null;
     }
@@ -52,9 +54,11 @@ export async function startGoServer(args: string[] = [], config?: string, cmd?: 
   if (!ports) throw new Error('no ports file');
   const port = Number(new URL(ports.nats[0]).port);
   const monitorPort = ports.monitoring ? Number(new URL(ports.monitoring[0]).port) : undefined;
+  const clusterPort = ports.cluster ? Number(new URL(ports.cluster[0]).port) : undefined;
   return {
     port,
     monitorPort,
+    clusterPort,
     url: `nats://127.0.0.1:${port}`,
     dir,
     proc,

@@ -1,0 +1,73 @@
+/**
+ * Routed message encoding (Go client.go msgHeaderForRouteOrLeaf): the
+ * RMSG/HMSG line is written straight into the route's output slab, echoing
+ * the subject, reply and size bytes of the producer's control line; payloads
+ * are copied, or queued by reference when large.
+ */
+import type { PubArg } from '../../protocol/parser.js';
+import { BY_REF_THRESHOLD, type Outbound } from '../../conn/outbound.js';
+import { copyBytes, writeLatin1, writeUint } from '../../util/bytes.js';
+
+/** Queue one routed message; returns the payload bytes sent. */
+export function encodeRouted(
+  out: Outbound, account: string, pa: PubArg, buf: Buffer, s: number, e: number,
+  queues: string[], nq: number, headers: boolean,
+): number {
+  const pb = pa.buf;
+  const hasHdr = pa.hdr > 0;
+  const withHdr = hasHdr && headers;
+  const ps = hasHdr && !withHdr ? s + pa.hdr : s;
+  const plen = e - ps;
+  const replyLen = pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart : -1;
+  let qlen = 0;
+  for (let k = 0; k < nq; k++) qlen += queues[k].length + 1;
+  const lineMax = 5 + account.length + 1 + (pa.subjectEnd - pa.subjectStart) + 1 + (replyLen >= 0 ? replyLen + 3 : 0) + 2 + qlen + 24 + 2;
+  const byRef = plen >= BY_REF_THRESHOLD;
+  let p = out.reserve(byRef ? lineMax : lineMax + plen + 2);
+  const d = out.slab;
+  if (withHdr) d[p++] = 0x48; // H
+  else d[p++] = 0x52; // R
+  d[p++] = 0x4d; d[p++] = 0x53; d[p++] = 0x47; d[p++] = 0x20; // "MSG "
+  p = writeLatin1(d, account, p);
+  d[p++] = 0x20;
+  p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
+  d[p++] = 0x20;
+  if (nq > 0) {
+    if (replyLen >= 0) {
+      d[p++] = 0x2b; d[p++] = 0x20; // "+ "
+      p = copyBytes(pb, pa.replyStart, pa.replyEnd, d, p);
+      d[p++] = 0x20;
+    } else {
+      d[p++] = 0x7c; d[p++] = 0x20; // "| "
+    }
+    for (let k = 0; k < nq; k++) {
+      p = writeLatin1(d, queues[k], p);
+      d[p++] = 0x20;
+    }
+  } else if (replyLen >= 0) {
+    p = copyBytes(pb, pa.replyStart, pa.replyEnd, d, p);
+    d[p++] = 0x20;
+  }
+  if (withHdr) {
+    p = copyBytes(pb, pa.hdrStart, pa.hdrEnd, d, p);
+    d[p++] = 0x20;
+    p = copyBytes(pb, pa.sizeStart, pa.sizeEnd, d, p);
+  } else if (hasHdr) {
+    p = writeUint(d, plen, p);
+  } else {
+    p = copyBytes(pb, pa.sizeStart, pa.sizeEnd, d, p);
+  }
+  d[p++] = 13; d[p++] = 10;
+  if (byRef) {
+    out.commit(p);
+    out.pushRef(buf.subarray(ps, e));
+    p = out.reserve(2);
+    out.slab[p++] = 13; out.slab[p++] = 10;
+    out.commit(p);
+  } else {
+    p = copyBytes(buf, ps, e, d, p);
+    d[p++] = 13; d[p++] = 10;
+    out.commit(p);
+  }
+  return plen;
+}

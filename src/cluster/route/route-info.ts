@@ -1,0 +1,68 @@
+/**
+ * The route INFO and CONNECT documents (Go server.go Info with its
+ * route-specific fields, route.go sendRouteConnect), in Go's field order.
+ */
+
+/** Route INFO as exchanged between servers (the fields this server reads or sends). */
+export interface RouteInfo {
+  server_id: string;
+  server_name?: string;
+  version?: string;
+  proto?: number;
+  go?: string;
+  host?: string;
+  port?: number;
+  headers?: boolean;
+  auth_required?: boolean;
+  tls_required?: boolean;
+  tls_verify?: boolean;
+  max_payload?: number;
+  jetstream?: boolean;
+  /** the route URL gossip hands to other servers (`nats-route://host:port/`) */
+  ip?: string;
+  nonce?: string;
+  cluster?: string;
+  cluster_dynamic?: boolean;
+  connect_urls?: string[];
+  ws_connect_urls?: string[];
+  ldm?: boolean;
+  lnoc?: boolean;
+  info_on_connect?: boolean;
+  route_pool_size?: number;
+  route_pool_idx?: number;
+  route_account?: string;
+  gossip_mode?: number;
+}
+
+const ORDER: (keyof RouteInfo)[] = [
+  'server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'auth_required',
+  'tls_required', 'tls_verify', 'max_payload', 'jetstream', 'ip', 'nonce', 'cluster', 'cluster_dynamic',
+  'connect_urls', 'ws_connect_urls', 'ldm', 'lnoc', 'info_on_connect', 'route_pool_size', 'route_pool_idx',
+  'route_account', 'gossip_mode',
+];
+const ALWAYS = new Set<keyof RouteInfo>(['server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'max_payload']);
+
+/** JSON in Go's field order without empty omitempty fields. */
+export function routeInfoJSON(info: RouteInfo): string {
+  const o: Record<string, unknown> = {};
+  for (const k of ORDER) {
+    const v = info[k];
+    if (!ALWAYS.has(k) && (v === undefined || v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0))) continue;
+    o[k] = v;
+  }
+  return JSON.stringify(o);
+}
+
+/** The CONNECT a dialing server sends (Go sendRouteConnect). */
+export function routeConnectJSON(p: { user: string; pass: string; tls: boolean; id: string; headers: boolean; cluster: string; dynamic: boolean }): string {
+  const o: Record<string, unknown> = { echo: true, verbose: false, pedantic: false };
+  if (p.user) o.user = p.user;
+  if (p.pass) o.pass = p.pass;
+  o.tls_required = p.tls;
+  o.name = p.id;
+  o.headers = p.headers;
+  o.cluster = p.cluster;
+  if (p.dynamic) o.dynamic = true;
+  o.lnoc = true;
+  return JSON.stringify(o);
+}

@@ -1,0 +1,155 @@
+/**
+ * The `cluster {}` block and the cluster flags (Go opts.go parseCluster and
+ * overrideCluster). The config file keeps the block raw in `extra.cluster`;
+ * flags put their values in `extra.cluster_*` / `extra.routes` and win over
+ * the file, as Go applies flags after the file.
+ */
+import type { Options } from './options.js';
+import { ConfigError } from '../util/errors.js';
+import { parseGoDuration } from './durations.js';
+
+/** Go DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT / DEFAULT_ROUTE_DIAL */
+export const ROUTE_CONNECT_MS = 1000;
+/** Go DEFAULT_ROUTE_POOL_SIZE */
+export const DEFAULT_POOL_SIZE = 3;
+/** Go DEFAULT_ROUTE_CONNECT_MAX: ceiling of the connect backoff */
+export const ROUTE_CONNECT_MAX_MS = 30000;
+
+export interface ClusterOptions {
+  name: string;
+  host: string;
+  /** -1 = random */
+  port: number;
+  advertise: string;
+  no_advertise: boolean;
+  /** route URLs to solicit (configured routes) */
+  routes: URL[];
+  username: string;
+  password: string;
+  /** seconds */
+  auth_timeout: number;
+  connect_retries: number;
+  pool_size: number;
+  pinned_accounts: string[];
+  compression: string;
+  tls: Record<string, unknown> | null;
+  tls_timeout: number;
+}
+
+function fail(msg: string): never {
+  throw new ConfigError(msg);
+}
+
+function num(k: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(`interface conversion: ${k} is not an integer (${JSON.stringify(v)})`);
+  return v;
+}
+
+function str(k: string, v: unknown): string {
+  if (typeof v !== 'string') fail(`interface conversion: ${k} is not a string (${JSON.stringify(v)})`);
+  return v;
+}
+
+function seconds(k: string, v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') {
+    const ms = parseGoDuration(v);
+    if (ms !== null) return ms / 1000;
+  }
+  fail(`error parsing ${k}: ${JSON.stringify(v)}`);
+}
+
+/** `nats-route://user:pass@host:port` (Go parseURLs): each route must be a URL. */
+export function parseRouteURL(raw: string): URL {
+  let u: URL;
+  try {
+    u = new URL(raw.includes('://') ? raw : `nats-route://${raw}`);
+  } catch {
+    fail(`error parsing route url [${JSON.stringify(raw)}]`);
+  }
+  if (!u.port) fail(`error parsing route url [${JSON.stringify(raw)}]: missing port`);
+  return u;
+}
+
+function splitHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  if (i < 0) fail(`could not parse address string "${s}"`);
+  const host = s.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(s.slice(i + 1));
+  if (!Number.isInteger(port)) fail(`could not parse port "${s.slice(i + 1)}"`);
+  return { host, port };
+}
+
+/** The effective cluster options, or null when no cluster listener is configured. */
+export function clusterOptions(opts: Options): ClusterOptions | null {
+  const x = opts.extra;
+  const c: ClusterOptions = {
+    name: '', host: '0.0.0.0', port: 0, advertise: '', no_advertise: false, routes: [],
+    username: '', password: '', auth_timeout: 0, connect_retries: 0, pool_size: DEFAULT_POOL_SIZE,
+    pinned_accounts: [], compression: 'off', tls: null, tls_timeout: 2,
+  };
+  const raw = x.cluster;
+  if (raw !== undefined && raw !== null) {
+    if (typeof raw !== 'object' || Array.isArray(raw)) fail('cluster should be a map');
+    for (const [key, v] of Object.entries(raw as Record<string, unknown>)) {
+      switch (key.toLowerCase()) {
+        case 'name': c.name = str(key, v); break;
+        case 'listen': { const hp = splitHostPort(typeof v === 'number' ? `:${v}` : str(key, v)); if (hp.host) c.host = hp.host; c.port = hp.port; break; }
+        case 'host': case 'net': c.host = str(key, v); break;
+        case 'port': c.port = num(key, v); break;
+        case 'advertise': case 'cluster_advertise': c.advertise = str(key, v); break;
+        case 'no_advertise': c.no_advertise = Boolean(v); break;
+        case 'connect_retries': c.connect_retries = num(key, v); break;
+        case 'pool_size': c.pool_size = num(key, v); break;
+        case 'pinned_accounts': c.pinned_accounts = (Array.isArray(v) ? v : [v]).map((a) => str(key, a)); break;
+        case 'accounts': c.pinned_accounts = (Array.isArray(v) ? v : [v]).map((a) => str(key, a)); break;
+        case 'routes': c.routes = (Array.isArray(v) ? v : [v]).map((r) => parseRouteURL(str(key, r))); break;
+        case 'authorization': parseAuth(c, v); break;
+        case 'compression': c.compression = parseCompression(v); break;
+        case 'tls': if (typeof v !== 'object' || v === null) fail('tls should be a map'); c.tls = v as Record<string, unknown>; c.tls_timeout = typeof (v as Record<string, unknown>).timeout === 'number' ? ((v as Record<string, unknown>).timeout as number) : 2; break;
+        case 'permissions': case 'lnoc': case 'ping_interval': case 'ping_max': case 'write_deadline': case 'write_timeout': break;
+        default: fail(`unknown field "${key}"`);
+      }
+    }
+  }
+  // Flags override the file.
+  if (typeof x.cluster_host === 'string' && x.cluster_host) c.host = x.cluster_host;
+  if (typeof x.cluster_port === 'number') c.port = x.cluster_port;
+  if (typeof x.cluster_username === 'string') c.username = x.cluster_username;
+  if (typeof x.cluster_password === 'string') c.password = x.cluster_password;
+  if (typeof x.cluster_name === 'string' && x.cluster_name) c.name = x.cluster_name;
+  if (typeof x.cluster_advertise === 'string') c.advertise = x.cluster_advertise;
+  if (typeof x.cluster_no_advertise === 'boolean') c.no_advertise = x.cluster_no_advertise;
+  if (typeof x.cluster_connect_retries === 'number') c.connect_retries = x.cluster_connect_retries;
+  if (Array.isArray(x.routes)) c.routes = (x.routes as string[]).map(parseRouteURL);
+  if (c.port === 0) return null;
+  if (c.name.includes(' ')) fail('cluster name cannot contain spaces or new lines');
+  if (c.pool_size > 0 && c.pinned_accounts.length > 0 && c.pool_size < 1) fail('pool size invalid');
+  return c;
+}
+
+function parseAuth(c: ClusterOptions, v: unknown): void {
+  if (typeof v !== 'object' || v === null) fail('authorization should be a map');
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    switch (k.toLowerCase()) {
+      case 'user': case 'username': c.username = str(k, x); break;
+      case 'pass': case 'password': c.password = String(x); break;
+      case 'timeout': c.auth_timeout = seconds(k, x); break;
+      case 'users': fail('Cluster authorization does not allow multiple users');
+      case 'token': fail('Cluster authorization does not support tokens');
+      default: break;
+    }
+  }
+}
+
+/** Go parseCompression for routes: a mode string or a map with `mode`; only "off"/"disabled" are run here. */
+function parseCompression(v: unknown): string {
+  let mode: unknown = v;
+  if (typeof v === 'boolean') return v ? 'accept' : 'off';
+  if (typeof v === 'object' && v !== null) mode = (v as Record<string, unknown>).mode;
+  if (typeof mode !== 'string') fail(`unable to parse compression: ${JSON.stringify(v)}`);
+  const m = mode.toLowerCase();
+  const known = ['off', 'disabled', 'false', 'accept', 'on', 'enabled', 'true', 's2_auto', 's2_uncompressed', 's2_fast', 's2_better', 's2_best'];
+  if (!known.includes(m)) fail(`unknown compression mode "${mode}"`);
+  return m;
+}
