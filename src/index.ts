@@ -14,6 +14,7 @@ import { startMonitoring, type MonitorServer } from './monitor/http.js';
 import { Logger } from './log/logger.js';
 import { enableJetStream } from './jetstream/jetstream.js';
 import { enableSystemAccount } from './system/system.js';
+import { enableLeafNodes } from './cluster/leaf/leafnodes.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -70,7 +71,16 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   const server = new Server(o, log);
   enableSystemAccount(server);
   if (o.jetstream) enableJetStream(server);
+  const leafnodes = enableLeafNodes(server);
   await server.startListening();
+  if (leafnodes) {
+    try {
+      await leafnodes.start();
+    } catch (e) {
+      await server.shutdown();
+      throw e;
+    }
+  }
   let monitor: MonitorServer | null = null;
   if (o.http_port !== 0 || o.https_port !== 0) {
     try {

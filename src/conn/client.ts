@@ -19,6 +19,8 @@ import type { AuthResult, ClientPermissions, ConnectOptions, ConnectionType, Jwt
 import type { AuthCallout, CalloutClient, CalloutOutcome } from '../auth/callout.js';
 
 export const CLIENT = 0;
+/** Go's LEAF connection kind (a leaf node link; see src/cluster/leaf) */
+export const LEAF = 4;
 
 const PONG = Buffer.from('PONG\r\n');
 const PING = Buffer.from('PING\r\n');
@@ -37,7 +39,8 @@ const CALLOUT_NO_CONNECT = 2;
 
 export class Client implements ParserHandler {
   readonly cid: number;
-  readonly kind = CLIENT;
+  /** connection kind (Go c.kind): CLIENT here, LEAF for leaf node links */
+  readonly kind: number = CLIENT;
   readonly parser: Parser;
   readonly out = new Outbound();
   readonly subs = new Map<string, Subscription>();
@@ -648,7 +651,7 @@ export class Client implements ParserHandler {
     return true;
   }
 
-  onInfo(): boolean {
+  onInfo(_buf: Buffer, _s: number, _e: number): boolean {
     // Clients do not send INFO; Go ignores it on client connections.
     return true;
   }

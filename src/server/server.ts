@@ -30,6 +30,7 @@ import { TlsSetup } from './tls.js';
 import { InterestFanout } from './interest.js';
 import { createAuthCallout } from './callout-host.js';
 import type { AuthCallout } from '../auth/callout.js';
+import type { LeafNodes } from '../cluster/leaf/leafnodes.js';
 
 export const SYSTEM_ACCOUNT = '$SYS';
 
@@ -70,6 +71,8 @@ export class Server implements ClientHost {
   ldm = false;
   /** JetStream, when enabled (set by the jetstream layer; monitoring reads it). */
   jetstream: unknown = null;
+  /** the leaf node layer, when `leafnodes {}` is configured (set by cluster/leaf) */
+  leafnodes: LeafNodes | null = null;
   /** `authorization { auth_callout {} }`: clients authenticated by an external service */
   readonly callout: AuthCallout | null;
 
