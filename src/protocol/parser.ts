@@ -230,6 +230,7 @@ export class Parser {
             case 0x2b: this.state = OP_PLUS; break; // +
             case 0x2d: this.state = OP_MINUS; break; // -
             case 0x4c: case 0x6c: // L
+            case 0x52: case 0x72: // R: Go's parser lets a leaf send the route spellings RS+/RS-/RMSG too
               if (!this.leaf) return this.fail(buf, i);
               this.state = OP_L;
               break;

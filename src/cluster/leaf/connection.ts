@@ -435,7 +435,7 @@ export class LeafConn extends Client implements LinkClient {
 
   override onPong(): boolean {
     this.leafPingsOut = 0;
-    if (this.rttStart > 0) this.rtt = Date.now() - this.rttStart;
+    if (this.rttStart > 0) this.rtt = performance.now() - this.rttStart;
     return true;
   }
 
@@ -444,7 +444,7 @@ export class LeafConn extends Client implements LinkClient {
     if (interval <= 0 || this.closed) return;
     if (first) {
       // Measure the RTT right away (Go's first ping on a new leaf connection comes early).
-      this.rttStart = Date.now();
+      this.rttStart = performance.now();
       this.enqueue(PING);
     }
     this.leafPingTimer = setTimeout(() => this.onLeafPing(), interval);
@@ -459,7 +459,7 @@ export class LeafConn extends Client implements LinkClient {
       this.closeConnection(ClosedReason.StaleConnection);
       return;
     }
-    this.rttStart = Date.now();
+    this.rttStart = performance.now();
     this.enqueue(PING);
     this.armLeafPing(false);
   }

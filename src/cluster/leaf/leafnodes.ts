@@ -117,7 +117,7 @@ export class LeafNodes implements LeafHost, InterestSink {
     c.nonce = generateNonce();
     this.conns.add(c);
     this.srv.log.info(`${c.label()} - Leafnode connection created`);
-    sock.write(`INFO ${this.infoJSON(c, false)}\r\n`);
+    sock.write(`INFO ${this.infoJSON(c, false)} \r\n`);
     c.startReading(true);
   }
 
@@ -171,7 +171,7 @@ export class LeafNodes implements LeafHost, InterestSink {
     c.authorizedUser = r.user;
     c.acc = acc;
     c.applyLimits();
-    c.enqueue(Buffer.from(`INFO ${this.infoJSON(c, true)}\r\n`));
+    c.enqueue(Buffer.from(`INFO ${this.infoJSON(c, true)} \r\n`));
     c.handshakeDone();
     return !c.closed;
   }
