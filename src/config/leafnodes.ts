@@ -80,7 +80,7 @@ function parseLeafAuthorization(ctx: Ctx, p: Pos | undefined, v: ConfValue, o: L
 function parseLeafUsers(ctx: Ctx, p: Pos | undefined, v: ConfValue): LeafUserSpec[] {
   if (!Array.isArray(v)) ctx.err(p, `Expected users field to be an array, got ${describe(v)}`);
   return v.map((u) => {
-    if (!(u instanceof ConfMap)) ctx.err(p, `Expected user entry to be a map/struct, got ${describe(u)}`);
+    if (!(u instanceof ConfMap)) ctx.err(p, `Expected user entry to be a map/struct, got ${goValue(u)}`);
     const user: LeafUserSpec = { user: '', password: '', account: '' };
     forEachKey(ctx, p, u, 'user', (key, val, kp, raw) => {
       switch (key) {
@@ -98,7 +98,7 @@ function parseLeafUsers(ctx: Ctx, p: Pos | undefined, v: ConfValue): LeafUserSpe
 function parseRemotes(ctx: Ctx, p: Pos | undefined, v: ConfValue, parseTls: TlsParser): RemoteLeafOptions[] {
   if (!Array.isArray(v)) ctx.err(p, `Expected remotes field to be an array, got ${goType(v)}`);
   return v.map((r) => {
-    if (!(r instanceof ConfMap)) ctx.err(p, `Expected remote leafnode entry to be a map/struct, got ${describe(r)}`);
+    if (!(r instanceof ConfMap)) ctx.err(p, `Expected remote leafnode entry to be a map/struct, got ${goValue(r)}`);
     const rem: RemoteLeafOptions = {
       urls: [], account: '', credentials: '', deny_imports: [], deny_exports: [], hub: false, first_info_timeout: 1000, disabled: false,
     };
@@ -158,4 +158,11 @@ function versionAtLeast(v: string, maj: number, min: number, upd: number): boole
   const b = [maj, min, upd];
   for (let k = 0; k < 3; k++) if (a[k] !== b[k]) return a[k] > b[k];
   return true;
+}
+
+/** A value as Go's %v prints it (for the 'got ...' of entry errors). */
+function goValue(v: ConfValue): string {
+  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
+  if (v instanceof ConfMap) return 'map[...]';
+  return String(v);
 }
