@@ -269,3 +269,61 @@ describe('leaf nodes: loop detection and reconnect', () => {
     await waitLeafs(hub2, 1);
   });
 });
+
+describe('leaf nodes: deny_imports and deny_exports of a remote', () => {
+  it('keeps denied subjects from crossing the link in either direction', async (t) => {
+    const hub = await startHub();
+    t.after(() => hub.stop());
+    const leaf = await startLeaf([remote(leafURL(hub), { deny_imports: ['secret.>'], deny_exports: ['private.>'] })]);
+    t.after(() => leaf.stop());
+    await waitLeafs(hub, 1);
+    const nh = await connect({ servers: hub.url });
+    const nl = await connect({ servers: leaf.url });
+    t.after(() => nh.close());
+    t.after(() => nl.close());
+    const leafSecret = collect(nl.subscribe('secret.x'));
+    const leafOpen = collect(nl.subscribe('open.x'));
+    const hubPrivate = collect(nh.subscribe('private.x'));
+    const hubOpen = collect(nh.subscribe('open.y'));
+    await nl.flush();
+    await nh.flush();
+    await waitInterest(hub, 'open.x');
+    await waitInterest(leaf, 'open.y');
+    // deny_imports: the spoke does not advertise secret.x, so the hub holds no interest for it
+    assert.equal(hub.server.globalAccount.sl.hasInterest('secret.x'), false);
+    // deny_exports: the hub's interest in private.x is ignored by the spoke
+    assert.equal(leaf.server.globalAccount.sl.match('private.x').psubs.some((s) => s.client.kind === 4), false);
+    nh.publish('secret.x', 'no');
+    nl.publish('private.x', 'no');
+    nh.publish('open.x', 'yes');
+    nl.publish('open.y', 'yes');
+    await waitFor(() => leafOpen.length === 1 && hubOpen.length === 1);
+    await nh.flush();
+    await nl.flush();
+    assert.deepEqual(leafSecret, []);
+    assert.deepEqual(hubPrivate, []);
+  });
+
+  it('the hub drops messages matching the spoke\'s deny_imports (sent as deny_pub in CONNECT)', async (t) => {
+    const hub = await startHub();
+    t.after(() => hub.stop());
+    const leaf = await startLeaf([remote(leafURL(hub), { deny_imports: ['secret.>'] })]);
+    t.after(() => leaf.stop());
+    await waitLeafs(hub, 1);
+    const link = hub.server.leafnodes!.list()[0];
+    assert.deepEqual(link.sendDeny, ['secret.>']);
+    const nh = await connect({ servers: hub.url });
+    const nl = await connect({ servers: leaf.url });
+    t.after(() => nh.close());
+    t.after(() => nl.close());
+    // a wildcard the spoke may advertise covers secret.* too; the hub still must not send those
+    const all = collect(nl.subscribe('>'));
+    await nl.flush();
+    await waitInterest(hub, 'anything');
+    nh.publish('secret.a', 'no');
+    nh.publish('public.a', 'yes');
+    await waitFor(() => all.includes('yes'));
+    await nh.flush();
+    assert.equal(all.includes('no'), false);
+  });
+});
