@@ -19,6 +19,7 @@ import { hostPort } from '../../server/server.js';
 import type { LeafNodeOptions, RemoteLeafOptions } from '../../config/options.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
 import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../../util/errors.js';
 import { LeafConn, LeafSub, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
 import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInfo } from './info.js';
 import { authenticateLeaf } from './auth.js';
@@ -70,6 +71,10 @@ export class LeafNodes implements LeafHost, InterestSink {
   }
 
   async start(): Promise<void> {
+    if (this.opts.tls || this.opts.remotes.some((r) => r.tls)) {
+      // Refuse rather than run a link in plain text that was configured for TLS.
+      throw new ConfigError('leafnode TLS is not supported by this server yet');
+    }
     this.srv.interest.addSink(this);
     const o = this.opts;
     if (o.port !== 0) await this.listen();
