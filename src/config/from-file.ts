@@ -284,7 +284,7 @@ function applyAuthorization(ctx: Ctx, p: Pos | undefined, v: ConfValue, o: Optio
   if (o.authorization && (o.username || o.users.length > 0)) ctx.err(p, 'Cannot have a user/pass and token');
 }
 
-export function parseTls(ctx: Ctx, p: Pos | undefined, v: ConfValue): TlsOptions {
+export function parseTls(ctx: Ctx, p: Pos | undefined, v: ConfValue, client = false): TlsOptions {
   const t = defaultTlsOptions();
   forEachKey(ctx, p, v, 'tls', (k, val, kp, raw) => {
     switch (k) {
@@ -333,7 +333,7 @@ export function parseTls(ctx: Ctx, p: Pos | undefined, v: ConfValue): TlsOptions
         ctx.err(kp, `error parsing tls config, unknown field "${raw}"`);
     }
   });
-  if (!t.cert_file || !t.key_file) {
+  if (!client && (!t.cert_file || !t.key_file)) {
     ctx.err(p, `error parsing tls config, missing 'cert_file' or 'key_file'`);
   }
   return t;

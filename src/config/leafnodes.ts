@@ -7,7 +7,8 @@ import { ConfMap, type ConfValue, type Pos } from './parser.js';
 import { defaultLeafNodeOptions, type LeafNodeOptions, type LeafUserSpec, type RemoteLeafOptions, type TlsOptions } from './options.js';
 import { Ctx, bool, describe, duration, forEachKey, hostPort, int, str, strList } from './values.js';
 
-type TlsParser = (ctx: Ctx, p: Pos | undefined, v: ConfValue) => TlsOptions;
+/** from-file's tls {} parser; `client` allows a block without cert_file/key_file (a remote's TLS, Go parseTLS(tk, true)) */
+type TlsParser = (ctx: Ctx, p: Pos | undefined, v: ConfValue, client?: boolean) => TlsOptions;
 
 export function parseLeafNodes(ctx: Ctx, p: Pos | undefined, v: ConfValue, parseTls: TlsParser): LeafNodeOptions {
   if (!(v instanceof ConfMap)) ctx.err(p, `Expected map to define a leafnode, got ${goType(v)}`);
@@ -117,7 +118,7 @@ function parseRemotes(ctx: Ctx, p: Pos | undefined, v: ConfValue, parseTls: TlsP
         case 'first_info_timeout': rem.first_info_timeout = duration(ctx, kp, val, raw); break;
         case 'dial_timeout': duration(ctx, kp, val, raw); break;
         case 'disabled': rem.disabled = bool(ctx, kp, val); break;
-        case 'tls': rem.tls = parseTls(ctx, kp, val); break;
+        case 'tls': rem.tls = parseTls(ctx, kp, val, true); break;
         case 'no_randomize': case 'dont_randomize': case 'ws_compress': case 'ws_compression': case 'websocket_compress':
         case 'websocket_compression': case 'ws_no_masking': case 'websocket_no_masking': case 'isolate_leafnode_interest':
         case 'isolate': case 'request_isolation': case 'ignore_discovered_servers':

@@ -103,15 +103,3 @@ describe('leaf node monitoring', () => {
     assert.equal(c.connections.length, 1);
   });
 });
-
-describe('leaf node start-up', () => {
-  it('refuses leafnode TLS instead of running the link in plain text', async () => {
-    const { startServer } = await import('../../src/index.js');
-    const { leafOpts } = await import('../helpers/leaf.js');
-    const { defaultTlsOptions } = await import('../../src/config/options.js');
-    await assert.rejects(
-      startServer({ leafnodes: leafOpts({ port: -1, tls: defaultTlsOptions() }) }),
-      /leafnode TLS is not supported by this server yet/,
-    );
-  });
-});

@@ -180,13 +180,23 @@ export class LeafConn extends Client implements LinkClient {
       this.headers = !this.host_.opts.no_header_support && info.headers;
       this.remoteServer = info.server_name || info.server_id;
       this.remoteCluster = info.cluster;
+      // The leaf layer sends CONNECT (after a TLS handshake when one is needed), then calls connectSent.
       if (!this.leafHost.leafInfo(this, info)) return false;
-      // An old hub answers CONNECT with nothing: the handshake is complete once CONNECT is sent.
-      if (!info.info_on_connect || info.connect_info) this.handshakeDone();
       return !this.closed;
     }
     if (info.connect_info && !this.ready) this.handshakeDone();
     return true;
+  }
+
+  /** CONNECT went out: an old hub answers it with nothing, so the handshake is complete now. */
+  connectSent(info: RemoteLeafInfo): void {
+    if (!info.info_on_connect || info.connect_info) this.handshakeDone();
+  }
+
+  /** Carry on over the TLS socket that now wraps the connection's socket. */
+  useSocket(t: Socket, authRequired: boolean): void {
+    (this as { socket: Socket }).socket = t;
+    this.startReading(authRequired);
   }
 
   /** Both sides know each other: register with the leaf layer and start pinging. */

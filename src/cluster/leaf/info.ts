@@ -67,6 +67,7 @@ export interface RemoteLeafInfo {
   server_id: string;
   server_name: string;
   headers: boolean;
+  tls_required: boolean;
   client_id: number;
   nonce: string;
   cluster: string;
@@ -92,6 +93,7 @@ export function decodeLeafInfo(text: string): RemoteLeafInfo | null {
     server_id: s('server_id'),
     server_name: s('server_name'),
     headers: b('headers'),
+    tls_required: b('tls_required'),
     client_id: typeof o.client_id === 'number' ? o.client_id : 0,
     nonce: s('nonce'),
     cluster: s('cluster'),

@@ -19,7 +19,9 @@ import { hostPort } from '../../server/server.js';
 import type { LeafNodeOptions, RemoteLeafOptions } from '../../config/options.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
 import { randomBytes } from 'node:crypto';
-import { ConfigError } from '../../util/errors.js';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { TlsSetup } from '../../server/tls.js';
 import { LeafConn, LeafSub, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
 import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInfo } from './info.js';
 import { authenticateLeaf } from './auth.js';
@@ -48,6 +50,8 @@ export class LeafNodes implements LeafHost, InterestSink {
   private listener: net.Server | null = null;
   private boundPort = 0;
   private stopped = false;
+  /** TLS of the leafnode listener (`leafnodes { tls {} }`) */
+  private tls: TlsSetup | null = null;
 
   constructor(readonly srv: Server) {
     this.opts = srv.opts.leafnodes!;
@@ -71,10 +75,7 @@ export class LeafNodes implements LeafHost, InterestSink {
   }
 
   async start(): Promise<void> {
-    if (this.opts.tls || this.opts.remotes.some((r) => r.tls)) {
-      // Refuse rather than run a link in plain text that was configured for TLS.
-      throw new ConfigError('leafnode TLS is not supported by this server yet');
-    }
+    if (this.opts.tls && this.opts.port !== 0) this.tls = new TlsSetup(this.opts.tls);
     this.srv.interest.addSink(this);
     const o = this.opts;
     if (o.port !== 0) await this.listen();
@@ -123,6 +124,11 @@ export class LeafNodes implements LeafHost, InterestSink {
     this.conns.add(c);
     this.srv.log.info(`${c.label()} - Leafnode connection created`);
     sock.write(`INFO ${this.infoJSON(c, false)} \r\n`);
+    if (this.tls !== null) {
+      // Go: INFO in plain text, then the soliciting side starts the TLS handshake.
+      this.tls.upgradeAfterInfo(c, sock, this.srv, (t) => c.useSocket(t, true));
+      return;
+    }
     c.startReading(true);
   }
 
@@ -145,8 +151,8 @@ export class LeafNodes implements LeafHost, InterestSink {
       host,
       port,
       headers: !o.no_header_support,
-      tlsRequired: false,
-      tlsVerify: false,
+      tlsRequired: this.tls !== null,
+      tlsVerify: this.tls !== null && this.tls.opts.verify,
       maxPayload: o.max_payload,
       jetstream: o.jetstream,
       domain: '',
@@ -281,8 +287,60 @@ export class LeafNodes implements LeafHost, InterestSink {
       if (u.password !== '') ci.pass = decodeURIComponent(u.password);
       else ci.auth_token = ci.user;
     }
-    c.enqueue(Buffer.from(`CONNECT ${leafConnectJSON(ci)}\r\n`, 'utf8'));
+    const connect = Buffer.from(`CONNECT ${leafConnectJSON(ci)}\r\n`, 'utf8');
+    if (r.opts.tls || info.tls_required) {
+      this.startClientTls(c, r, () => {
+        c.enqueue(connect);
+        c.connectSent(info);
+      });
+      return true;
+    }
+    c.enqueue(connect);
+    c.connectSent(info);
     return true;
+  }
+
+  /** The soliciting side's TLS handshake after the hub's INFO (Go leafClientHandshakeIfNeeded). */
+  private startClientTls(c: LeafConn, r: RemoteState, done: () => void): void {
+    const to = r.opts.tls;
+    const host = r.url?.hostname.replace(/^\[|\]$/g, '') ?? '';
+    const plain = c.socket;
+    let t: tls.TLSSocket;
+    try {
+      t = tls.connect({
+        socket: plain,
+        servername: net.isIP(host) ? undefined : host,
+        ca: to?.ca_file ? readFileSync(to.ca_file) : undefined,
+        cert: to?.cert_file ? readFileSync(to.cert_file) : undefined,
+        key: to?.key_file ? readFileSync(to.key_file) : undefined,
+        rejectUnauthorized: !to?.insecure,
+        checkServerIdentity: net.isIP(host) ? (_h, cert) => tls.checkServerIdentity(host, cert) : undefined,
+      });
+    } catch (e) {
+      this.srv.log.error(`${c.label()} - TLS handshake error: ${(e as Error).message}`);
+      c.closeConnection(ClosedReason.TLSHandshakeError);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.srv.log.error(`${c.label()} - TLS handshake timeout`);
+      c.closeConnection(ClosedReason.TLSHandshakeError);
+      t.destroy();
+    }, to?.timeout ?? 2000);
+    timer.unref?.();
+    t.once('secureConnect', () => {
+      clearTimeout(timer);
+      if (c.closed) return;
+      c.tlsVersion = (t.getProtocol() ?? '').replace(/^TLSv/, '');
+      c.tlsCipher = t.getCipher()?.standardName ?? '';
+      c.useSocket(t, false);
+      done();
+    });
+    t.once('error', (e) => {
+      clearTimeout(timer);
+      this.srv.log.error(`${c.label()} - TLS handshake error: ${e.message}`);
+      c.closeConnection(ClosedReason.TLSHandshakeError);
+      t.destroy();
+    });
   }
 
   // ------------------------------------------------------------------ registry
