@@ -327,3 +327,52 @@ describe('leaf nodes: deny_imports and deny_exports of a remote', () => {
     assert.equal(all.includes('no'), false);
   });
 });
+
+describe('leaf nodes: link loss', () => {
+  it('drops the link\'s interest when it closes and tells the other links (LS-)', async (t) => {
+    const hub = await startHub();
+    t.after(() => hub.stop());
+    const a = await startLeaf([remote(leafURL(hub))]);
+    t.after(() => a.stop());
+    const b = await startLeaf([remote(leafURL(hub))]);
+    await waitLeafs(hub, 2);
+    const nb = await connect({ servers: b.url });
+    nb.subscribe('only.on.b');
+    await nb.flush();
+    await waitInterest(hub, 'only.on.b');
+    // A learns B's interest through the hub
+    await waitInterest(a, 'only.on.b');
+    await nb.close();
+    await b.stop();
+    await waitLeafs(hub, 1);
+    await noInterest(hub, 'only.on.b');
+    await noInterest(a, 'only.on.b');
+  });
+
+  it('a queue group spread over two spokes gets each hub message once', async (t) => {
+    const hub = await startHub();
+    t.after(() => hub.stop());
+    const a = await startLeaf([remote(leafURL(hub))]);
+    t.after(() => a.stop());
+    const b = await startLeaf([remote(leafURL(hub))]);
+    t.after(() => b.stop());
+    await waitLeafs(hub, 2);
+    const na = await connect({ servers: a.url });
+    const nb = await connect({ servers: b.url });
+    const nh = await connect({ servers: hub.url });
+    t.after(() => na.close());
+    t.after(() => nb.close());
+    t.after(() => nh.close());
+    const qa = collect(na.subscribe('spread', { queue: 'g' }));
+    const qb = collect(nb.subscribe('spread', { queue: 'g' }));
+    await na.flush();
+    await nb.flush();
+    await waitFor(() => hub.server.globalAccount.sl.match('spread').qsubs[0]?.length === 2);
+    for (let i = 0; i < 40; i++) nh.publish('spread', `${i}`);
+    await nh.flush();
+    await waitFor(() => qa.length + qb.length === 40);
+    assert.deepEqual([...qa, ...qb].map(Number).sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i));
+    // both spokes took part (random choice between two remote members)
+    assert.ok(qa.length > 0 && qb.length > 0);
+  });
+});
