@@ -49,11 +49,20 @@ class Targets {
 const levels: Targets[] = [];
 let depth = 0;
 
+/** Link connections up in this process: while there are none, routing takes the plain client path. */
+let links = 0;
+
+/** The link layer counts its connections in (+1) and out (-1). */
+export function countLinks(delta: number): void {
+  links += delta;
+}
+
 export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number): boolean {
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;
   if (psubs.length === 0 && qsubs.length === 0) return false;
+  if (links === 0) return routeLocal(from, psubs, qsubs, pa, buf, s, e);
   const t = levels[depth] ?? (levels[depth] = new Targets());
   depth++;
   try {
@@ -64,6 +73,34 @@ export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer
     t.n = 0;
     depth--;
   }
+}
+
+/** Only client and internal subscriptions exist: each plain one gets a copy, each queue group one. */
+function routeLocal(from: Client, psubs: Subscription[], qsubs: Subscription[][], pa: PubArg, buf: Buffer, s: number, e: number): boolean {
+  let delivered = false;
+  const noEcho = !from.echo;
+  for (let k = 0; k < psubs.length; k++) {
+    const sub = psubs[k];
+    const c = sub.client;
+    if (noEcho && c === from && sub.icb === null) continue;
+    if (c.deliver(sub, pa, buf, s, e)) delivered = true;
+  }
+  for (let g = 0; g < qsubs.length; g++) {
+    const group = qsubs[g];
+    const n = group.length;
+    if (n === 0) continue;
+    const start = n === 1 ? 0 : Math.floor(Math.random() * n);
+    for (let k = 0; k < n; k++) {
+      const sub = group[(start + k) % n];
+      const c = sub.client;
+      if (noEcho && c === from && sub.icb === null) continue;
+      if (c.deliver(sub, pa, buf, s, e)) {
+        delivered = true;
+        break;
+      }
+    }
+  }
+  return delivered;
 }
 
 function routeResults(from: Client, psubs: Subscription[], qsubs: Subscription[][], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets): boolean {

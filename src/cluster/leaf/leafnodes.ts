@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { TlsSetup } from '../../server/tls.js';
+import { countLinks } from '../../server/router.js';
 import { LeafConn, LeafSub, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
 import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInfo } from './info.js';
 import { authenticateLeaf } from './auth.js';
@@ -350,6 +351,7 @@ export class LeafNodes implements LeafHost, InterestSink {
     let l = this.byAccount.get(acc);
     if (l === undefined) this.byAccount.set(acc, (l = []));
     l.push(c);
+    countLinks(1);
     this.srv.log.info(`${c.label()} - Leafnode connection established to ${c.remoteServer || 'remote'} for account: ${acc.name}`);
     this.sendAllInterest(c);
   }
@@ -359,7 +361,10 @@ export class LeafNodes implements LeafHost, InterestSink {
     const l = this.byAccount.get(c.acc);
     if (l !== undefined) {
       const i = l.indexOf(c);
-      if (i >= 0) l.splice(i, 1);
+      if (i >= 0) {
+        l.splice(i, 1);
+        countLinks(-1);
+      }
       if (l.length === 0) this.byAccount.delete(c.acc);
     }
     this.srv.log.info(`${c.label()} - Leafnode connection closed: ${reason} account: ${c.acc.name}`);
