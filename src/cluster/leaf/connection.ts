@@ -53,6 +53,8 @@ export class LeafConn extends Client implements LinkClient {
   /** the remote's cluster name ('' when it has none) */
   remoteCluster = '';
   remoteServer = '';
+  /** the remote's JetStream domain ('' when none) */
+  remoteDomain = '';
   /** this server is the spoke on this link (it solicited a non-hub remote, or the remote declared itself hub) */
   isSpoke = false;
   /** interest sent to the other side: key (`subject` or `subject queue`) -> count (Go c.leaf.smap) */
@@ -150,6 +152,7 @@ export class LeafConn extends Client implements LinkClient {
     this.headers = !this.host_.opts.no_header_support && info.headers === true;
     this.remoteServer = typeof info.name === 'string' ? info.name : '';
     this.remoteCluster = cluster;
+    this.remoteDomain = typeof info.domain === 'string' ? info.domain : '';
     if (info.is_hub === true) this.isSpoke = true;
     if (Array.isArray(info.deny_pub)) this.sendDeny = info.deny_pub.filter((x): x is string => typeof x === 'string');
     if (typeof info.protocol === 'number') this.opts.protocol = info.protocol;

@@ -28,6 +28,10 @@ import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInf
 import { authenticateLeaf } from './auth.js';
 import { signWithCreds } from './creds.js';
 
+/** Go denyAllClientJs / denyAllJs */
+const DENY_ALL_CLIENT_JS = ['$JS.API.>', '$KV.>', '$OBJ.>'];
+const DENY_ALL_JS = ['$JSC.>', '$NRG.>', '$JS.API.>', '$KV.>', '$OBJ.>'];
+
 /** State of one configured remote (Go leafNodeCfg). */
 class RemoteState {
   urlIndex = 0;
@@ -156,7 +160,7 @@ export class LeafNodes implements LeafHost, InterestSink {
       tlsVerify: this.tls !== null && this.tls.opts.verify,
       maxPayload: o.max_payload,
       jetstream: o.jetstream,
-      domain: '',
+      domain: o.jetstream ? (o.jetstream_opts.domain ?? '') : '',
       ip,
       cid: c.cid,
       nonce: connectInfo ? '' : (c.nonce ?? ''),
@@ -267,6 +271,7 @@ export class LeafNodes implements LeafHost, InterestSink {
       hub: r.opts.hub,
       headers: !this.srv.opts.no_header_support,
       jetstream: this.srv.opts.jetstream,
+      domain: this.srv.opts.jetstream ? (this.srv.opts.jetstream_opts.domain ?? '') : '',
       deny_pub: r.opts.deny_imports,
       remote_account: c.acc.name,
       proto: 1,
@@ -348,12 +353,35 @@ export class LeafNodes implements LeafHost, InterestSink {
 
   leafReady(c: LeafConn): void {
     const acc = c.acc;
+    this.applyJetStreamDenies(c);
     let l = this.byAccount.get(acc);
     if (l === undefined) this.byAccount.set(acc, (l = []));
     l.push(c);
     countLinks(1);
     this.srv.log.info(`${c.label()} - Leafnode connection established to ${c.remoteServer || 'remote'} for account: ${acc.name}`);
     this.sendAllInterest(c);
+  }
+
+  /**
+   * Go addLeafNodeConnection: JetStream traffic does not cross a leaf link
+   * unless it names a domain. A non-system account denies its JetStream API,
+   * KV and object store subjects both ways; the system account does so (with
+   * the cluster and raft subjects) unless both sides share a domain; and when
+   * the domains differ, requests for our own domain are not sent over.
+   */
+  private applyJetStreamDenies(c: LeafConn): void {
+    const o = this.srv.opts;
+    const local = o.jetstream ? (o.jetstream_opts.domain ?? '') : '';
+    const sys = c.acc === this.srv.systemAccount;
+    const differ = local !== c.remoteDomain || (!o.jetstream && local === '');
+    let deny: string[] = [];
+    if (!sys) deny = DENY_ALL_CLIENT_JS;
+    else if (differ) deny = DENY_ALL_JS;
+    if (deny.length > 0) {
+      c.sendDeny = [...c.sendDeny, ...deny];
+      c.subDeny = [...c.subDeny, ...deny];
+    }
+    if (local !== '' && differ && !sys) c.sendDeny = [...c.sendDeny, `$JS.${local}.API.>`];
   }
 
   leafClosed(c: LeafConn, reason: ClosedReason): void {
