@@ -118,8 +118,8 @@ export class Client implements ParserHandler {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Start reading; `authRequired` arms the auth timer and requires CONNECT first. */
-  startReading(authRequired: boolean): void {
+  /** Start reading; `authRequired` arms the auth timer (`authTimeoutMs`, default the server's) and requires CONNECT first. */
+  startReading(authRequired: boolean, authTimeoutMs = this.host_.authTimeoutMs()): void {
     const s = this.socket;
     s.setNoDelay(true);
     s.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -128,7 +128,7 @@ export class Client implements ParserHandler {
     s.on('drain', () => this.onDrain());
     if (authRequired) {
       this.parser.awaitingConnect = true;
-      this.authTimer = setTimeout(() => this.onAuthTimeout(), this.host_.authTimeoutMs());
+      this.authTimer = setTimeout(() => this.onAuthTimeout(), authTimeoutMs);
       this.authTimer.unref?.();
     }
   }

@@ -108,6 +108,18 @@ describe('leaf port protocol', () => {
     c.sock.destroy();
   });
 
+  it('closes a link that sends no CONNECT within the leafnodes authorization timeout', async (t) => {
+    const h = await startHub({}, { auth_timeout: 300 });
+    t.after(() => h.stop());
+    const c = await RawConn.connect(h.server.leafnodes!.port);
+    await c.info();
+    const t0 = Date.now();
+    const d = await c.waitUntil(() => c.closed, 1500);
+    c.sock.destroy();
+    assert.match(d, /-ERR 'Authentication Timeout'/);
+    assert.ok(Date.now() - t0 < 1500);
+  });
+
   it('rejects a client CONNECT (with lang) on the leaf port', async () => {
     for (const t of targets) {
       const e = await errFor(t.leafPort, 'CONNECT {"lang":"go","version":"1.0"}\r\n');

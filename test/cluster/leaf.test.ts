@@ -311,7 +311,7 @@ describe('leaf nodes: deny_imports and deny_exports of a remote', () => {
     t.after(() => leaf.stop());
     await waitLeafs(hub, 1);
     const link = hub.server.leafnodes!.list()[0];
-    assert.deepEqual(link.sendDeny, ['secret.>']);
+    assert.ok(link.sendDeny.includes('secret.>'));
     const nh = await connect({ servers: hub.url });
     const nl = await connect({ servers: leaf.url });
     t.after(() => nh.close());

@@ -199,7 +199,13 @@ export class LeafConn extends Client implements LinkClient {
   /** Carry on over the TLS socket that now wraps the connection's socket. */
   useSocket(t: Socket, authRequired: boolean): void {
     (this as { socket: Socket }).socket = t;
-    this.startReading(authRequired);
+    this.startReading(authRequired, this.authTimeoutMs);
+  }
+
+  /** leafnodes authorization timeout (Go LeafNode.AuthTimeout, default 2s) */
+  get authTimeoutMs(): number {
+    const lo = this.host_.opts.leafnodes;
+    return lo && lo.auth_timeout > 0 ? lo.auth_timeout : 2000;
   }
 
   /** Both sides know each other: register with the leaf layer and start pinging. */

@@ -134,7 +134,7 @@ export class LeafNodes implements LeafHost, InterestSink {
       this.tls.upgradeAfterInfo(c, sock, this.srv, (t) => c.useSocket(t, true));
       return;
     }
-    c.startReading(true);
+    c.startReading(true, c.authTimeoutMs);
   }
 
   private infoJSON(c: LeafConn, connectInfo: boolean): string {
