@@ -16,6 +16,7 @@ import { enableJetStream } from './jetstream/jetstream.js';
 import { enableSystemAccount } from './system/system.js';
 import { clusterOptions } from './config/cluster.js';
 import { startRoutes } from './cluster/route/enable.js';
+import { enableLeafNodes } from './cluster/leaf/leafnodes.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -73,9 +74,11 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   const server = new Server(o, log);
   enableSystemAccount(server);
   if (o.jetstream) enableJetStream(server);
+  const leafnodes = enableLeafNodes(server);
   await server.startListening();
   try {
     await startRoutes(server);
+    if (leafnodes) await leafnodes.start();
   } catch (e) {
     await server.shutdown();
     throw e;

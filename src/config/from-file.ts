@@ -15,11 +15,12 @@ import { Ctx, bool, describe, duration, forEachKey, hostPort, int, limit32, str,
 import { parsePermissions, parseUser } from './users.js';
 import { checkAccountReferences, parseAccountsBlock, parseMappings } from './accounts.js';
 import { checkAuthCalloutAccounts, parseAuthCallout } from './auth-callout.js';
+import { parseLeafNodes } from './leafnodes.js';
 import { parseOperatorKey, parseResolver, parseResolverPreload, parseTrustedKeys } from './operator.js';
 
 /** Top-level keys Go accepts that are kept as-is for later subsystems. */
 const PASSTHROUGH = new Set([
-  'trace_headers', 'default_sentinel', 'cluster', 'gateway', 'leaf', 'leafnodes',
+  'trace_headers', 'default_sentinel', 'cluster', 'gateway',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'ocsp', 'resolver_tls',
   'resolver_pinned_accounts', 'websocket', 'ws', 'mqtt', 'feature_flags', 'default_js_domain',
   'ocsp_cache', 'proxies', 'https',
@@ -140,6 +141,7 @@ export function applyConfig(tree: ConfMap, o: Options, file = '<config>'): { war
       case 'authorization': applyAuthorization(ctx, p, v, o); break;
       case 'no_auth_user': o.no_auth_user = str(ctx, p, v); break;
       case 'tls': o.tls = parseTls(ctx, p, v); break;
+      case 'leafnodes': case 'leaf': o.leafnodes = parseLeafNodes(ctx, p, v, parseTls); break;
       case 'allow_non_tls': o.allow_non_tls = bool(ctx, p, v); break;
       case 'jetstream': {
         if (typeof v === 'boolean') o.jetstream = v;
@@ -282,7 +284,7 @@ function applyAuthorization(ctx: Ctx, p: Pos | undefined, v: ConfValue, o: Optio
   if (o.authorization && (o.username || o.users.length > 0)) ctx.err(p, 'Cannot have a user/pass and token');
 }
 
-function parseTls(ctx: Ctx, p: Pos | undefined, v: ConfValue): TlsOptions {
+export function parseTls(ctx: Ctx, p: Pos | undefined, v: ConfValue, client = false): TlsOptions {
   const t = defaultTlsOptions();
   forEachKey(ctx, p, v, 'tls', (k, val, kp, raw) => {
     switch (k) {
@@ -331,7 +333,7 @@ function parseTls(ctx: Ctx, p: Pos | undefined, v: ConfValue): TlsOptions {
         ctx.err(kp, `error parsing tls config, unknown field "${raw}"`);
     }
   });
-  if (!t.cert_file || !t.key_file) {
+  if (!client && (!t.cert_file || !t.key_file)) {
     ctx.err(p, `error parsing tls config, missing 'cert_file' or 'key_file'`);
   }
   return t;

@@ -128,6 +128,10 @@ export interface Options {
   tls?: TlsOptions;
   allow_non_tls: boolean;
 
+  // ---- leaf nodes ----
+  /** the `leafnodes {}` block (alias `leaf`), when configured */
+  leafnodes?: LeafNodeOptions;
+
   // ---- accounts ----
   /** the `accounts {}` block; empty when only the global account exists */
   accounts: AccountSpec[];
@@ -376,3 +380,69 @@ export type ResolverOptions =
       /** ms (cache only) */
       ttl: number;
     };
+
+/** One `authorization { users [...] }` entry of the leafnodes block. */
+export interface LeafUserSpec {
+  user: string;
+  password: string;
+  /** account the leaf connection is bound to ('' = the global account) */
+  account: string;
+}
+
+/** A `leafnodes { remotes [...] }` entry (Go RemoteLeafOpts). */
+export interface RemoteLeafOptions {
+  urls: string[];
+  /** local account the link is bound to ('' = the global account) */
+  account: string;
+  /** creds file (user JWT + nkey seed) used to sign the hub's nonce */
+  credentials: string;
+  deny_imports: string[];
+  deny_exports: string[];
+  /** this side acts as the hub of the link */
+  hub: boolean;
+  /** ms to wait for the remote's first INFO (Go default 1s) */
+  first_info_timeout: number;
+  disabled: boolean;
+  tls?: TlsOptions;
+}
+
+/** The `leafnodes {}` block (Go LeafNodeOpts). */
+export interface LeafNodeOptions {
+  host: string;
+  /** 0 = do not accept leaf connections; -1 = random port */
+  port: number;
+  advertise: string;
+  no_advertise: boolean;
+  /** single user/password of `authorization {}` */
+  username: string;
+  password: string;
+  /** account of the single user ('' = global) */
+  account: string;
+  users: LeafUserSpec[];
+  /** ms; 0 = Go's default (the client auth timeout, 2s) */
+  auth_timeout: number;
+  /** ms between reconnect attempts of solicited links (Go DEFAULT_LEAF_NODE_RECONNECT, 1s) */
+  reconnect: number;
+  remotes: RemoteLeafOptions[];
+  tls?: TlsOptions;
+  min_version: string;
+  isolate: boolean;
+}
+
+export function defaultLeafNodeOptions(): LeafNodeOptions {
+  return {
+    host: '0.0.0.0',
+    port: 0,
+    advertise: '',
+    no_advertise: false,
+    username: '',
+    password: '',
+    account: '',
+    users: [],
+    auth_timeout: 0,
+    reconnect: 1000,
+    remotes: [],
+    min_version: '',
+    isolate: false,
+  };
+}

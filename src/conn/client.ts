@@ -19,6 +19,8 @@ import type { AuthResult, ClientPermissions, ConnectOptions, ConnectionType, Jwt
 import type { AuthCallout, CalloutClient, CalloutOutcome } from '../auth/callout.js';
 
 export const CLIENT = 0;
+/** Go's LEAF connection kind (a leaf node link; see src/cluster/leaf) */
+export const LEAF = 4;
 
 const PONG = Buffer.from('PONG\r\n');
 const PING = Buffer.from('PING\r\n');
@@ -37,7 +39,8 @@ const CALLOUT_NO_CONNECT = 2;
 
 export class Client implements ParserHandler {
   readonly cid: number;
-  readonly kind = CLIENT;
+  /** connection kind (Go c.kind): CLIENT here, LEAF for leaf node links */
+  readonly kind: number = CLIENT;
   readonly parser: Parser;
   readonly out = new Outbound();
   readonly subs = new Map<string, Subscription>();
@@ -115,8 +118,8 @@ export class Client implements ParserHandler {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Start reading; `authRequired` arms the auth timer and requires CONNECT first. */
-  startReading(authRequired: boolean): void {
+  /** Start reading; `authRequired` arms the auth timer (`authTimeoutMs`, default the server's) and requires CONNECT first. */
+  startReading(authRequired: boolean, authTimeoutMs = this.host_.authTimeoutMs()): void {
     const s = this.socket;
     s.setNoDelay(true);
     s.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -125,7 +128,7 @@ export class Client implements ParserHandler {
     s.on('drain', () => this.onDrain());
     if (authRequired) {
       this.parser.awaitingConnect = true;
-      this.authTimer = setTimeout(() => this.onAuthTimeout(), this.host_.authTimeoutMs());
+      this.authTimer = setTimeout(() => this.onAuthTimeout(), authTimeoutMs);
       this.authTimer.unref?.();
     }
   }
@@ -648,7 +651,7 @@ export class Client implements ParserHandler {
     return true;
   }
 
-  onInfo(): boolean {
+  onInfo(_buf: Buffer, _s: number, _e: number): boolean {
     // Clients do not send INFO; Go ignores it on client connections.
     return true;
   }

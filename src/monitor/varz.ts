@@ -64,7 +64,7 @@ export class VarzBuilder {
       max_pending: o.max_pending,
       cluster: varzCluster(s),
       gateway: {},
-      leaf: {},
+      leaf: varzLeaf(s),
       mqtt: {},
       websocket: {},
       jetstream: varzJetStream(s),
@@ -84,7 +84,7 @@ export class VarzBuilder {
       total_connections: s.totalConnections,
       routes: s.cluster?.numRoutes() ?? 0,
       remotes: 0,
-      leafnodes: 0,
+      leafnodes: s.leafnodes?.count() ?? 0,
       in_msgs: st.inMsgs,
       out_msgs: st.outMsgs,
       in_bytes: st.inBytes,
@@ -110,5 +110,44 @@ export class VarzBuilder {
     };
     for (const k of Object.keys(v)) if (v[k] === undefined) delete v[k];
     return v;
+  }
+}
+
+/** Go LeafNodeOptsVarz: the leafnodes block as configured, with the bound port (empty when not configured). */
+function varzLeaf(s: Server): Record<string, unknown> {
+  const lo = s.opts.leafnodes;
+  const ln = s.leafnodes;
+  if (!lo || !ln) return {};
+  const v: Record<string, unknown> = {};
+  if (lo.port !== 0) {
+    v.host = lo.host;
+    v.port = ln.port;
+    v.auth_timeout = (lo.auth_timeout || 2000) / 1000;
+    v.tls_timeout = (lo.tls?.timeout ?? 2000) / 1000;
+    if (lo.tls) v.tls_required = true;
+    if (lo.tls?.verify) v.tls_verify = true;
+  }
+  const remotes = lo.remotes.map((r) => {
+    const o: Record<string, unknown> = { local_account: r.account || '$G' };
+    if (r.tls) o.tls_timeout = (r.tls.timeout ?? 2000) / 1000;
+    o.urls = r.urls.map(urlHost);
+    if (r.deny_exports.length > 0 || r.deny_imports.length > 0) {
+      const d: Record<string, unknown> = {};
+      if (r.deny_exports.length > 0) d.exports = r.deny_exports;
+      if (r.deny_imports.length > 0) d.imports = r.deny_imports;
+      o.deny = d;
+    }
+    return o;
+  });
+  if (remotes.length > 0) v.remotes = remotes;
+  return v;
+}
+
+/** Go urlsToStrings: each remote URL as host:port. */
+function urlHost(u: string): string {
+  try {
+    return new URL(u).host;
+  } catch {
+    return u;
   }
 }

@@ -71,7 +71,7 @@ const OP_IN = 51;
 const OP_INF = 52;
 const OP_INFO = 53;
 const INFO_ARG = 54;
-// Route-only ops (Go parser.go gates them by c.kind): RS+, RS-, RMSG, and HMSG in its routed form.
+// Route-only ops (Go parser.go gates them by c.kind): RS+, RS-, RMSG, and HMSG in its routed form (leafs use HMSG too).
 const OP_R = 55;
 const OP_RS = 56;
 const OP_RSUB = 57;
@@ -92,6 +92,21 @@ const HMSG_ARG = 70;
 /** Connection kinds the parser distinguishes (Go client.kind). */
 export const KIND_CLIENT = 0;
 export const KIND_ROUTER = 1;
+
+// Leaf node ops (Go parser.go, only for LEAF connections): LS+, LS-, LMSG; HMSG shares the states above.
+const OP_L = 71;
+const OP_LS = 72;
+const OP_LS_PLUS = 73;
+const OP_LS_MINUS = 74;
+const OP_LS_PLUS_SPC = 75;
+const OP_LS_MINUS_SPC = 76;
+const LS_PLUS_ARG = 77;
+const LS_MINUS_ARG = 78;
+const OP_LM = 79;
+const OP_LMS = 80;
+const OP_LMSG = 81;
+const OP_LMSG_SPC = 82;
+const LMSG_ARG = 83;
 
 const CR = 13;
 const LF = 10;
@@ -126,6 +141,13 @@ export class PubArg {
    * Null for client publishes.
    */
   shown: string | null = null;
+  /**
+   * Queue group names of a leaf LMSG/HMSG (`+ reply q1 q2` or `| q1 q2`) as
+   * the byte range buf[queuesStart, queuesEnd) of space-separated names; -1
+   * when the message carries no queue list.
+   */
+  queuesStart = -1;
+  queuesEnd = -1;
 
   /** The reply as a latin1 string, '' when none (decoded on first read after `replyInBuf`). */
   get reply(): string {
@@ -151,6 +173,8 @@ export class PubArg {
   }
 
   reset(): void {
+    this.queuesStart = -1;
+    this.queuesEnd = -1;
     this.buf = EMPTY;
     this.replyStart = -1;
     this.replyEnd = -1;
@@ -180,6 +204,9 @@ export interface ParserHandler {
   onPong(): boolean;
   onInfo(buf: Buffer, start: number, end: number): boolean;
   onErr(buf: Buffer, start: number, end: number): boolean;
+  /** LS+ / LS- argument lines (leaf connections only). */
+  onLeafSub?(buf: Buffer, start: number, end: number): boolean;
+  onLeafUnsub?(buf: Buffer, start: number, end: number): boolean;
   /** Unexpected byte: send `Unknown Protocol Operation` and close. */
   onParseError(state: number, buf: Buffer, at: number): void;
   /** Argument line too long. */
@@ -199,6 +226,10 @@ export class Parser {
   state = OP_START;
   /** set by the connection while CONNECT is still required before other ops */
   awaitingConnect = false;
+  /** a leaf node connection: LS+, LS-, LMSG and HMSG are accepted (Go gates them by c.kind) */
+  leaf = false;
+  /** the message being parsed is a leaf LMSG/HMSG (its arguments carry no sid and may list queues) */
+  private isLeafMsg = false;
   /**
    * Set by the handler from onConnect/onNonConnectFirstOp when the login
    * continues asynchronously (auth callout): parsing stops after that op and
@@ -249,9 +280,14 @@ export class Parser {
             case 0x49: case 0x69: this.state = OP_I; break; // I
             case 0x2b: this.state = OP_PLUS; break; // +
             case 0x2d: this.state = OP_MINUS; break; // -
-            case 0x52: case 0x72: // R
-              if (this.kind !== KIND_ROUTER) return this.fail(buf, i);
-              this.state = OP_R;
+            case 0x52: case 0x72: // R (a leaf may send the route spellings RS+/RS-/RMSG too, as Go's parser allows)
+              if (this.kind === KIND_ROUTER) this.state = OP_R;
+              else if (this.leaf) this.state = OP_L;
+              else return this.fail(buf, i);
+              break;
+            case 0x4c: case 0x6c: // L
+              if (!this.leaf) return this.fail(buf, i);
+              this.state = OP_L;
               break;
             default: return this.fail(buf, i);
           }
@@ -275,6 +311,7 @@ export class Parser {
         case OP_PUB_SPC:
           if (b === SPACE || b === TAB) break;
           this.isHeaderPub = false;
+          this.isLeafMsg = false;
           this.state = PUB_ARG;
           this.as = i;
           i--;
@@ -282,12 +319,15 @@ export class Parser {
         case PUB_ARG:
         case HPUB_ARG:
         case RMSG_ARG:
+        case LMSG_ARG:
         case HMSG_ARG: {
           const r = this.scanArg(buf, i);
           if (r < 0) { i = len; break; }
           if (r === 0) return false;
           i = this.argNl;
-          if (this.state >= RMSG_ARG) {
+          if (this.isLeafMsg) {
+            if (!this.leafMsgArgs(this.argB, this.argS, this.argE)) return false;
+          } else if (this.state === RMSG_ARG || this.state === HMSG_ARG) {
             if (!h.onRoutedMsgArgs!(this.pa, this.argB, this.argS, this.argE, this.state === HMSG_ARG)) return false;
           } else if (!this.pubArgs(this.argB, this.argS, this.argE)) return false;
           // Payload starts after the newline.
@@ -352,7 +392,7 @@ export class Parser {
         // ---- HPUB ----
         case OP_H:
           if (b === 0x50 || b === 0x70) this.state = OP_HP;
-          else if ((b === 0x4d || b === 0x6d) && this.kind === KIND_ROUTER) this.state = OP_HM;
+          else if ((b === 0x4d || b === 0x6d) && (this.kind === KIND_ROUTER || this.leaf)) this.state = OP_HM;
           else return this.fail(buf, i);
           break;
         case OP_HM:
@@ -370,6 +410,9 @@ export class Parser {
         case OP_HMSG_SPC:
         case OP_RMSG_SPC:
           if (b === SPACE || b === TAB) break;
+          // a leaf's HMSG has the leaf argument form; a route's HMSG and RMSG the routed one
+          this.isLeafMsg = this.leaf && this.state === OP_HMSG_SPC;
+          this.isHeaderPub = this.state === OP_HMSG_SPC;
           this.state = this.state === OP_HMSG_SPC ? HMSG_ARG : RMSG_ARG;
           this.as = i;
           i--;
@@ -416,6 +459,63 @@ export class Parser {
           if (b === SPACE || b === TAB) this.state = OP_RMSG_SPC;
           else return this.fail(buf, i);
           break;
+        // ---- LS+ / LS- / LMSG (leaf connections) ----
+        case OP_L:
+          if (b === 0x53 || b === 0x73) this.state = OP_LS;
+          else if (b === 0x4d || b === 0x6d) this.state = OP_LM;
+          else return this.fail(buf, i);
+          break;
+        case OP_LS:
+          if (b === 0x2b) this.state = OP_LS_PLUS;
+          else if (b === 0x2d) this.state = OP_LS_MINUS;
+          else return this.fail(buf, i);
+          break;
+        case OP_LS_PLUS:
+          if (b === SPACE || b === TAB) this.state = OP_LS_PLUS_SPC;
+          else return this.fail(buf, i);
+          break;
+        case OP_LS_MINUS:
+          if (b === SPACE || b === TAB) this.state = OP_LS_MINUS_SPC;
+          else return this.fail(buf, i);
+          break;
+        case OP_LS_PLUS_SPC:
+        case OP_LS_MINUS_SPC:
+          if (b === SPACE || b === TAB) break;
+          this.state = this.state === OP_LS_PLUS_SPC ? LS_PLUS_ARG : LS_MINUS_ARG;
+          this.as = i;
+          i--;
+          break;
+        case LS_PLUS_ARG:
+        case LS_MINUS_ARG: {
+          const plus = this.state === LS_PLUS_ARG;
+          const r = this.scanArg(buf, i);
+          if (r < 0) { i = len; break; }
+          if (r === 0) return false;
+          i = this.argNl;
+          this.state = OP_START;
+          if (plus ? !h.onLeafSub!(this.argB, this.argS, this.argE) : !h.onLeafUnsub!(this.argB, this.argS, this.argE)) return false;
+          break;
+        }
+        case OP_LM:
+          if (b === 0x53 || b === 0x73) this.state = OP_LMS;
+          else return this.fail(buf, i);
+          break;
+        case OP_LMS:
+          if (b === 0x47 || b === 0x67) this.state = OP_LMSG;
+          else return this.fail(buf, i);
+          break;
+        case OP_LMSG:
+          if (b === SPACE || b === TAB) this.state = OP_LMSG_SPC;
+          else return this.fail(buf, i);
+          break;
+        case OP_LMSG_SPC:
+          if (b === SPACE || b === TAB) break;
+          this.isHeaderPub = false;
+          this.isLeafMsg = true;
+          this.state = LMSG_ARG;
+          this.as = i;
+          i--;
+          break;
         case OP_HP:
           if (b === 0x55 || b === 0x75) this.state = OP_HPU;
           else return this.fail(buf, i);
@@ -431,6 +531,7 @@ export class Parser {
         case OP_HPUB_SPC:
           if (b === SPACE || b === TAB) break;
           this.isHeaderPub = true;
+          this.isLeafMsg = false;
           this.state = HPUB_ARG;
           this.as = i;
           i--;
@@ -760,6 +861,99 @@ export class Parser {
       pa.hdr = parseSize(b, pa.hdrStart, pa.hdrEnd);
       pa.size = parseSize(b, pa.sizeStart, pa.sizeEnd);
       if (pa.hdr < 0 || pa.size < 0 || pa.hdr > pa.size) {
+        this.h.onArgsError(op, b, s, e);
+        return false;
+      }
+    }
+    pa.subject = this.subjectString(b, pa.subjectStart, pa.subjectEnd);
+    pa.reply = pa.replyStart >= 0 ? latin1(b, pa.replyStart, pa.replyEnd) : '';
+    return this.h.onPubArgs(pa, isH);
+  }
+
+  // Field offsets of a leaf message line (reused; grows for long queue lists).
+  private fs = new Int32Array(16);
+  private fe = new Int32Array(16);
+
+  /**
+   * Split a leaf LMSG/HMSG argument line into `pa` (Go processLeafMsgArgs /
+   * processLeafHeaderMsgArgs): `<subject> [reply] [hdr] <size>`, or with a
+   * queue list `<subject> + <reply> <q...> [hdr] <size>` / `<subject> | <q...> [hdr] <size>`.
+   */
+  private leafMsgArgs(b: Buffer, s: number, e: number): boolean {
+    let n = 0;
+    let start = -1;
+    for (let k = s; k <= e; k++) {
+      const c = k < e ? b[k] : SPACE;
+      if (c === SPACE || c === TAB || c === CR || c === LF) {
+        if (start >= 0) {
+          if (n === this.fs.length) {
+            const ns = new Int32Array(n * 2);
+            const ne = new Int32Array(n * 2);
+            ns.set(this.fs);
+            ne.set(this.fe);
+            this.fs = ns;
+            this.fe = ne;
+          }
+          this.fs[n] = start;
+          this.fe[n] = k;
+          n++;
+          start = -1;
+        }
+      } else if (start < 0) {
+        start = k;
+      }
+    }
+    const fs = this.fs;
+    const fe = this.fe;
+    const pa = this.pa;
+    const isH = this.isHeaderPub;
+    const op = isH ? 'HMSG' : 'LMSG';
+    const tail = isH ? 2 : 1; // size fields at the end
+    if (n < 1 + tail) {
+      this.h.onArgsError(op, b, s, e);
+      return false;
+    }
+    pa.buf = b;
+    pa.subjectStart = fs[0];
+    pa.subjectEnd = fe[0];
+    pa.replyStart = -1;
+    pa.replyEnd = -1;
+    pa.queuesStart = -1;
+    pa.queuesEnd = -1;
+    if (n === 2 + tail) {
+      pa.replyStart = fs[1];
+      pa.replyEnd = fe[1];
+    } else if (n > 2 + tail) {
+      if (fe[1] - fs[1] !== 1 || (b[fs[1]] !== 0x2b && b[fs[1]] !== 0x7c)) {
+        this.h.onArgsError(op, b, s, e);
+        return false;
+      }
+      let q = 2;
+      if (b[fs[1]] === 0x2b) {
+        pa.replyStart = fs[2];
+        pa.replyEnd = fe[2];
+        q = 3;
+      }
+      if (q < n - tail) {
+        pa.queuesStart = fs[q];
+        pa.queuesEnd = fe[n - tail - 1];
+      }
+    }
+    pa.sizeStart = fs[n - 1];
+    pa.sizeEnd = fe[n - 1];
+    pa.size = parseSize(b, pa.sizeStart, pa.sizeEnd);
+    if (isH) {
+      pa.hdrStart = fs[n - 2];
+      pa.hdrEnd = fe[n - 2];
+      pa.hdr = parseSize(b, pa.hdrStart, pa.hdrEnd);
+      if (pa.hdr < 0 || pa.size < 0 || pa.hdr > pa.size) {
+        this.h.onArgsError(op, b, s, e);
+        return false;
+      }
+    } else {
+      pa.hdr = -1;
+      pa.hdrStart = -1;
+      if (pa.size < 0) {
         this.h.onArgsError(op, b, s, e);
         return false;
       }

@@ -1,17 +1,38 @@
 /**
- * Message routing inside one account (Go processMsgResults for a local
- * publish): every plain subscription gets a copy, each queue group gets one
- * copy delivered to a member chosen at random (a remote member counts as many
- * times as its queue weight). Subscriptions that stand for a route's interest
- * (`sub.link`) are coalesced into one routed message per link carrying the
- * queue names picked for it (Go addSubToRouteTargets / routeTarget).
+ * Message routing inside one account (Go processMsgResults). Every plain
+ * local subscription gets a copy; each queue group gets one copy, delivered
+ * to a member picked at random (a remote member counts as many times as its
+ * queue weight). Subscriptions that stand for another server's interest are
+ * not delivered inline: route interest (`sub.link`) and leaf node
+ * connections are each collected once as a target with the queue names
+ * picked for it, and get a single message after local delivery (Go
+ * addSubToRouteTargets / routeTarget / msgHeaderForRouteOrLeaf).
+ *
+ * Who forwards to whom follows Go: a message from a route reaches local
+ * subscribers and the leaf nodes we are hub for, never another route (one
+ * hop, see routeFromRoute); a message from a leaf connection on which we are
+ * the spoke is not sent on to routes; nothing goes back to the leaf (or leaf
+ * cluster) it came from.
  */
 import type { PubArg } from '../protocol/parser.js';
 import type { Client } from '../conn/client.js';
 import type { RemoteLink, Subscription } from '../conn/subscription.js';
 import type { Account } from '../accounts/account.js';
 
-/** Links one message goes to, with the queue names chosen per link. Reused; one per nesting level. */
+/** Go's LEAF kind (kept as a literal here: conn/client.ts exports it as LEAF). */
+const LEAF_KIND = 4;
+
+/** What a leaf node connection offers the router. */
+export interface LinkClient {
+  /** cluster name of the remote side ('' when none): messages never go back to the cluster they came from */
+  readonly remoteCluster: string;
+  /** true when we are the spoke on this connection (we solicited it to a hub) */
+  readonly isSpoke: boolean;
+  /** Send one message over the link; `queues[0, nq)` are the queue groups it stands for. */
+  sendLinkMsg(pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): boolean;
+}
+
+/** Route links one message goes to, with the queue names chosen per link. */
 class RouteTargets {
   n = 0;
   readonly links: RemoteLink[] = [];
@@ -29,88 +50,273 @@ class RouteTargets {
     }
     if (queue !== null) this.queues[k][this.nq[k]++] = queue;
   }
+
+  clear(): void {
+    for (let k = 0; k < this.n; k++) this.links[k] = null as unknown as RemoteLink;
+    this.n = 0;
+  }
+}
+
+/** Leaf connections one message goes to, with the queue names chosen per connection. */
+class LeafTargets {
+  n = 0;
+  readonly conns: Client[] = [];
+  readonly queues: string[][] = [];
+  readonly nq: number[] = [];
+
+  add(sub: Subscription): void {
+    const c = sub.client;
+    let k = 0;
+    while (k < this.n && this.conns[k] !== c) k++;
+    if (k === this.n) {
+      this.conns[k] = c;
+      if (this.queues.length <= k) this.queues.push([]);
+      this.nq[k] = 0;
+      this.n++;
+    }
+    if (sub.queue !== null) this.queues[k][this.nq[k]++] = sub.queue;
+  }
+
+  clear(): void {
+    for (let k = 0; k < this.n; k++) this.conns[k] = null as unknown as Client;
+    this.n = 0;
+  }
+}
+
+class Targets {
+  readonly routes = new RouteTargets();
+  readonly leafs = new LeafTargets();
 }
 
 // A delivery may publish again synchronously (internal subscriptions), so each nesting level has its own targets.
-const targetStack: RouteTargets[] = [];
+const levels: Targets[] = [];
 let depth = 0;
+
+/** Server links (routes, leaf nodes) up in this process: while there are none, routing takes the plain client path. */
+let links = 0;
+
+/** The link layers count their connections in (+1) and out (-1). */
+export function countLinks(delta: number): void {
+  links += delta;
+}
 
 export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number): boolean {
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;
   if (psubs.length === 0 && qsubs.length === 0) return false;
+  if (links === 0) return routeLocal(from, psubs, qsubs, pa, buf, s, e);
+  const t = levels[depth] ?? (levels[depth] = new Targets());
+  depth++;
+  try {
+    return routeResults(from, acc, psubs, qsubs, pa, buf, s, e, t);
+  } finally {
+    t.routes.clear();
+    t.leafs.clear();
+    depth--;
+  }
+}
+
+/** Only client and internal subscriptions exist: each plain one gets a copy, each queue group one. */
+function routeLocal(from: Client, psubs: Subscription[], qsubs: Subscription[][], pa: PubArg, buf: Buffer, s: number, e: number): boolean {
   let delivered = false;
   const noEcho = !from.echo;
-  let t: RouteTargets | null = null;
-  const level = depth++;
-  try {
-    for (let k = 0; k < psubs.length; k++) {
-      const sub = psubs[k];
-      if (sub.link !== null) {
-        t ??= targetsAt(level);
-        t.add(sub.link, null);
-        continue;
-      }
+  for (let k = 0; k < psubs.length; k++) {
+    const sub = psubs[k];
+    const c = sub.client;
+    if (noEcho && c === from && sub.icb === null) continue;
+    if (c.deliver(sub, pa, buf, s, e)) delivered = true;
+  }
+  for (let g = 0; g < qsubs.length; g++) {
+    const group = qsubs[g];
+    const n = group.length;
+    if (n === 0) continue;
+    const start = n === 1 ? 0 : Math.floor(Math.random() * n);
+    for (let k = 0; k < n; k++) {
+      const sub = group[(start + k) % n];
       const c = sub.client;
       if (noEcho && c === from && sub.icb === null) continue;
-      if (c.deliver(sub, pa, buf, s, e)) delivered = true;
-    }
-    for (let g = 0; g < qsubs.length; g++) {
-      const picked = deliverToQueue(from, noEcho, qsubs[g], pa, buf, s, e);
-      if (picked === null) continue;
-      delivered = true;
-      if (picked !== DELIVERED) {
-        t ??= targetsAt(level);
-        t.add(picked.link!, picked.queue);
+      if (c.deliver(sub, pa, buf, s, e)) {
+        delivered = true;
+        break;
       }
     }
-    if (t !== null && t.n > 0) {
-      for (let k = 0; k < t.n; k++) t.links[k].sendRouted(acc, pa, buf, s, e, t.queues[k], t.nq[k]);
-      delivered = true;
-    }
-  } finally {
-    if (t !== null) t.n = 0;
-    depth--;
   }
   return delivered;
 }
 
-function targetsAt(level: number): RouteTargets {
-  while (targetStack.length <= level) targetStack.push(new RouteTargets());
-  const t = targetStack[level];
-  t.n = 0;
-  return t;
+function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: Subscription[][], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets): boolean {
+  let delivered = false;
+  const noEcho = !from.echo;
+  const fromLeaf = from.kind === LEAF_KIND;
+  const origin = fromLeaf ? (from as unknown as LinkClient).remoteCluster : '';
+  const toRoutes = !fromLeaf || !(from as unknown as LinkClient).isSpoke;
+  for (let k = 0; k < psubs.length; k++) {
+    const sub = psubs[k];
+    if (sub.link !== null) {
+      if (toRoutes) t.routes.add(sub.link, null);
+      continue;
+    }
+    const c = sub.client;
+    if (c.kind === LEAF_KIND) {
+      // Leaf nodes are always no-echo: never back to the link the message came from.
+      if (c !== from) t.leafs.add(sub);
+      continue;
+    }
+    if (noEcho && c === from && sub.icb === null) continue;
+    if (c.deliver(sub, pa, buf, s, e)) delivered = true;
+  }
+  // A message from a leaf goes to local queue groups only when it names them (Go: empty queue filter from a LEAF).
+  if (!fromLeaf || pa.queuesStart >= 0) {
+    for (let g = 0; g < qsubs.length; g++) {
+      const group = qsubs[g];
+      if (group.length === 0) continue;
+      if (fromLeaf && !queueListed(pa, group[0].queue!)) continue;
+      if (deliverToQueue(from, noEcho, group, pa, buf, s, e, t, origin, toRoutes)) delivered = true;
+    }
+  }
+  if (sendToTargets(acc, pa, buf, s, e, t, origin)) delivered = true;
+  return delivered;
 }
 
-/** Marker result: a local member took the message. */
-const DELIVERED = {} as Subscription;
+function sendToTargets(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, origin: string): boolean {
+  let delivered = false;
+  const lt = t.leafs;
+  for (let k = 0; k < lt.n; k++) {
+    const dc = lt.conns[k] as unknown as LinkClient;
+    if (origin !== '' && origin === dc.remoteCluster) continue;
+    if (dc.sendLinkMsg(pa, buf, s, e, lt.queues[k], lt.nq[k])) delivered = true;
+  }
+  const rt = t.routes;
+  for (let k = 0; k < rt.n; k++) {
+    rt.links[k].sendRouted(acc, pa, buf, s, e, rt.queues[k], rt.nq[k]);
+    delivered = true;
+  }
+  return delivered;
+}
 
 /**
- * Pick one member of a queue group, starting at a random point weighted by
- * queue weight. A local member that accepts takes the message (DELIVERED); a
- * remote member is returned so its link carries the queue name; null when
- * nobody could take it.
+ * One member of the group gets the message: starting at a random point
+ * weighted by queue weight, a local member that accepts takes it; a route
+ * member is picked and ends the search (the remote server delivers to one of
+ * its own); a leaf member is kept as the fallback when no local member takes it.
  */
-function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number): Subscription | null {
+function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, origin: string, toRoutes: boolean): boolean {
   const n = group.length;
-  if (n === 0) return null;
   let start = 0;
   if (n > 1) {
     let total = 0;
     for (let k = 0; k < n; k++) total += group[k].qw;
     let r = Math.floor(Math.random() * total);
-    while (r >= group[start].qw) {
+    while (start < n - 1 && r >= group[start].qw) {
       r -= group[start].qw;
       start++;
     }
   }
+  let leafSub: Subscription | null = null;
   for (let k = 0; k < n; k++) {
     const sub = group[(start + k) % n];
-    if (sub.link !== null) return sub;
+    if (sub.link !== null) {
+      if (!toRoutes) continue;
+      t.routes.add(sub.link, sub.queue);
+      return true;
+    }
     const c = sub.client;
+    if (c.kind === LEAF_KIND) {
+      if (c === from) continue;
+      if (origin !== '' && origin === (c as unknown as LinkClient).remoteCluster) continue;
+      if (leafSub === null) leafSub = sub;
+      continue;
+    }
     if (noEcho && c === from && sub.icb === null) continue;
-    if (c.deliver(sub, pa, buf, s, e)) return DELIVERED;
+    if (c.deliver(sub, pa, buf, s, e)) return true;
   }
-  return null;
+  if (leafSub === null) return false;
+  t.leafs.add(leafSub);
+  return true;
+}
+
+/**
+ * Delivery of a message that arrived over a route (Go processInboundRoutedMsg
+ * -> processMsgResults with a ROUTER producer): local plain subscribers and
+ * the leaf nodes we are hub for get it, never another route (one hop); queue
+ * groups get it only when the sender named them, and then one local member
+ * each (a hub-side leaf member when no local one takes it).
+ */
+export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): boolean {
+  const r = acc.sl.match(pa.subject);
+  const psubs = r.psubs;
+  const qsubs = r.qsubs;
+  if (psubs.length === 0 && qsubs.length === 0) return false;
+  const t = levels[depth] ?? (levels[depth] = new Targets());
+  depth++;
+  try {
+    let delivered = false;
+    for (let k = 0; k < psubs.length; k++) {
+      const sub = psubs[k];
+      if (sub.link !== null) continue;
+      const c = sub.client;
+      if (c.kind === LEAF_KIND) {
+        if (!(c as unknown as LinkClient).isSpoke) t.leafs.add(sub);
+        continue;
+      }
+      if (c.deliver(sub, pa, buf, s, e)) delivered = true;
+    }
+    if (nq > 0) {
+      for (let g = 0; g < qsubs.length; g++) {
+        const group = qsubs[g];
+        if (group.length === 0 || !named(group[0].queue!, queues, nq)) continue;
+        if (deliverRoutedToQueue(group, pa, buf, s, e, t)) delivered = true;
+      }
+    }
+    if (sendToTargets(acc, pa, buf, s, e, t, '')) delivered = true;
+    return delivered;
+  } finally {
+    t.routes.clear();
+    t.leafs.clear();
+    depth--;
+  }
+}
+
+function deliverRoutedToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets): boolean {
+  const n = group.length;
+  const start = n === 1 ? 0 : Math.floor(Math.random() * n);
+  let leafSub: Subscription | null = null;
+  for (let k = 0; k < n; k++) {
+    const sub = group[(start + k) % n];
+    if (sub.link !== null) continue;
+    const c = sub.client;
+    if (c.kind === LEAF_KIND) {
+      if (leafSub === null && !(c as unknown as LinkClient).isSpoke) leafSub = sub;
+      continue;
+    }
+    if (c.deliver(sub, pa, buf, s, e)) return true;
+  }
+  if (leafSub === null) return false;
+  t.leafs.add(leafSub);
+  return true;
+}
+
+function named(q: string, queues: string[], nq: number): boolean {
+  for (let k = 0; k < nq; k++) if (queues[k] === q) return true;
+  return false;
+}
+
+/** Is `name` one of the queue groups listed in a leaf message's queue list? */
+function queueListed(pa: PubArg, name: string): boolean {
+  const b = pa.buf;
+  const end = pa.queuesEnd;
+  const nl = name.length;
+  let k = pa.queuesStart;
+  while (k < end) {
+    let j = k;
+    while (j < end && b[j] !== 32) j++;
+    if (j - k === nl) {
+      let m = 0;
+      while (m < nl && b[k + m] === name.charCodeAt(m)) m++;
+      if (m === nl) return true;
+    }
+    k = j + 1;
+  }
+  return false;
 }

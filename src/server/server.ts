@@ -30,6 +30,7 @@ import { TlsSetup } from './tls.js';
 import { InterestFanout } from './interest.js';
 import { createAuthCallout } from './callout-host.js';
 import type { AuthCallout } from '../auth/callout.js';
+import type { LeafNodes } from '../cluster/leaf/leafnodes.js';
 
 export const SYSTEM_ACCOUNT = '$SYS';
 
@@ -86,6 +87,8 @@ export class Server implements ClientHost {
   jetstream: unknown = null;
   /** cluster routes, when a cluster listener is configured (set by the cluster layer) */
   cluster: ClusterHooks | null = null;
+  /** the leaf node layer, when `leafnodes {}` is configured (set by cluster/leaf) */
+  leafnodes: LeafNodes | null = null;
   /** `authorization { auth_callout {} }`: clients authenticated by an external service */
   readonly callout: AuthCallout | null;
 

@@ -17,7 +17,7 @@ import type { Server } from '../../server/server.js';
 import { latin1 } from '../../util/bytes.js';
 import { parseRoutedArgs, RoutedArgs, splitArgs } from './routed-args.js';
 import { encodeRouted } from './forward.js';
-import { deliverRouted } from './inbound.js';
+import { routeFromRoute } from '../../server/router.js';
 import type { RouteInfo } from './route-info.js';
 
 const PING = Buffer.from('PING\r\n');
@@ -307,7 +307,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
     st.inMsgs++;
     st.inBytes += e - s;
     const acc = this.mgr.server.lookupAccount(this.ra.account);
-    if (acc !== null) deliverRouted(acc, pa, buf, s, e, this.ra.queues, this.ra.nq);
+    if (acc !== null) routeFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq);
     return !this.closed;
   }
 

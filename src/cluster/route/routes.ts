@@ -20,6 +20,7 @@ import { ROUTE_CONNECT_MS, type ClusterOptions } from '../../config/cluster.js';
 import { RouteConn, type RouteHost } from './route-conn.js';
 import { routeConnectJSON, routeInfoJSON, type RouteInfo } from './route-info.js';
 import { InterestMap } from './interest-map.js';
+import { countLinks } from '../../server/router.js';
 
 export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   clusterName: string;
@@ -106,6 +107,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     });
     const rc = new RouteConn(this, sock, this.server.nextClientId(), false, null, false);
     this.conns.add(rc);
+    countLinks(1);
     if (this.server.log.debugEnabled) this.server.log.debug(`${rc.label()} - Route connection created`);
     rc.enqueue(Buffer.from(`INFO ${routeInfoJSON(this.info(true))}\r\n`));
     rc.startReading(this.opts.username !== '');
@@ -135,6 +137,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       }
       const rc = new RouteConn(this, sock, this.server.nextClientId(), true, url, configured);
       this.conns.add(rc);
+      countLinks(1);
       this.server.log.info(`${rc.label()} - Route connection created`);
       const user = decodeURIComponent(url.username) || '';
       const pass = decodeURIComponent(url.password) || '';
@@ -338,7 +341,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   }
 
   routeClosed(rc: RouteConn, reason: ClosedReason): void {
-    this.conns.delete(rc);
+    if (this.conns.delete(rc)) countLinks(-1);
     if (rc.registered && this.routes.get(rc.remoteId) === rc) {
       this.routes.delete(rc.remoteId);
       rc.registered = false;
