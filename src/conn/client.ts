@@ -746,17 +746,7 @@ export class Client implements ParserHandler {
       p = copyBytes(pb, pa.sizeStart, pa.sizeEnd, d, p);
     }
     d[p++] = 13; d[p++] = 10;
-    if (byRef) {
-      out.commit(p);
-      out.pushRef(buf.subarray(ps, e));
-      p = out.reserve(CRLF_LEN);
-      out.slab[p++] = 13; out.slab[p++] = 10;
-      out.commit(p);
-    } else {
-      p = copyBytes(buf, ps, e, d, p);
-      d[p++] = 13; d[p++] = 10;
-      out.commit(p);
-    }
+    out.commitMsg(p, buf, ps, e);
     this.outMsgs++;
     this.outBytes += plen;
     const stats = this.host_.stats;

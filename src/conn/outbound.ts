@@ -7,6 +7,7 @@
  * (or one corked batch when large payloads are queued by reference).
  */
 import type { Socket } from 'node:net';
+import { copyBytes } from '../util/bytes.js';
 
 const SLAB_SIZE = 64 * 1024;
 /** Payloads at least this big are queued by reference rather than copied. */
@@ -49,6 +50,25 @@ export class Outbound {
     this.cut();
     this.chunks.push(buf);
     this.queued += buf.length;
+  }
+
+  /**
+   * Finish a message whose control line was written into the slab up to `p`
+   * (reserved as line + payload + CR LF, or only the line for a payload of
+   * BY_REF_THRESHOLD bytes or more): the payload buf[s, e), then CR LF.
+   */
+  commitMsg(p: number, buf: Buffer, s: number, e: number): void {
+    if (e - s >= BY_REF_THRESHOLD) {
+      this.commit(p);
+      this.pushRef(buf.subarray(s, e));
+      p = this.reserve(2);
+    } else {
+      p = copyBytes(buf, s, e, this.slab, p);
+    }
+    const d = this.slab;
+    d[p++] = 13;
+    d[p++] = 10;
+    this.commit(p);
   }
 
   /** Append a copy of a small buffer. */

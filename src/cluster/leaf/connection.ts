@@ -19,6 +19,7 @@ import { matchLiteral, subjectIsLiteral, subjectIsSubsetMatch } from '../../subl
 import type { Account } from '../../accounts/account.js';
 import type { LinkClient } from '../../server/router.js';
 import { decodeLeafConnect, decodeLeafInfo, type RemoteLeafInfo } from './info.js';
+import { writeReplyAndQueues } from '../../protocol/encode.js';
 
 export const LDS_PREFIX = '$LDS.';
 /** Go leafNodeReconnectDelayAfterLoopDetected */
@@ -401,39 +402,14 @@ export class LeafConn extends Client implements LinkClient {
     if (pa.shown === null) p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
     else p = writeLatin1(d, pa.subject, p);
     d[p++] = 0x20;
-    if (nq > 0) {
-      if (replyLen >= 0) {
-        d[p++] = 0x2b; d[p++] = 0x20; // "+ "
-        p = copyBytes(pb, pa.replyStart, pa.replyEnd, d, p);
-        d[p++] = 0x20;
-      } else {
-        d[p++] = 0x7c; d[p++] = 0x20; // "| "
-      }
-      for (let k = 0; k < nq; k++) {
-        p = writeLatin1(d, queues[k], p);
-        d[p++] = 0x20;
-      }
-    } else if (replyLen >= 0) {
-      p = copyBytes(pb, pa.replyStart, pa.replyEnd, d, p);
-      d[p++] = 0x20;
-    }
+    p = writeReplyAndQueues(d, p, pa, queues, nq);
     if (withHdr) {
       p = writeUint(d, pa.hdr, p);
       d[p++] = 0x20;
     }
     p = writeUint(d, plen, p);
     d[p++] = 13; d[p++] = 10;
-    if (byRef) {
-      out.commit(p);
-      out.pushRef(buf.subarray(ps, e));
-      p = out.reserve(2);
-      out.slab[p++] = 13; out.slab[p++] = 10;
-      out.commit(p);
-    } else {
-      p = copyBytes(buf, ps, e, d, p);
-      d[p++] = 13; d[p++] = 10;
-      out.commit(p);
-    }
+    out.commitMsg(p, buf, ps, e);
     this.outMsgs++;
     this.outBytes += plen;
     const st = this.host_.stats;

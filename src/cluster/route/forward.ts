@@ -7,6 +7,7 @@
 import type { PubArg } from '../../protocol/parser.js';
 import { BY_REF_THRESHOLD, type Outbound } from '../../conn/outbound.js';
 import { copyBytes, writeLatin1, writeUint } from '../../util/bytes.js';
+import { writeReplyAndQueues } from '../../protocol/encode.js';
 
 /** Queue one routed message; returns the payload bytes sent. */
 export function encodeRouted(
@@ -32,22 +33,7 @@ export function encodeRouted(
   d[p++] = 0x20;
   p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
   d[p++] = 0x20;
-  if (nq > 0) {
-    if (replyLen >= 0) {
-      d[p++] = 0x2b; d[p++] = 0x20; // "+ "
-      p = copyBytes(pb, pa.replyStart, pa.replyEnd, d, p);
-      d[p++] = 0x20;
-    } else {
-      d[p++] = 0x7c; d[p++] = 0x20; // "| "
-    }
-    for (let k = 0; k < nq; k++) {
-      p = writeLatin1(d, queues[k], p);
-      d[p++] = 0x20;
-    }
-  } else if (replyLen >= 0) {
-    p = copyBytes(pb, pa.replyStart, pa.replyEnd, d, p);
-    d[p++] = 0x20;
-  }
+  p = writeReplyAndQueues(d, p, pa, queues, nq);
   if (withHdr) {
     p = copyBytes(pb, pa.hdrStart, pa.hdrEnd, d, p);
     d[p++] = 0x20;
@@ -58,16 +44,6 @@ export function encodeRouted(
     p = copyBytes(pb, pa.sizeStart, pa.sizeEnd, d, p);
   }
   d[p++] = 13; d[p++] = 10;
-  if (byRef) {
-    out.commit(p);
-    out.pushRef(buf.subarray(ps, e));
-    p = out.reserve(2);
-    out.slab[p++] = 13; out.slab[p++] = 10;
-    out.commit(p);
-  } else {
-    p = copyBytes(buf, ps, e, d, p);
-    d[p++] = 13; d[p++] = 10;
-    out.commit(p);
-  }
+  out.commitMsg(p, buf, ps, e);
   return plen;
 }

@@ -1,0 +1,35 @@
+/**
+ * Pieces of the server-to-server message lines shared by routes and leaf
+ * nodes (Go client.go msgHeaderForRouteOrLeaf).
+ */
+import type { PubArg } from './parser.js';
+import { copyBytes, writeLatin1 } from '../util/bytes.js';
+
+/**
+ * Write the reply and queue part of an RMSG/LMSG line at d[p], each item
+ * followed by a space: `+ <reply> <q...> ` when the message goes to queue
+ * groups and has a reply, `| <q...> ` for queue groups without one, `<reply> `
+ * for a reply alone, nothing otherwise. Returns the position after it.
+ */
+export function writeReplyAndQueues(d: Buffer, p: number, pa: PubArg, queues: string[], nq: number): number {
+  const hasReply = pa.replyStart >= 0;
+  if (nq > 0) {
+    if (hasReply) {
+      d[p++] = 0x2b; // +
+      d[p++] = 0x20;
+      p = copyBytes(pa.buf, pa.replyStart, pa.replyEnd, d, p);
+      d[p++] = 0x20;
+    } else {
+      d[p++] = 0x7c; // |
+      d[p++] = 0x20;
+    }
+    for (let k = 0; k < nq; k++) {
+      p = writeLatin1(d, queues[k], p);
+      d[p++] = 0x20;
+    }
+  } else if (hasReply) {
+    p = copyBytes(pa.buf, pa.replyStart, pa.replyEnd, d, p);
+    d[p++] = 0x20;
+  }
+  return p;
+}
