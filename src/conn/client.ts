@@ -436,6 +436,13 @@ export class Client implements ParserHandler {
   }
 
   onPubArgs(pa: PubArg, isHeader: boolean): boolean {
+    if (!this.checkPubLimits(pa, isHeader)) return false;
+    if (this.pedantic && !isValidLiteralSubject(pa.subject)) this.sendErr(E.ERR_INVALID_PUBLISH_SUBJECT);
+    return true;
+  }
+
+  /** Go processPub's header and max_payload checks (shared by clients and leaf links); false = closed. */
+  protected checkPubLimits(pa: PubArg, isHeader: boolean): boolean {
     if (isHeader && !this.headers) {
       this.host_.log.error(`${this.label()} - message headers not supported`);
       this.closeConnection(ClosedReason.ProtocolViolation);
@@ -448,7 +455,6 @@ export class Client implements ParserHandler {
       this.closeConnection(ClosedReason.MaxPayloadExceeded);
       return false;
     }
-    if (this.pedantic && !isValidLiteralSubject(pa.subject)) this.sendErr(E.ERR_INVALID_PUBLISH_SUBJECT);
     return true;
   }
 

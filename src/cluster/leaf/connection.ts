@@ -339,19 +339,7 @@ export class LeafConn extends Client implements LinkClient {
       this.closeConnection(ClosedReason.ProtocolViolation);
       return false;
     }
-    if (isHeader && !this.headers) {
-      this.host_.log.error(`${this.label()} - message headers not supported`);
-      this.closeConnection(ClosedReason.ProtocolViolation);
-      return false;
-    }
-    const max = this.mpay;
-    if (max >= 0 && pa.size > max) {
-      this.host_.log.error(`${this.label()} - Maximum Payload Exceeded: ${pa.size} vs ${max}`);
-      this.sendErr(E.ERR_MAX_PAYLOAD);
-      this.closeConnection(ClosedReason.MaxPayloadExceeded);
-      return false;
-    }
-    return true;
+    return this.checkPubLimits(pa, isHeader);
   }
 
   /** An LMSG/HMSG (or PUB) from the other side (Go processInboundLeafMsg). */
