@@ -1,19 +1,21 @@
 /**
- * A clustered server of ours run as a child process (the CLI with --cluster
- * and --cluster_name) is killed with SIGKILL in the middle of traffic and
- * restarted: its client fails over to the other server through the
- * connect_urls it was given, the configured route is redialed, interest
- * converges again, and no message is delivered twice.
+ * A clustered server run as a child process (our CLI, then Go's 2.9.10, with
+ * --cluster and --cluster_name) is killed with SIGKILL in the middle of
+ * traffic and restarted, routed to one of ours in this process: its client
+ * fails over to our server through the connect_urls it was given, our
+ * configured route is redialed, interest converges again, and no message is
+ * delivered twice.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RunningServer } from '../../src/index.js';
-import { OURS_CMD, startGoServer, type GoServer } from '../helpers/go-server.js';
+import { GO_SERVER_BIN, OURS_CMD, startGoServer, type GoServer } from '../helpers/go-server.js';
 import { startClustered, routesOf, waitRemoteInterest } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
-describe('a routed server killed and restarted', () => {
+for (const kind of ['ours', 'go'] as const)
+describe(`a routed server (${kind}) killed and restarted`, { skip: kind === 'go' && !GO_SERVER_BIN ? 'Go nats-server not installed' : false }, () => {
   const conns: NatsConnection[] = [];
   let child: GoServer | null = null;
   let a: RunningServer | null = null;
@@ -26,7 +28,7 @@ describe('a routed server killed and restarted', () => {
   });
 
   const startChild = (clusterPort: number | -1) =>
-    startGoServer(['--cluster', `nats://127.0.0.1:${clusterPort}`, '--cluster_name', 'test-cluster'], undefined, OURS_CMD);
+    startGoServer(['--cluster', `nats://127.0.0.1:${clusterPort}`, '--cluster_name', 'test-cluster'], undefined, kind === 'ours' ? OURS_CMD : undefined);
 
   it('fails clients over, redials the route and delivers nothing twice', async () => {
     child = await startChild(-1);
