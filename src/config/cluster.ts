@@ -4,7 +4,8 @@
  * flags put their values in `extra.cluster_*` / `extra.routes` and win over
  * the file, as Go applies flags after the file.
  */
-import type { Options } from './options.js';
+import type { Options, TlsOptions } from './options.js';
+import { tlsFromMap } from './tls-map.js';
 import { ConfigError } from '../util/errors.js';
 import { parseGoDuration } from './durations.js';
 
@@ -32,7 +33,9 @@ export interface ClusterOptions {
   pool_size: number;
   pinned_accounts: string[];
   compression: string;
-  tls: Record<string, unknown> | null;
+  /** route TLS (Go getTLSConfig for clusters: the peer's certificate is always required and verified) */
+  tls: TlsOptions | null;
+  /** seconds, as /varz shows it */
   tls_timeout: number;
 }
 
@@ -106,7 +109,7 @@ export function clusterOptions(opts: Options): ClusterOptions | null {
         case 'routes': c.routes = (Array.isArray(v) ? v : [v]).map((r) => parseRouteURL(str(key, r))); break;
         case 'authorization': parseAuth(c, v); break;
         case 'compression': c.compression = parseCompression(v); break;
-        case 'tls': if (typeof v !== 'object' || v === null) fail('tls should be a map'); c.tls = v as Record<string, unknown>; c.tls_timeout = typeof (v as Record<string, unknown>).timeout === 'number' ? ((v as Record<string, unknown>).timeout as number) : 2; break;
+        case 'tls': c.tls = tlsFromMap(v); c.tls_timeout = c.tls.timeout / 1000; break;
         case 'permissions': case 'lnoc': case 'ping_interval': case 'ping_max': case 'write_deadline': case 'write_timeout': break;
         default: fail(`unknown field "${key}"`);
       }

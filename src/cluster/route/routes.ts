@@ -8,6 +8,8 @@
  * server falls back to when the peer announces no pool size).
  */
 import net from 'node:net';
+import type tls from 'node:tls';
+import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
 import type { Server, ClusterHooks } from '../../server/server.js';
 import type { Account } from '../../accounts/account.js';
 import type { Subscription } from '../../conn/subscription.js';
@@ -38,6 +40,10 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   private readonly dialing = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private listener: net.Server | null = null;
+  /** route TLS (cluster `tls {}`), both for accepted and dialed routes */
+  private readonly tls: TlsSetup | null;
+  /** sockets in a TLS handshake, not yet a route */
+  private readonly handshaking = new Set<net.Socket>();
   private stopping = false;
   /** dials in progress plus redials scheduled (0 once every retry has ended or given up) */
   pendingDials = 0;
@@ -48,6 +54,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   ) {
     this.dynamicName = opts.name === '';
     this.clusterName = opts.name || randomName();
+    this.tls = opts.tls !== null ? new TlsSetup(opts.tls) : null;
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -87,6 +94,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.timers.clear();
     this.listener?.close();
     this.listener = null;
+    for (const sock of this.handshaking) sock.destroy();
+    this.handshaking.clear();
     for (const rc of [...this.conns]) rc.closeConnection(ClosedReason.ServerShutdown);
   }
 
@@ -105,7 +114,17 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     sock.on('error', () => {
       /* handled by the route once it exists */
     });
-    const rc = new RouteConn(this, sock, this.server.nextClientId(), false, null, false);
+    const cid = this.server.nextClientId();
+    if (this.tls !== null) {
+      // Go createRoute: with cluster TLS the handshake comes first, and the peer must present a trusted certificate.
+      this.handshake(sock, cid, null, (t) => this.accepted(t, cid));
+      return;
+    }
+    this.accepted(sock, cid);
+  }
+
+  private accepted(sock: net.Socket, cid: number): void {
+    const rc = new RouteConn(this, sock, cid, false, null, false);
     this.conns.add(rc);
     countLinks(1);
     if (this.server.log.debugEnabled) this.server.log.debug(`${rc.label()} - Route connection created`);
@@ -135,19 +154,49 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
         sock.destroy();
         return;
       }
-      const rc = new RouteConn(this, sock, this.server.nextClientId(), true, url, configured);
-      this.conns.add(rc);
-      countLinks(1);
-      this.server.log.info(`${rc.label()} - Route connection created`);
-      const user = decodeURIComponent(url.username) || '';
-      const pass = decodeURIComponent(url.password) || '';
-      const connect = routeConnectJSON({
-        user, pass, tls: false, id: this.server.id, headers: !this.server.opts.no_header_support,
-        cluster: this.clusterName, dynamic: this.dynamicName,
-      });
-      rc.enqueue(Buffer.from(`CONNECT ${connect}\r\nINFO ${routeInfoJSON(this.info(false))}\r\n`));
-      rc.startReading(false);
+      const cid = this.server.nextClientId();
+      if (this.tls !== null) this.handshake(sock, cid, url, (t) => this.solicited(t, cid, url, configured));
+      else this.solicited(sock, cid, url, configured);
     });
+  }
+
+  /** TLS first on a route (Go doTLSHandshake "route"); a failure closes it, and a dialed route is retried. */
+  private handshake(sock: net.Socket, cid: number, url: URL | null, done: (t: tls.TLSSocket) => void): void {
+    const label = `${sock.remoteAddress}:${sock.remotePort} - rid:${cid}`;
+    const failed = (err: string): void => {
+      this.handshaking.delete(sock);
+      if (this.stopping) return;
+      this.server.log.error(`${label} - TLS route handshake error: ${err}`);
+      if (url !== null) this.retry(url, this.isConfigured(url), 1);
+    };
+    this.handshaking.add(sock);
+    const ok = (t: tls.TLSSocket | null, err: string): void => {
+      if (t === null) return failed(err);
+      this.handshaking.delete(sock);
+      if (this.stopping) {
+        t.destroy();
+        return;
+      }
+      if (this.server.log.debugEnabled) this.server.log.debug(`${label} - TLS handshake complete, TLS version ${tlsVersion(t.getProtocol())}, cipher suite ${t.getCipher()?.standardName ?? ''}`);
+      done(t);
+    };
+    if (url === null) this.tls!.acceptFirst(sock, true, ok);
+    else dialTls(sock, url.hostname, this.opts.tls!, ok);
+  }
+
+  private solicited(sock: net.Socket, cid: number, url: URL, configured: boolean): void {
+    const rc = new RouteConn(this, sock, cid, true, url, configured);
+    this.conns.add(rc);
+    countLinks(1);
+    this.server.log.info(`${rc.label()} - Route connection created`);
+    const user = decodeURIComponent(url.username) || '';
+    const pass = decodeURIComponent(url.password) || '';
+    const connect = routeConnectJSON({
+      user, pass, tls: this.tls !== null, id: this.server.id, headers: !this.server.opts.no_header_support,
+      cluster: this.clusterName, dynamic: this.dynamicName,
+    });
+    rc.enqueue(Buffer.from(`CONNECT ${connect}\r\nINFO ${routeInfoJSON(this.info(false))}\r\n`));
+    rc.startReading(false);
   }
 
   private retry(url: URL, configured: boolean, attempt: number): void {
@@ -197,6 +246,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       port,
       headers: !s.opts.no_header_support,
       auth_required: authRequired,
+      tls_required: this.tls !== null,
+      tls_verify: this.tls !== null,
       max_payload: s.opts.max_payload,
       jetstream: s.opts.jetstream,
       nonce: withNonce ? generateNonce() : undefined,
