@@ -33,6 +33,8 @@ export interface RouteHost {
   processInfo(rc: RouteConn, info: RouteInfo): void;
   routeClosed(rc: RouteConn, reason: ClosedReason): void;
   authTimeoutMs(): number;
+  /** Go canExport: may the remote's interest in this subject be registered? */
+  canExport(subject: string): boolean;
 }
 
 export class RouteConn implements ParserHandler, RemoteLink {
@@ -247,6 +249,11 @@ export class RouteConn implements ParserHandler, RemoteLink {
     if (queue !== null) {
       qw = Number(f[3]);
       if (!Number.isInteger(qw) || qw < 1) qw = 1;
+    }
+    if (!this.mgr.canExport(f[1])) {
+      // Go processRemoteSub: interest this server may not export is ignored.
+      if (this.mgr.server.log.debugEnabled) this.mgr.server.log.debug(`${this.label()} - Can not export "${f[1]}", ignoring remote subscription request`);
+      return true;
     }
     const key = queue === null ? `${f[0]} ${f[1]}` : `${f[0]} ${f[1]} ${queue}`;
     const old = this.subs.get(key);

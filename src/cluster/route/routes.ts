@@ -22,6 +22,7 @@ import { ROUTE_CONNECT_MS, type ClusterOptions } from '../../config/cluster.js';
 import { RouteConn, type RouteHost } from './route-conn.js';
 import { routeConnectJSON, routeInfoJSON, type RouteInfo } from './route-info.js';
 import { InterestMap } from './interest-map.js';
+import { Permissions } from '../../auth/permissions.js';
 import { countLinks } from '../../server/router.js';
 
 export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
@@ -42,6 +43,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   private listener: net.Server | null = null;
   /** route TLS (cluster `tls {}`), both for accepted and dialed routes */
   private readonly tls: TlsSetup | null;
+  /** cluster `permissions` (Go Cluster.Permissions), null when unset */
+  private readonly perms: Permissions | null;
   /** sockets in a TLS handshake, not yet a route */
   private readonly handshaking = new Set<net.Socket>();
   private stopping = false;
@@ -55,6 +58,19 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.dynamicName = opts.name === '';
     this.clusterName = opts.name || randomName();
     this.tls = opts.tls !== null ? new TlsSetup(opts.tls) : null;
+    const p = opts.permissions;
+    // Go setRoutePermissions: import is checked as publish, export as subscribe.
+    this.perms = p !== null ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
+  }
+
+  /** Go canImport: is our interest in `subject` sent to routes? */
+  canImport(subject: string): boolean {
+    return this.perms === null || this.perms.canPublish(subject);
+  }
+
+  /** Go canExport: is a route's interest in `subject` accepted (and so messages sent to it)? */
+  canExport(subject: string): boolean {
+    return this.perms === null || this.perms.canSubscribe(subject, null);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -77,7 +93,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.server.log.info(`Listening for route connections on ${hostPort(o.host, this.port)}`);
     // Interest that already exists (internal subscriptions) and every change from now on.
     for (const acc of this.server.accounts.values()) {
-      for (const sub of acc.sl.all()) if (sub.link === null && !sub.local) this.interest.change(acc.name, sub.subject, sub.queue, 1);
+      for (const sub of acc.sl.all()) if (sub.link === null && !sub.local && this.canImport(sub.subject)) this.interest.change(acc.name, sub.subject, sub.queue, 1);
     }
     this.server.interest.addSink(this);
     this.server.cluster = this;
@@ -249,6 +265,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       tls_required: this.tls !== null,
       tls_verify: this.tls !== null,
       max_payload: s.opts.max_payload,
+      import: o.permissions?.import,
+      export: o.permissions?.export,
       jetstream: s.opts.jetstream,
       nonce: withNonce ? generateNonce() : undefined,
       cluster: this.clusterName,
@@ -412,6 +430,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
 
   subChanged(acc: Account, sub: Subscription, added: boolean): void {
     if (sub.link !== null || sub.local || this.stopping) return;
+    if (this.perms !== null && !this.canImport(sub.subject)) return; // Go importFilter
     const line = this.interest.change(acc.name, sub.subject, sub.queue, added ? 1 : -1);
     if (line === null || this.routes.size === 0) return;
     const frame = Buffer.from(`${line}\r\n`, 'latin1');
