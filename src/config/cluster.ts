@@ -31,6 +31,8 @@ export interface ClusterOptions {
   /** seconds */
   auth_timeout: number;
   connect_retries: number;
+  /** Go connect_backoff: exponential waits between route dials (1s doubling up to 30s) */
+  connect_backoff: boolean;
   pool_size: number;
   pinned_accounts: string[];
   compression: string;
@@ -96,7 +98,7 @@ export function clusterOptions(opts: Options): ClusterOptions | null {
   const x = opts.extra;
   const c: ClusterOptions = {
     name: '', host: '0.0.0.0', port: 0, advertise: '', no_advertise: false, routes: [],
-    username: '', password: '', auth_timeout: 0, connect_retries: 0, pool_size: DEFAULT_POOL_SIZE,
+    username: '', password: '', auth_timeout: 0, connect_retries: 0, connect_backoff: false, pool_size: DEFAULT_POOL_SIZE,
     pinned_accounts: [], compression: 'off', tls: null, tls_timeout: 2, permissions: null,
   };
   const raw = x.cluster;
@@ -111,6 +113,7 @@ export function clusterOptions(opts: Options): ClusterOptions | null {
         case 'advertise': case 'cluster_advertise': c.advertise = str(key, v); break;
         case 'no_advertise': c.no_advertise = Boolean(v); break;
         case 'connect_retries': c.connect_retries = num(key, v); break;
+        case 'connect_backoff': c.connect_backoff = v === true; break;
         case 'pool_size': c.pool_size = num(key, v); break;
         case 'pinned_accounts': c.pinned_accounts = (Array.isArray(v) ? v : [v]).map((a) => str(key, a)); break;
         case 'accounts': c.pinned_accounts = (Array.isArray(v) ? v : [v]).map((a) => str(key, a)); break;

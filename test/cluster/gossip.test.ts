@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultOptions } from '../../src/index.js';
 import { loadConfigFile } from '../../src/config/from-file.js';
+import { DialRun } from '../../src/cluster/route/backoff.js';
 
 async function clientInfo(s: RunningServer): Promise<Record<string, unknown>> {
   const c = await RawConn.connect(s.port);
@@ -51,7 +52,7 @@ describe('cluster membership', () => {
     const ra = routesOf(a);
     const url = new URL(routeURL(b));
     ra.opts.routes.push(url);
-    ra.connect(url, true, 0);
+    ra.connect(url, true, new DialRun(true));
     await waitFor(() => ra.conns.size === 2 || ra.conns.size === 1 && [...ra.conns][0].didSolicit, 5000);
     await waitFor(() => ra.conns.size === 1 && routesOf(b).conns.size === 1 && ra.numRoutes() === 1 && routesOf(b).numRoutes() === 1, 5000);
     const kept = [...ra.conns][0];

@@ -18,7 +18,8 @@ import { ClosedReason } from '../../conn/closed-reason.js';
 import { RUNTIME_VERSION } from '../../server/info.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
 import { generateNonce } from '../../auth/nkeys.js';
-import { ROUTE_CONNECT_MS, type ClusterOptions } from '../../config/cluster.js';
+import type { ClusterOptions } from '../../config/cluster.js';
+import { DialRun, reconnectDelay, reportConnectError } from './backoff.js';
 import { RouteConn, type RouteHost } from './route-conn.js';
 import { routeConnectJSON, routeInfoJSON, type RouteInfo } from './route-info.js';
 import { InterestMap } from './interest-map.js';
@@ -98,7 +99,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.server.interest.addSink(this);
     this.server.cluster = this;
     this.server.onShutdown(() => this.shutdown());
-    for (const u of o.routes) this.connect(u, true, 0);
+    for (const u of o.routes) this.connect(u, true, new DialRun(true));
   }
 
   shutdown(): void {
@@ -133,7 +134,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     const cid = this.server.nextClientId();
     if (this.tls !== null) {
       // Go createRoute: with cluster TLS the handshake comes first, and the peer must present a trusted certificate.
-      this.handshake(sock, cid, null, (t) => this.accepted(t, cid));
+      this.handshake(sock, cid, null, false, (t) => this.accepted(t, cid));
       return;
     }
     this.accepted(sock, cid);
@@ -149,15 +150,20 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   }
 
   /** Dial a route (Go connectToRoute); configured routes are retried forever, gossiped ones connect_retries times. */
-  connect(url: URL, configured: boolean, attempt: number): void {
+  connect(url: URL, configured: boolean, run: DialRun): void {
     if (this.stopping) return;
+    if (configured && !this.isConfigured(url)) {
+      // Go routeStillValid: a route removed from the configuration is not dialed any more.
+      if (this.server.log.debugEnabled) this.server.log.debug(`Not attempting to connect to explicit route "${url.host}", no longer part of configured routes`);
+      return;
+    }
     const sock = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) });
     sock.setNoDelay(true);
     this.pendingDials++;
-    const onError = (): void => {
+    const onError = (err: Error): void => {
       this.pendingDials--;
       sock.destroy();
-      this.retry(url, configured, attempt + 1);
+      this.dialFailed(url, configured, run, err);
     };
     sock.once('error', onError);
     sock.once('connect', () => {
@@ -171,19 +177,19 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
         return;
       }
       const cid = this.server.nextClientId();
-      if (this.tls !== null) this.handshake(sock, cid, url, (t) => this.solicited(t, cid, url, configured));
+      if (this.tls !== null) this.handshake(sock, cid, url, configured, (t) => this.solicited(t, cid, url, configured));
       else this.solicited(sock, cid, url, configured);
     });
   }
 
   /** TLS first on a route (Go doTLSHandshake "route"); a failure closes it, and a dialed route is retried. */
-  private handshake(sock: net.Socket, cid: number, url: URL | null, done: (t: tls.TLSSocket) => void): void {
+  private handshake(sock: net.Socket, cid: number, url: URL | null, configured: boolean, done: (t: tls.TLSSocket) => void): void {
     const label = `${sock.remoteAddress}:${sock.remotePort} - rid:${cid}`;
     const failed = (err: string): void => {
       this.handshaking.delete(sock);
       if (this.stopping) return;
       this.server.log.error(`${label} - TLS route handshake error: ${err}`);
-      if (url !== null) this.retry(url, this.isConfigured(url), 1);
+      if (url !== null) this.reconnect(url, configured); // Go: the failed route closes, then reconnects as a closed one
     };
     this.handshaking.add(sock);
     const ok = (t: tls.TLSSocket | null, err: string): void => {
@@ -215,19 +221,34 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     rc.startReading(false);
   }
 
-  private retry(url: URL, configured: boolean, attempt: number): void {
+  /** Go connectToRoute after a failed dial: log it (Go shouldReportConnectErr), then wait and dial again, or give up. */
+  private dialFailed(url: URL, configured: boolean, run: DialRun, err: Error): void {
     if (this.stopping) return;
-    if (!configured && attempt > this.opts.connect_retries) {
+    const so = this.server.opts;
+    const wait = run.failed(configured, this.opts.connect_retries, this.opts.connect_backoff);
+    const text = `Error trying to connect to route (attempt ${run.failures}): ${err.message}`;
+    if (reportConnectError(run.first, run.failures, so.connect_error_reports, so.reconnect_error_reports)) this.server.log.error(text);
+    else if (this.server.log.debugEnabled) this.server.log.debug(text);
+    if (wait < 0) {
       this.dialing.delete(url.href);
       return;
     }
-    if (configured && this.opts.connect_retries > 0 && attempt > this.opts.connect_retries && !this.isConfigured(url)) return;
+    this.later(wait, () => this.connect(url, configured, run));
+  }
+
+  /** Go reConnectToRoute: a solicited route that closed is dialed again in a new run. */
+  private reconnect(url: URL, configured: boolean): void {
+    if (this.stopping) return;
+    this.later(reconnectDelay(configured), () => this.connect(url, configured, new DialRun(false)));
+  }
+
+  private later(ms: number, fn: () => void): void {
     this.pendingDials++;
     const t = setTimeout(() => {
       this.timers.delete(t);
       this.pendingDials--;
-      this.connect(url, configured, attempt);
-    }, ROUTE_CONNECT_MS);
+      fn();
+    }, ms);
     t.unref?.();
     this.timers.add(t);
   }
@@ -406,7 +427,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       url.password = encodeURIComponent(this.opts.password);
     }
     this.dialing.add(url.href);
-    this.connect(url, false, 0);
+    this.connect(url, false, new DialRun(true));
   }
 
   routeClosed(rc: RouteConn, reason: ClosedReason): void {
@@ -423,7 +444,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     }
     const url = rc.url;
     if (rc.isConfigured && !this.isConfigured(url)) return; // Go routeStillValid
-    this.retry(url, rc.isConfigured, rc.isConfigured ? 1 : 0);
+    this.reconnect(url, rc.isConfigured);
   }
 
   // ------------------------------------------------------------------ interest
