@@ -138,8 +138,17 @@ export function clusterOptions(opts: Options): ClusterOptions | null {
   if (typeof x.cluster_connect_retries === 'number') c.connect_retries = x.cluster_connect_retries;
   if (Array.isArray(x.routes)) c.routes = (x.routes as string[]).map(parseRouteURL);
   if (c.port === 0) return null;
+  if (c.pool_size === 0) c.pool_size = DEFAULT_POOL_SIZE; // Go setBaselineOptions
+  if (c.pinned_accounts.length > 0) {
+    // Go validateCluster
+    if (c.pool_size < 0) fail('pool_size cannot be negative if pinned accounts are specified');
+    const seen = new Set<string>();
+    for (const a of c.pinned_accounts) {
+      if (seen.has(a)) fail(`found duplicate account name "${a}" in pinned accounts list ${JSON.stringify(c.pinned_accounts)}`);
+      seen.add(a);
+    }
+  }
   if (c.name.includes(' ')) fail('cluster name cannot contain spaces or new lines');
-  if (c.pool_size > 0 && c.pinned_accounts.length > 0 && c.pool_size < 1) fail('pool size invalid');
   return c;
 }
 

@@ -101,7 +101,7 @@ describe('route permissions', () => {
     t.after(() => ours.stop());
     const go: GoServer = await startGoServer(['-m', '-1'], `cluster {\n name: test-cluster\n listen: "127.0.0.1:-1"\n routes: ["${routeURL(ours)}"]\n}\n`);
     t.after(() => go.stop());
-    await waitFor(() => routesOf(ours).numRoutes() === 1, 8000);
+    await waitFor(() => routesOf(ours).numRemotes() === 1, 8000);
     await scenario(ours, { url: go.url }, goInterest(go), ourInterest(ours), t);
   });
 
@@ -110,7 +110,7 @@ describe('route permissions', () => {
     t.after(() => ours.stop());
     const go: GoServer = await startGoServer(['-m', '-1'], `cluster {\n name: test-cluster\n listen: "127.0.0.1:-1"\n ${GO_PERMS}\n routes: ["${routeURL(ours)}"]\n}\n`);
     t.after(() => go.stop());
-    await waitFor(() => routesOf(ours).numRoutes() === 1, 8000);
+    await waitFor(() => routesOf(ours).numRemotes() === 1, 8000);
     const fromGo = [...routesOf(ours).routes.values()][0].remoteInfo!;
     assert.deepEqual(fromGo.import, PERMS.import, 'Go announces its import permissions');
     assert.deepEqual(fromGo.export, PERMS.export, 'Go announces its export permissions');

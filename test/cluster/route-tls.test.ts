@@ -74,8 +74,8 @@ describe('route TLS', () => {
     await waitFor(() => logsB.filter((l) => l.includes('TLS route handshake error')).length >= 2, 8000);
     assert.ok(logsB.some((l) => /\[ERR\] 127\.0\.0\.1:\d+ - rid:\d+ - TLS route handshake error: /.test(l)));
     await waitFor(() => logsA.some((l) => l.includes('TLS route handshake error')), 5000);
-    assert.equal(routesOf(a).numRoutes(), 0);
-    assert.equal(routesOf(b).numRoutes(), 0);
+    assert.equal(routesOf(a).numRemotes(), 0);
+    assert.equal(routesOf(b).numRemotes(), 0);
   });
 
   it('a route without TLS to a TLS route listener never registers', async (t) => {
@@ -84,8 +84,8 @@ describe('route TLS', () => {
     const b = await startClustered([routeURL(a)], { server_name: 'B', no_log: true });
     t.after(() => b.stop());
     await waitFor(() => routesOf(b).pendingDials > 0 && routesOf(a).conns.size === 0, 5000);
-    assert.equal(routesOf(a).numRoutes(), 0);
-    assert.equal(routesOf(b).numRoutes(), 0);
+    assert.equal(routesOf(a).numRemotes(), 0);
+    assert.equal(routesOf(b).numRemotes(), 0);
   });
 
   it('mixed with Go 2.9.10: Go dials our TLS listener and we dial Go\'s, messages flow both ways', { skip: goSkip }, async (t) => {
@@ -93,7 +93,7 @@ describe('route TLS', () => {
     t.after(() => ours.stop());
     const go = await startGoServer([], goConf([routeURL(ours)]));
     t.after(() => go.stop());
-    await waitFor(() => routesOf(ours).numRoutes() === 1, 8000);
+    await waitFor(() => routesOf(ours).numRemotes() === 1, 8000);
     const rc = [...routesOf(ours).routes.values()][0];
     assert.ok(rc.socket instanceof TLSSocket);
     assert.equal(rc.remoteInfo?.tls_required, true, 'Go announces tls_required');
@@ -103,7 +103,7 @@ describe('route TLS', () => {
     // and the other direction of dialing: a second server of ours solicits the Go server
     const ours2 = await startClustered([`nats-route://127.0.0.1:${go.clusterPort}`], { server_name: 'OURS2' }, { tls: tlsBlock() });
     t.after(() => ours2.stop());
-    await waitFor(() => routesOf(ours2).numRoutes() === 2, 8000); // Go gossips ours, ours2 dials it too
+    await waitFor(() => routesOf(ours2).numRemotes() === 2, 8000); // Go gossips ours, ours2 dials it too
     await waitRemoteInterest(ours2, '_INBOX.>').catch(() => {});
     await roundTrip(go.url, ours2, 'gotls.in2', t);
     await roundTrip(ours2, go.url, 'gotls.out2', t);
@@ -117,6 +117,6 @@ describe('route TLS', () => {
     t.after(() => go.stop());
     await waitFor(() => logs.some((l) => l.includes('TLS route handshake error')), 8000);
     await waitFor(() => /TLS route handshake error/.test(go.logs()), 8000);
-    assert.equal(routesOf(ours).numRoutes(), 0);
+    assert.equal(routesOf(ours).numRemotes(), 0);
   });
 });

@@ -23,6 +23,7 @@ import { DialRun, reconnectDelay, reportConnectError } from './backoff.js';
 import { RouteConn, type RouteHost } from './route-conn.js';
 import { routeConnectJSON, routeInfoJSON, type RouteInfo } from './route-info.js';
 import { InterestMap } from './interest-map.js';
+import { RoutePool, RemoteServer } from './pool.js';
 import { Permissions } from '../../auth/permissions.js';
 import { countLinks } from '../../server/router.js';
 
@@ -44,6 +45,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   private listener: net.Server | null = null;
   /** route TLS (cluster `tls {}`), both for accepted and dialed routes */
   private readonly tls: TlsSetup | null;
+  /** pooled and pinned-account connections per remote server */
+  readonly pool: RoutePool;
   /** cluster `permissions` (Go Cluster.Permissions), null when unset */
   private readonly perms: Permissions | null;
   /** sockets in a TLS handshake, not yet a route */
@@ -62,6 +65,11 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     const p = opts.permissions;
     // Go setRoutePermissions: import is checked as publish, export as subscribe.
     this.perms = p !== null ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
+    // Go initRouteStructures; with pooling on, Go also pins the system account.
+    const pinned = [...opts.pinned_accounts];
+    const sys = server.systemAccount?.name;
+    if (opts.pool_size > 0 && !server.opts.no_system_account && sys && !pinned.includes(sys)) pinned.push(sys);
+    this.pool = new RoutePool(opts.pool_size > 0 ? opts.pool_size : 1, pinned);
   }
 
   /** Go canImport: is our interest in `subject` sent to routes? */
@@ -99,7 +107,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.server.interest.addSink(this);
     this.server.cluster = this;
     this.server.onShutdown(() => this.shutdown());
-    for (const u of o.routes) this.connect(u, true, new DialRun(true));
+    // Go solicitRoutes; the pinned-account routes follow once the remote shows it has pooling (dialPinned).
+    for (const u of o.routes) this.connect(u, true, new DialRun(true), '');
   }
 
   shutdown(): void {
@@ -150,7 +159,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   }
 
   /** Dial a route (Go connectToRoute); configured routes are retried forever, gossiped ones connect_retries times. */
-  connect(url: URL, configured: boolean, run: DialRun): void {
+  connect(url: URL, configured: boolean, run: DialRun, accName = ''): void {
     if (this.stopping) return;
     if (configured && !this.isConfigured(url)) {
       // Go routeStillValid: a route removed from the configuration is not dialed any more.
@@ -163,7 +172,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     const onError = (err: Error): void => {
       this.pendingDials--;
       sock.destroy();
-      this.dialFailed(url, configured, run, err);
+      this.dialFailed(url, configured, run, err, accName);
     };
     sock.once('error', onError);
     sock.once('connect', () => {
@@ -177,19 +186,19 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
         return;
       }
       const cid = this.server.nextClientId();
-      if (this.tls !== null) this.handshake(sock, cid, url, configured, (t) => this.solicited(t, cid, url, configured));
-      else this.solicited(sock, cid, url, configured);
+      if (this.tls !== null) this.handshake(sock, cid, url, configured, (t) => this.solicited(t, cid, url, configured, accName), accName);
+      else this.solicited(sock, cid, url, configured, accName);
     });
   }
 
   /** TLS first on a route (Go doTLSHandshake "route"); a failure closes it, and a dialed route is retried. */
-  private handshake(sock: net.Socket, cid: number, url: URL | null, configured: boolean, done: (t: tls.TLSSocket) => void): void {
+  private handshake(sock: net.Socket, cid: number, url: URL | null, configured: boolean, done: (t: tls.TLSSocket) => void, accName = ''): void {
     const label = `${sock.remoteAddress}:${sock.remotePort} - rid:${cid}`;
     const failed = (err: string): void => {
       this.handshaking.delete(sock);
       if (this.stopping) return;
       this.server.log.error(`${label} - TLS route handshake error: ${err}`);
-      if (url !== null) this.reconnect(url, configured); // Go: the failed route closes, then reconnects as a closed one
+      if (url !== null) this.reconnect(url, configured, accName); // Go: the failed route closes, then reconnects as a closed one
     };
     this.handshaking.add(sock);
     const ok = (t: tls.TLSSocket | null, err: string): void => {
@@ -206,8 +215,10 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     else dialTls(sock, url.hostname, this.opts.tls!, ok);
   }
 
-  private solicited(sock: net.Socket, cid: number, url: URL, configured: boolean): void {
+  /** Go createRoute for a dialed route: CONNECT, then our INFO (held back until the remote's INFO with pooling, to name our pool slot). */
+  private solicited(sock: net.Socket, cid: number, url: URL, configured: boolean, accName: string): void {
     const rc = new RouteConn(this, sock, cid, true, url, configured);
+    rc.accName = accName;
     this.conns.add(rc);
     countLinks(1);
     this.server.log.info(`${rc.label()} - Route connection created`);
@@ -217,12 +228,18 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       user, pass, tls: this.tls !== null, id: this.server.id, headers: !this.server.opts.no_header_support,
       cluster: this.clusterName, dynamic: this.dynamicName,
     });
-    rc.enqueue(Buffer.from(`CONNECT ${connect}\r\nINFO ${routeInfoJSON(this.info(false))}\r\n`));
+    rc.enqueue(Buffer.from(`CONNECT ${connect}\r\n`));
+    if (!this.delaysInfo(rc)) rc.enqueue(Buffer.from(`INFO ${routeInfoJSON(this.info(true, 0, accName))}\r\n`));
     rc.startReading(false);
   }
 
+  /** Go routeShouldDelayInfo. */
+  private delaysInfo(rc: RouteConn): boolean {
+    return rc.didSolicit && rc.accName === '' && this.opts.pool_size >= 1;
+  }
+
   /** Go connectToRoute after a failed dial: log it (Go shouldReportConnectErr), then wait and dial again, or give up. */
-  private dialFailed(url: URL, configured: boolean, run: DialRun, err: Error): void {
+  private dialFailed(url: URL, configured: boolean, run: DialRun, err: Error, accName: string): void {
     if (this.stopping) return;
     const so = this.server.opts;
     const wait = run.failed(configured, this.opts.connect_retries, this.opts.connect_backoff);
@@ -230,16 +247,16 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     if (reportConnectError(run.first, run.failures, so.connect_error_reports, so.reconnect_error_reports)) this.server.log.error(text);
     else if (this.server.log.debugEnabled) this.server.log.debug(text);
     if (wait < 0) {
-      this.dialing.delete(url.href);
+      this.dialing.delete(dialKey(url, accName));
       return;
     }
-    this.later(wait, () => this.connect(url, configured, run));
+    this.later(wait, () => this.connect(url, configured, run, accName));
   }
 
   /** Go reConnectToRoute: a solicited route that closed is dialed again in a new run. */
-  private reconnect(url: URL, configured: boolean): void {
+  private reconnect(url: URL, configured: boolean, accName: string): void {
     if (this.stopping) return;
-    this.later(reconnectDelay(configured), () => this.connect(url, configured, new DialRun(false)));
+    this.later(reconnectDelay(configured), () => this.connect(url, configured, new DialRun(false), accName));
   }
 
   private later(ms: number, fn: () => void): void {
@@ -260,7 +277,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   // ------------------------------------------------------------------ INFO and CONNECT
 
   /** This server's route INFO. */
-  info(withNonce: boolean): RouteInfo {
+  info(withNonce: boolean, poolIdx = 0, account = ''): RouteInfo {
     const o = this.opts;
     const s = this.server;
     let host = o.host;
@@ -295,6 +312,9 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       connect_urls: o.no_advertise ? undefined : this.ownClientURLs(),
       lnoc: true,
       info_on_connect: true,
+      route_pool_size: o.pool_size > 0 ? o.pool_size : undefined,
+      route_pool_idx: poolIdx,
+      route_account: account || undefined,
     };
   }
 
@@ -359,59 +379,164 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     const port = info.port ?? 0;
     if (rc.url === null) rc.url = new URL(`nats-route://${hostPort(info.host ?? rc.host, port)}/`);
     if (!info.ip) info.ip = `nats-route://${hostPort(rc.host, port)}/`;
-    this.addRoute(rc, info);
+    // the accepting side learns from the INFO which pinned account a route is for
+    if (!rc.didSolicit && typeof info.route_account === 'string') rc.accName = info.route_account;
+    else if (rc.didSolicit && rc.accName !== '') info.route_account = rc.accName;
+    this.addRoute(rc, info, this.delaysInfo(rc));
   }
 
-  /** Go addRoute: register, or resolve a duplicate so both servers keep the same connection. */
-  private addRoute(rc: RouteConn, info: RouteInfo): void {
-    const existing = this.routes.get(rc.remoteId);
-    if (existing !== undefined && existing !== rc) {
-      let keepNew = false;
-      if (existing.didSolicit !== rc.didSolicit) {
-        // Both servers dialed: keep the connection dialed by the server with the smaller id.
-        const weDialedKept = this.server.id < rc.remoteId;
-        keepNew = rc.didSolicit === weDialedKept;
+  /**
+   * Go addRoute: place the connection in the remote's pool (or its single
+   * slot when the remote has no pool), or as a pinned account's route; or
+   * resolve a duplicate so both servers keep the same connections.
+   */
+  private addRoute(rc: RouteConn, info: RouteInfo, sendDelayedInfo: boolean): void {
+    if (rc.accName !== '') return this.addPinnedRoute(rc, info);
+    const id = rc.remoteId;
+    const remotePool = info.route_pool_size ?? 0;
+    const pool = remotePool > 0 && this.opts.pool_size > 0;
+    // Go allows different pool sizes (rolling upgrades): the larger one is used.
+    const effective = Math.max(this.pool.poolSize, remotePool);
+    let err = '';
+    if (!pool) rc.noPool = true;
+    else if (rc.didSolicit) {
+      if (info.route_pool_idx) err = `Route pool index should not be set but is set to ${info.route_pool_idx}`;
+    } else {
+      const i = info.route_pool_idx ?? 0;
+      if (!Number.isInteger(i) || i < 0 || i >= effective) err = `Invalid route pool index: ${i} - pool size is ${remotePool}`;
+    }
+    if (err !== '') return this.refuse(rc, err);
+    let remote = this.pool.remotes.get(id);
+    let idx = -1;
+    let sz = 0;
+    if (remote === undefined) {
+      remote = new RemoteServer(pool ? effective : 1);
+      remote.noPool = !pool;
+      this.pool.remotes.set(id, remote);
+      idx = pool && !rc.didSolicit ? (info.route_pool_idx ?? 0) : 0;
+    } else if (pool) {
+      remote.grow(effective);
+      if (!rc.didSolicit) {
+        idx = info.route_pool_idx ?? 0;
+        const cur = remote.conns[idx];
+        if (cur !== null) return this.duplicate(cur, rc, false);
+        const sol = remote.conns.find((c) => c !== null && c.didSolicit);
+        if (sol) upgradeToSolicited(rc, sol.url, sol.isConfigured);
+      } else {
+        for (const c of remote.conns) if (c !== null) upgradeToSolicited(c, rc.url, rc.isConfigured);
       }
-      const drop = keepNew ? existing : rc;
-      const keep = keepNew ? rc : existing;
-      if (drop.didSolicit && drop.url !== null) {
-        // Go handleDuplicateRoute: the kept connection takes over the dialed URL for reconnects.
-        keep.didSolicit = true;
-        keep.url = drop.url;
-        keep.isConfigured ||= drop.isConfigured;
+      for (let i = 0; i < remote.conns.length; i++) {
+        const c = remote.conns[i];
+        if (idx === -1 && c === null) idx = i;
+        else if (c !== null) sz++;
       }
-      drop.noReconnect = true;
-      if (this.server.log.debugEnabled) this.server.log.debug(`${drop.label()} - Detected duplicate remote route "${rc.remoteId}"`);
-      if (!keepNew) {
-        drop.closeConnection(ClosedReason.DuplicateRoute);
+      if (idx === -1) {
+        if (this.server.log.debugEnabled) this.server.log.debug(`${rc.label()} - Route pool size reached, closing extra connection to "${id}"`);
+        rc.noReconnect = true;
+        rc.closeConnection(ClosedReason.DuplicateRoute);
         return;
       }
-      this.routes.delete(existing.remoteId);
-      existing.registered = false;
-      existing.closeConnection(ClosedReason.DuplicateRoute);
+    } else {
+      // Go: without pooling the route registered first stays; the newcomer closes for good.
+      const existing = remote.conns[0];
+      if (existing !== null && existing !== rc) return this.duplicate(existing, rc, true);
+      idx = 0;
     }
-    this.routes.set(rc.remoteId, rc);
+    rc.poolIdx = idx;
+    // Go: a dialing server with pooling sends its INFO once it knows its slot.
+    if (sendDelayedInfo) rc.enqueue(Buffer.from(`INFO ${routeInfoJSON(this.info(true, idx))}\r\n`));
+    remote.conns[idx] = rc;
+    sz++;
     rc.registered = true;
-    if (rc.url !== null) this.dialing.delete(rc.url.href);
-    this.server.log.info(`${rc.label()} - Route connection registered for "${rc.remoteName || rc.remoteId}"`);
-    // Go sendSubsToRoute: the whole local interest, then changes as they happen.
-    const lines = this.interest.allSubLines();
+    this.routes.set(id, remote.first()!);
+    if (rc.url !== null) this.dialing.delete(dialKey(rc.url, ''));
+    this.server.log.info(`${rc.label()} - Route connection registered for "${rc.remoteName || id}"${pool ? ` (pool index ${idx})` : ''}`);
+    this.sendSubsToRoute(rc);
+    if (!pool || sz === 1) {
+      if (Array.isArray(info.connect_urls)) this.setRemoteURLs(id, info.connect_urls);
+      // Go forwardNewRouteInfoToKnownServers: the accepting side tells the others about the newcomer.
+      if (!rc.didSolicit) this.forwardNewRouteInfo(rc, info);
+      else if (pool && rc.url !== null) this.dialPinned(rc.url, rc.isConfigured, id);
+    }
+    // Go: the dialing side fills the pool one connection at a time, each after the previous one's first PONG.
+    if (pool && rc.didSolicit && sz !== effective) {
+      rc.startNewRoute = true;
+      rc.sendPing();
+    }
+  }
+
+  /** Go addRoute for a route dedicated to a pinned account (route_account). */
+  private addPinnedRoute(rc: RouteConn, info: RouteInfo): void {
+    const an = rc.accName;
+    if (!((info.route_pool_size ?? 0) > 0) || this.opts.pool_size < 0) {
+      rc.noReconnect = true;
+      return this.refuse(rc, `Not possible to have a dedicated route for account "${an}" between those servers`);
+    }
+    if (this.server.lookupAccount(an) === null) {
+      rc.sendErr(`Unable to lookup account "${an}": account not found`);
+      this.server.log.error(`${rc.label()} - Unable to lookup account "${an}": account not found`);
+      rc.closeConnection(ClosedReason.MissingAccount);
+      return;
+    }
+    const conns = this.pool.accRoutes.get(an);
+    if (conns === undefined) return this.refuse(rc, `No route for account "${an}"`);
+    const existing = conns.get(rc.remoteId);
+    if (existing !== undefined) return this.duplicate(existing, rc, true);
+    conns.set(rc.remoteId, rc);
+    rc.registered = true;
+    if (rc.url !== null) this.dialing.delete(dialKey(rc.url, an));
+    this.server.log.info(`${rc.label()} - Route connection registered for "${rc.remoteName || rc.remoteId}" (account "${an}")`);
+    this.sendSubsToRoute(rc);
+    if (conns.size > 1 && !rc.didSolicit) this.forwardNewRouteInfo(rc, info);
+  }
+
+  private refuse(rc: RouteConn, err: string): void {
+    this.server.log.error(`${rc.label()} - ${err}`);
+    rc.sendErr(err);
+    rc.closeConnection(ClosedReason.ProtocolViolation);
+  }
+
+  /** Go handleDuplicateRoute: close `rc`; the connection kept takes over its dialed URL for reconnects. */
+  private duplicate(keep: RouteConn, rc: RouteConn, noReconnect: boolean): void {
+    if (noReconnect) rc.noReconnect = true;
+    if (rc.didSolicit && !keep.didSolicit) {
+      keep.didSolicit = true;
+      keep.url = rc.url;
+    }
+    if (rc.isConfigured) keep.isConfigured = true;
+    if (this.server.log.debugEnabled) this.server.log.debug(`${rc.label()} - Detected duplicate remote route "${rc.remoteId}"`);
+    rc.closeConnection(ClosedReason.DuplicateRoute);
+  }
+
+  /** Go sendSubsToRoute: the local interest of the accounts this connection carries. */
+  private sendSubsToRoute(rc: RouteConn): void {
+    const lines = this.interest.linesFor((acc) => this.pool.carries(rc, acc), rc.accName === '');
     if (lines.length > 0) rc.enqueue(Buffer.from(lines.join('\r\n') + '\r\n', 'latin1'));
-    if (Array.isArray(info.connect_urls)) this.setRemoteURLs(rc.remoteId, info.connect_urls);
-    // Go forwardNewRouteInfoToKnownServers: the accepting side tells the others about the newcomer.
-    if (!rc.didSolicit) this.forwardNewRouteInfo(rc, info);
+  }
+
+  /** RouteHost: the first PONG on a pooled route that asked for it: dial the next pool connection. */
+  startNextPooled(rc: RouteConn): void {
+    if (this.stopping || rc.closed || rc.url === null) return;
+    this.connect(rc.url, rc.isConfigured, new DialRun(true), '');
   }
 
   private forwardNewRouteInfo(rc: RouteConn, info: RouteInfo): void {
     const fwd: RouteInfo = { ...info, nonce: undefined };
     const frame = Buffer.from(`INFO ${routeInfoJSON(fwd)}\r\n`);
-    for (const r of this.routes.values()) if (r !== rc && r.remoteId !== info.server_id) r.enqueue(frame);
+    const pinned = (info.route_account ?? '') !== '';
+    // Go: a pinned-account route is not announced to servers without pooling.
+    for (const r of this.routes.values()) if (r !== rc && r.remoteId !== info.server_id && !(pinned && r.noPool)) r.enqueue(frame);
   }
 
   /** Go processImplicitRoute: dial a server another route told us about, unless known or configured. */
   private processImplicitRoute(info: RouteInfo): void {
-    if (this.stopping || info.server_id === this.server.id || this.routes.has(info.server_id) || !info.ip) return;
-    for (const rc of this.conns) if (rc.remoteId === info.server_id) return;
+    if (this.stopping || info.server_id === this.server.id || !info.ip) return;
+    const an = info.route_account ?? '';
+    if (an !== '') {
+      // a route for an account we do not pin would only be refused
+      if (this.opts.pool_size <= 0 || !this.pool.isPinned(an) || this.pool.accRoutes.get(an)!.has(info.server_id)) return;
+    } else if (this.pool.remotes.has(info.server_id)) return;
+    for (const rc of this.conns) if (rc.remoteId === info.server_id && rc.accName === an) return;
     let url: URL;
     try {
       url = new URL(info.ip);
@@ -421,30 +546,69 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     }
     const port = String(info.port ?? url.port);
     if (this.opts.routes.some((r) => r.port === port && (r.hostname === info.host || r.hostname === url.hostname))) return;
-    if (this.dialing.has(url.href)) return;
+    if (this.dialing.has(dialKey(url, an))) return;
     if (info.auth_required) {
       url.username = encodeURIComponent(this.opts.username);
       url.password = encodeURIComponent(this.opts.password);
     }
-    this.dialing.add(url.href);
-    this.connect(url, false, new DialRun(true));
+    this.dialing.add(dialKey(url, an));
+    this.connect(url, false, new DialRun(true), an);
+  }
+
+  /**
+   * Dial the pinned-account routes to a remote whose first pooled connection
+   * we dialed. Go dials them together with the first one; waiting until the
+   * remote has shown it supports pooling spares a server without it (Go 2.9)
+   * a connection it would register as the route and that we would refuse.
+   */
+  private dialPinned(url: URL, configured: boolean, remoteId: string): void {
+    for (const [an, conns] of this.pool.accRoutes) {
+      const key = dialKey(url, an);
+      if (conns.has(remoteId) || this.dialing.has(key)) continue;
+      let pending = false;
+      for (const c of this.conns) if (c.remoteId === remoteId && c.accName === an) pending = true;
+      if (pending) continue;
+      this.dialing.add(key);
+      this.connect(url, configured, new DialRun(true), an);
+    }
+  }
+
+  /** Take a registered connection out of the pool / pinned maps (Go removeRoute). */
+  private unregister(rc: RouteConn): void {
+    if (!rc.registered) return;
+    rc.registered = false;
+    const id = rc.remoteId;
+    if (rc.accName !== '') {
+      const m = this.pool.accRoutes.get(rc.accName);
+      if (m?.get(id) === rc) m.delete(id);
+      return;
+    }
+    const remote = this.pool.remotes.get(id);
+    if (remote === undefined || rc.poolIdx < 0 || remote.conns[rc.poolIdx] !== rc) return;
+    remote.conns[rc.poolIdx] = null;
+    const first = remote.first();
+    if (first !== null) {
+      this.routes.set(id, first);
+      return;
+    }
+    this.pool.remotes.delete(id);
+    this.routes.delete(id);
+    this.setRemoteURLs(id, null);
   }
 
   routeClosed(rc: RouteConn, reason: ClosedReason): void {
     if (this.conns.delete(rc)) countLinks(-1);
-    if (rc.registered && this.routes.get(rc.remoteId) === rc) {
-      this.routes.delete(rc.remoteId);
-      rc.registered = false;
+    if (rc.registered) {
+      this.unregister(rc);
       this.server.log.info(`${rc.label()} - Router connection closed: ${reason}`);
-      this.setRemoteURLs(rc.remoteId, null);
     }
     if (this.stopping || !rc.didSolicit || rc.noReconnect || rc.url === null) {
-      if (rc.url !== null && !rc.registered) this.dialing.delete(rc.url.href);
+      if (rc.url !== null) this.dialing.delete(dialKey(rc.url, rc.accName));
       return;
     }
     const url = rc.url;
     if (rc.isConfigured && !this.isConfigured(url)) return; // Go routeStillValid
-    this.reconnect(url, rc.isConfigured);
+    this.reconnect(url, rc.isConfigured, rc.accName);
   }
 
   // ------------------------------------------------------------------ interest
@@ -453,9 +617,24 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     if (sub.link !== null || sub.local || this.stopping) return;
     if (this.perms !== null && !this.canImport(sub.subject)) return; // Go importFilter
     const line = this.interest.change(acc.name, sub.subject, sub.queue, added ? 1 : -1);
-    if (line === null || this.routes.size === 0) return;
-    const frame = Buffer.from(`${line}\r\n`, 'latin1');
-    for (const rc of this.routes.values()) rc.enqueue(frame);
+    if (line === null || this.conns.size === 0) return;
+    // Go updateRouteSubscriptionMap: per remote, the connection that carries this account.
+    const full = Buffer.from(`${line}\r\n`, 'latin1');
+    const idx = this.pool.accountIdx(acc.name);
+    if (idx < 0) {
+      const short = Buffer.from(`${line.slice(0, 4)}${line.slice(5 + acc.name.length)}\r\n`, 'latin1');
+      for (const r of this.pool.accRoutes.get(acc.name)!.values()) r.enqueue(short);
+    }
+    for (const remote of this.pool.remotes.values()) {
+      const r = idx >= 0 && idx < remote.conns.length ? remote.conns[idx] : null;
+      if (r !== null) r.enqueue(full);
+      else if (remote.noPool && remote.conns[0] !== null) remote.conns[0].enqueue(full);
+    }
+  }
+
+  /** Every registered route connection (pooled and pinned), as /routez lists them. */
+  allRoutes(): IterableIterator<RouteConn> {
+    return this.pool.all();
   }
 
   // ------------------------------------------------------------------ client connect_urls
@@ -479,8 +658,14 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     return out;
   }
 
+  /** ClusterHooks (Go numRoutes): registered route connections, pooled and pinned. */
   numRoutes(): number {
-    return this.routes.size;
+    return this.pool.count();
+  }
+
+  /** Go numRemotes: servers this one has routes to. */
+  numRemotes(): number {
+    return this.pool.remotes.size;
   }
 
   private setRemoteURLs(id: string, urls: string[] | null): void {
@@ -498,6 +683,19 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       c.enqueue(Buffer.from(`INFO ${s.infoJSON(c, false)}\r\n`));
     }
   }
+}
+
+/** Key of a route being dialed: its URL and, for a pinned-account route, the account. */
+function dialKey(url: URL, accName: string): string {
+  return accName === '' ? url.href : `${url.href}#${accName}`;
+}
+
+/** Go upgradeRouteToSolicited: a connection of a remote we dial counts as dialed, for reconnects. */
+function upgradeToSolicited(r: RouteConn, url: URL | null, configured: boolean): void {
+  if (url === null) return;
+  if (!r.didSolicit || (configured && !r.isConfigured)) r.url = url;
+  r.didSolicit = true;
+  if (configured) r.isConfigured = true;
 }
 
 function hostPort(host: string, port: number): string {
