@@ -71,6 +71,10 @@ export function varzCluster(srv: Server): Record<string, unknown> {
   };
   if (o.routes.length > 0) out.urls = o.routes.map((u) => u.host);
   out.tls_timeout = o.tls_timeout;
-  if (o.pool_size > 0) out.pool_size = o.pool_size;
+  if (o.tls !== null) {
+    out.tls_required = true;
+    out.tls_verify = true;
+  }
+  if (o.pool_size !== 0) out.pool_size = o.pool_size;
   return out;
 }

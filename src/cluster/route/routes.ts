@@ -62,6 +62,9 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.dynamicName = opts.name === '';
     this.clusterName = opts.name || randomName();
     this.tls = opts.tls !== null ? new TlsSetup(opts.tls) : null;
+    if (!['off', 'disabled', 'false'].includes(opts.compression)) {
+      server.log.warn(`Route compression "${opts.compression}" is not supported by this server: routes run uncompressed (compression "off" is announced)`);
+    }
     const p = opts.permissions;
     // Go setRoutePermissions: import is checked as publish, export as subscribe.
     this.perms = p !== null ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
@@ -310,6 +313,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       cluster: this.clusterName,
       cluster_dynamic: this.dynamicName,
       connect_urls: o.no_advertise ? undefined : this.ownClientURLs(),
+      // Go selectCompressionMode: a peer that says "off" gets no compression, whatever its own mode.
+      compression: 'off',
       lnoc: true,
       info_on_connect: true,
       route_pool_size: o.pool_size > 0 ? o.pool_size : undefined,
