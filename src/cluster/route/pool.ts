@@ -8,6 +8,14 @@
  * 2.9 server) gets a single connection that carries every account.
  */
 import type { RouteConn } from './route-conn.js';
+import type { RouteInfo } from './route-info.js';
+
+/** Where Go addRoute puts a new (non pinned) route connection, or why it does not. */
+export type Placement =
+  | { kind: 'refuse'; err: string }
+  | { kind: 'duplicate'; keep: RouteConn; noReconnect: boolean }
+  | { kind: 'full' }
+  | { kind: 'placed'; pool: boolean; idx: number; first: boolean; fillPool: boolean };
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -100,6 +108,79 @@ export class RoutePool {
     for (const m of this.accRoutes.values()) yield* m.values();
   }
 
+  /**
+   * Go addRoute's slot choice for `rc` (not pinned): check the remote's
+   * route_pool_idx, then take the slot it names (accepted) or the first free
+   * one (dialed); a remote without pooling has one slot, and the route
+   * registered first keeps it. `ourPoolSize` is the configured pool_size
+   * (negative: pooling off). On 'placed' the connection is in the slot.
+   */
+  place(rc: RouteConn, info: RouteInfo, ourPoolSize: number): Placement {
+    const id = rc.remoteId;
+    const remotePool = info.route_pool_size ?? 0;
+    const pool = remotePool > 0 && ourPoolSize > 0;
+    // Go allows different pool sizes (rolling upgrades): the larger one is used.
+    const effective = Math.max(this.poolSize, remotePool);
+    const askedIdx = info.route_pool_idx ?? 0;
+    if (!pool) rc.noPool = true;
+    else if (rc.didSolicit) {
+      if (askedIdx !== 0) return { kind: 'refuse', err: `Route pool index should not be set but is set to ${askedIdx}` };
+    } else if (!Number.isInteger(askedIdx) || askedIdx < 0 || askedIdx >= effective) {
+      return { kind: 'refuse', err: `Invalid route pool index: ${askedIdx} - pool size is ${remotePool}` };
+    }
+    let remote = this.remotes.get(id);
+    let idx = -1;
+    let sz = 0;
+    if (remote === undefined) {
+      remote = new RemoteServer(pool ? effective : 1);
+      remote.noPool = !pool;
+      this.remotes.set(id, remote);
+      idx = pool && !rc.didSolicit ? askedIdx : 0;
+    } else if (pool) {
+      remote.grow(effective);
+      if (!rc.didSolicit) {
+        idx = askedIdx;
+        const cur = remote.conns[idx];
+        if (cur !== null) return { kind: 'duplicate', keep: cur, noReconnect: false };
+        const sol = remote.conns.find((c) => c !== null && c.didSolicit);
+        if (sol) upgradeToSolicited(rc, sol.url, sol.isConfigured);
+      } else {
+        for (const c of remote.conns) if (c !== null) upgradeToSolicited(c, rc.url, rc.isConfigured);
+      }
+      for (let i = 0; i < remote.conns.length; i++) {
+        const c = remote.conns[i];
+        if (idx === -1 && c === null) idx = i;
+        else if (c !== null) sz++;
+      }
+      if (idx === -1) return { kind: 'full' };
+    } else {
+      // Go: without pooling the route registered first stays; the newcomer closes for good.
+      const existing = remote.conns[0];
+      if (existing !== null && existing !== rc) return { kind: 'duplicate', keep: existing, noReconnect: true };
+      idx = 0;
+    }
+    rc.poolIdx = idx;
+    remote.conns[idx] = rc;
+    sz++;
+    // Go: the dialing side fills the pool one connection at a time.
+    return { kind: 'placed', pool, idx, first: !pool || sz === 1, fillPool: pool && rc.didSolicit && sz !== effective };
+  }
+
+  /** Take a placed connection out (Go removeRoute); returns true when it was the remote's last pooled one. */
+  remove(rc: RouteConn): boolean {
+    if (rc.accName !== '') {
+      const m = this.accRoutes.get(rc.accName);
+      if (m?.get(rc.remoteId) === rc) m.delete(rc.remoteId);
+      return false;
+    }
+    const remote = this.remotes.get(rc.remoteId);
+    if (remote === undefined || rc.poolIdx < 0 || remote.conns[rc.poolIdx] !== rc) return false;
+    remote.conns[rc.poolIdx] = null;
+    if (!remote.empty()) return false;
+    this.remotes.delete(rc.remoteId);
+    return true;
+  }
+
   /** Go numRoutes: registered connections. */
   count(): number {
     let n = 0;
@@ -107,4 +188,12 @@ export class RoutePool {
     for (const m of this.accRoutes.values()) n += m.size;
     return n;
   }
+}
+
+/** Go upgradeRouteToSolicited: a connection of a remote we dial counts as dialed, for reconnects. */
+export function upgradeToSolicited(r: RouteConn, url: URL | null, configured: boolean): void {
+  if (url === null) return;
+  if (!r.didSolicit || (configured && !r.isConfigured)) r.url = url;
+  r.didSolicit = true;
+  if (configured) r.isConfigured = true;
 }

@@ -23,7 +23,7 @@ import { DialRun, reconnectDelay, reportConnectError } from './backoff.js';
 import { RouteConn, type RouteHost } from './route-conn.js';
 import { routeConnectJSON, routeInfoJSON, type RouteInfo } from './route-info.js';
 import { InterestMap } from './interest-map.js';
-import { RoutePool, RemoteServer } from './pool.js';
+import { RoutePool } from './pool.js';
 import { Permissions } from '../../auth/permissions.js';
 import { countLinks } from '../../server/router.js';
 
@@ -398,73 +398,31 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   private addRoute(rc: RouteConn, info: RouteInfo, sendDelayedInfo: boolean): void {
     if (rc.accName !== '') return this.addPinnedRoute(rc, info);
     const id = rc.remoteId;
-    const remotePool = info.route_pool_size ?? 0;
-    const pool = remotePool > 0 && this.opts.pool_size > 0;
-    // Go allows different pool sizes (rolling upgrades): the larger one is used.
-    const effective = Math.max(this.pool.poolSize, remotePool);
-    let err = '';
-    if (!pool) rc.noPool = true;
-    else if (rc.didSolicit) {
-      if (info.route_pool_idx) err = `Route pool index should not be set but is set to ${info.route_pool_idx}`;
-    } else {
-      const i = info.route_pool_idx ?? 0;
-      if (!Number.isInteger(i) || i < 0 || i >= effective) err = `Invalid route pool index: ${i} - pool size is ${remotePool}`;
-    }
-    if (err !== '') return this.refuse(rc, err);
-    let remote = this.pool.remotes.get(id);
-    let idx = -1;
-    let sz = 0;
-    if (remote === undefined) {
-      remote = new RemoteServer(pool ? effective : 1);
-      remote.noPool = !pool;
-      this.pool.remotes.set(id, remote);
-      idx = pool && !rc.didSolicit ? (info.route_pool_idx ?? 0) : 0;
-    } else if (pool) {
-      remote.grow(effective);
-      if (!rc.didSolicit) {
-        idx = info.route_pool_idx ?? 0;
-        const cur = remote.conns[idx];
-        if (cur !== null) return this.duplicate(cur, rc, false);
-        const sol = remote.conns.find((c) => c !== null && c.didSolicit);
-        if (sol) upgradeToSolicited(rc, sol.url, sol.isConfigured);
-      } else {
-        for (const c of remote.conns) if (c !== null) upgradeToSolicited(c, rc.url, rc.isConfigured);
-      }
-      for (let i = 0; i < remote.conns.length; i++) {
-        const c = remote.conns[i];
-        if (idx === -1 && c === null) idx = i;
-        else if (c !== null) sz++;
-      }
-      if (idx === -1) {
+    const p = this.pool.place(rc, info, this.opts.pool_size);
+    switch (p.kind) {
+      case 'refuse': return this.refuse(rc, p.err);
+      case 'duplicate': return this.duplicate(p.keep, rc, p.noReconnect);
+      case 'full':
         if (this.server.log.debugEnabled) this.server.log.debug(`${rc.label()} - Route pool size reached, closing extra connection to "${id}"`);
         rc.noReconnect = true;
         rc.closeConnection(ClosedReason.DuplicateRoute);
         return;
-      }
-    } else {
-      // Go: without pooling the route registered first stays; the newcomer closes for good.
-      const existing = remote.conns[0];
-      if (existing !== null && existing !== rc) return this.duplicate(existing, rc, true);
-      idx = 0;
     }
-    rc.poolIdx = idx;
     // Go: a dialing server with pooling sends its INFO once it knows its slot.
-    if (sendDelayedInfo) rc.enqueue(Buffer.from(`INFO ${routeInfoJSON(this.info(true, idx))}\r\n`));
-    remote.conns[idx] = rc;
-    sz++;
+    if (sendDelayedInfo) rc.enqueue(Buffer.from(`INFO ${routeInfoJSON(this.info(true, p.idx))}\r\n`));
     rc.registered = true;
-    this.routes.set(id, remote.first()!);
+    this.routes.set(id, this.pool.remotes.get(id)!.first()!);
     if (rc.url !== null) this.dialing.delete(dialKey(rc.url, ''));
-    this.server.log.info(`${rc.label()} - Route connection registered for "${rc.remoteName || id}"${pool ? ` (pool index ${idx})` : ''}`);
+    this.server.log.info(`${rc.label()} - Route connection registered for "${rc.remoteName || id}"${p.pool ? ` (pool index ${p.idx})` : ''}`);
     this.sendSubsToRoute(rc);
-    if (!pool || sz === 1) {
+    if (p.first) {
       if (Array.isArray(info.connect_urls)) this.setRemoteURLs(id, info.connect_urls);
       // Go forwardNewRouteInfoToKnownServers: the accepting side tells the others about the newcomer.
       if (!rc.didSolicit) this.forwardNewRouteInfo(rc, info);
-      else if (pool && rc.url !== null) this.dialPinned(rc.url, rc.isConfigured, id);
+      else if (p.pool && rc.url !== null) this.dialPinned(rc.url, rc.isConfigured, id);
     }
-    // Go: the dialing side fills the pool one connection at a time, each after the previous one's first PONG.
-    if (pool && rc.didSolicit && sz !== effective) {
+    // the next pool connection is dialed after this one's first PONG (Go startNewRoute)
+    if (p.fillPool) {
       rc.startNewRoute = true;
       rc.sendPing();
     }
@@ -582,23 +540,12 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   private unregister(rc: RouteConn): void {
     if (!rc.registered) return;
     rc.registered = false;
-    const id = rc.remoteId;
-    if (rc.accName !== '') {
-      const m = this.pool.accRoutes.get(rc.accName);
-      if (m?.get(id) === rc) m.delete(id);
-      return;
-    }
-    const remote = this.pool.remotes.get(id);
-    if (remote === undefined || rc.poolIdx < 0 || remote.conns[rc.poolIdx] !== rc) return;
-    remote.conns[rc.poolIdx] = null;
-    const first = remote.first();
-    if (first !== null) {
-      this.routes.set(id, first);
-      return;
-    }
-    this.pool.remotes.delete(id);
-    this.routes.delete(id);
-    this.setRemoteURLs(id, null);
+    const gone = this.pool.remove(rc);
+    if (rc.accName !== '') return;
+    const first = this.pool.remotes.get(rc.remoteId)?.first() ?? null;
+    if (first !== null) this.routes.set(rc.remoteId, first);
+    else this.routes.delete(rc.remoteId);
+    if (gone) this.setRemoteURLs(rc.remoteId, null);
   }
 
   routeClosed(rc: RouteConn, reason: ClosedReason): void {
@@ -693,14 +640,6 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
 /** Key of a route being dialed: its URL and, for a pinned-account route, the account. */
 function dialKey(url: URL, accName: string): string {
   return accName === '' ? url.href : `${url.href}#${accName}`;
-}
-
-/** Go upgradeRouteToSolicited: a connection of a remote we dial counts as dialed, for reconnects. */
-function upgradeToSolicited(r: RouteConn, url: URL | null, configured: boolean): void {
-  if (url === null) return;
-  if (!r.didSolicit || (configured && !r.isConfigured)) r.url = url;
-  r.didSolicit = true;
-  if (configured) r.isConfigured = true;
 }
 
 function hostPort(host: string, port: number): string {
