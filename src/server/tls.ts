@@ -37,13 +37,9 @@ export class TlsSetup {
     }
   }
 
+  /** Server side without client certificates. */
   private wrap(sock: net.Socket): tls.TLSSocket {
-    return new tls.TLSSocket(sock, {
-      isServer: true,
-      secureContext: this.context,
-      requestCert: this.opts.verify,
-      rejectUnauthorized: this.opts.verify,
-    });
+    return new tls.TLSSocket(sock, { isServer: true, secureContext: this.context });
   }
 
   /**
@@ -83,8 +79,8 @@ export class TlsSetup {
 
   /** Handshake on `sock`; calls done with the TLS socket, or closes the client on failure/timeout. */
   private handshake(sock: net.Socket, srv: Server, c: Client | null, done: (t: tls.TLSSocket) => void): void {
-    const t = this.wrap(sock);
     let finished = false;
+    let wrapped: tls.TLSSocket | null = null;
     const timer = setTimeout(() => {
       if (finished) return;
       finished = true;
@@ -95,9 +91,9 @@ export class TlsSetup {
       } else {
         sock.end(errFrame(ERR_TLS_REQUIRED));
       }
-      t.destroy();
+      wrapped?.destroy();
     }, this.opts.timeout);
-    t.once('secure', () => {
+    const secure = (t: tls.TLSSocket): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
@@ -106,16 +102,37 @@ export class TlsSetup {
         c.tlsCipher = t.getCipher()?.standardName ?? '';
       }
       done(t);
-    });
-    t.once('error', (e) => {
+    };
+    const failed = (msg: string): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      srv.log.error(`${sock.remoteAddress}:${sock.remotePort} - TLS handshake error: ${e.message}`);
+      srv.log.error(`${sock.remoteAddress}:${sock.remotePort} - TLS handshake error: ${msg}`);
       if (c) c.closeConnection(ClosedReason.TLSHandshakeError);
-      t.destroy();
+      wrapped?.destroy();
       sock.destroy();
+    };
+    if (!this.opts.verify) {
+      const t = this.wrap(sock);
+      wrapped = t;
+      t.once('secure', () => secure(t));
+      t.once('error', (e) => failed(e.message));
+      return;
+    }
+    // verify: a bare server-side TLSSocket asks for the client certificate but never
+    // judges it, so a one-off tls.Server runs the handshake and reports the verdict.
+    const one = tls.createServer({ ...this.material, requestCert: true, rejectUnauthorized: false });
+    one.once('secureConnection', (t: tls.TLSSocket) => {
+      one.removeAllListeners();
+      wrapped = t;
+      if (!t.authorized) failed(String(t.authorizationError ?? 'client certificate required'));
+      else secure(t);
     });
+    one.once('tlsClientError', (e: Error) => {
+      one.removeAllListeners();
+      failed(e.message);
+    });
+    one.emit('connection', sock);
   }
 
   /** Normal mode: INFO was sent in plaintext; the client now upgrades (or, with allow_non_tls, may not). */
