@@ -4,7 +4,9 @@
  * flags put their values in `extra.cluster_*` / `extra.routes` and win over
  * the file, as Go applies flags after the file.
  */
-import type { Options } from './options.js';
+import type { Options, SubjectPermission, TlsOptions } from './options.js';
+import { isValidSubject } from '../sublist/subject.js';
+import { tlsFromMap } from './tls-map.js';
 import { ConfigError } from '../util/errors.js';
 import { parseGoDuration } from './durations.js';
 
@@ -29,11 +31,22 @@ export interface ClusterOptions {
   /** seconds */
   auth_timeout: number;
   connect_retries: number;
+  /** Go connect_backoff: exponential waits between route dials (1s doubling up to 30s) */
+  connect_backoff: boolean;
   pool_size: number;
   pinned_accounts: string[];
   compression: string;
-  tls: Record<string, unknown> | null;
+  /** route TLS (Go getTLSConfig for clusters: the peer's certificate is always required and verified) */
+  tls: TlsOptions | null;
+  /** seconds, as /varz shows it */
   tls_timeout: number;
+  /** route permissions (Go RoutePermissions): import = interest we send, export = remote interest we accept */
+  permissions: RoutePermissions | null;
+}
+
+export interface RoutePermissions {
+  import?: SubjectPermission;
+  export?: SubjectPermission;
 }
 
 function fail(msg: string): never {
@@ -85,8 +98,8 @@ export function clusterOptions(opts: Options): ClusterOptions | null {
   const x = opts.extra;
   const c: ClusterOptions = {
     name: '', host: '0.0.0.0', port: 0, advertise: '', no_advertise: false, routes: [],
-    username: '', password: '', auth_timeout: 0, connect_retries: 0, pool_size: DEFAULT_POOL_SIZE,
-    pinned_accounts: [], compression: 'off', tls: null, tls_timeout: 2,
+    username: '', password: '', auth_timeout: 0, connect_retries: 0, connect_backoff: false, pool_size: DEFAULT_POOL_SIZE,
+    pinned_accounts: [], compression: 'off', tls: null, tls_timeout: 2, permissions: null,
   };
   const raw = x.cluster;
   if (raw !== undefined && raw !== null) {
@@ -100,14 +113,16 @@ export function clusterOptions(opts: Options): ClusterOptions | null {
         case 'advertise': case 'cluster_advertise': c.advertise = str(key, v); break;
         case 'no_advertise': c.no_advertise = Boolean(v); break;
         case 'connect_retries': c.connect_retries = num(key, v); break;
+        case 'connect_backoff': c.connect_backoff = v === true; break;
         case 'pool_size': c.pool_size = num(key, v); break;
         case 'pinned_accounts': c.pinned_accounts = (Array.isArray(v) ? v : [v]).map((a) => str(key, a)); break;
         case 'accounts': c.pinned_accounts = (Array.isArray(v) ? v : [v]).map((a) => str(key, a)); break;
         case 'routes': c.routes = (Array.isArray(v) ? v : [v]).map((r) => parseRouteURL(str(key, r))); break;
         case 'authorization': parseAuth(c, v); break;
         case 'compression': c.compression = parseCompression(v); break;
-        case 'tls': if (typeof v !== 'object' || v === null) fail('tls should be a map'); c.tls = v as Record<string, unknown>; c.tls_timeout = typeof (v as Record<string, unknown>).timeout === 'number' ? ((v as Record<string, unknown>).timeout as number) : 2; break;
-        case 'permissions': case 'lnoc': case 'ping_interval': case 'ping_max': case 'write_deadline': case 'write_timeout': break;
+        case 'tls': c.tls = tlsFromMap(v); c.tls_timeout = c.tls.timeout / 1000; break;
+        case 'permissions': c.permissions = parseRoutePermissions(v); break;
+        case 'lnoc': case 'ping_interval': case 'ping_max': case 'write_deadline': case 'write_timeout': break;
         default: fail(`unknown field "${key}"`);
       }
     }
@@ -123,23 +138,73 @@ export function clusterOptions(opts: Options): ClusterOptions | null {
   if (typeof x.cluster_connect_retries === 'number') c.connect_retries = x.cluster_connect_retries;
   if (Array.isArray(x.routes)) c.routes = (x.routes as string[]).map(parseRouteURL);
   if (c.port === 0) return null;
+  if (c.pool_size === 0) c.pool_size = DEFAULT_POOL_SIZE; // Go setBaselineOptions
+  if (c.pinned_accounts.length > 0) {
+    // Go validateCluster
+    if (c.pool_size < 0) fail('pool_size cannot be negative if pinned accounts are specified');
+    const seen = new Set<string>();
+    for (const a of c.pinned_accounts) {
+      if (seen.has(a)) fail(`found duplicate account name "${a}" in pinned accounts list ${JSON.stringify(c.pinned_accounts)}`);
+      seen.add(a);
+    }
+  }
   if (c.name.includes(' ')) fail('cluster name cannot contain spaces or new lines');
-  if (c.pool_size > 0 && c.pinned_accounts.length > 0 && c.pool_size < 1) fail('pool size invalid');
   return c;
 }
 
 function parseAuth(c: ClusterOptions, v: unknown): void {
   if (typeof v !== 'object' || v === null) fail('authorization should be a map');
+  // Go parseCluster: permissions inside `authorization` still apply (deprecated); a `permissions` block wins.
+  let perms: RoutePermissions | null = null;
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     switch (k.toLowerCase()) {
       case 'user': case 'username': c.username = str(k, x); break;
       case 'pass': case 'password': c.password = String(x); break;
       case 'timeout': c.auth_timeout = seconds(k, x); break;
+      case 'permissions': perms = parseRoutePermissions(x); break;
       case 'users': fail('Cluster authorization does not allow multiple users');
       case 'token': fail('Cluster authorization does not support tokens');
       default: break;
     }
   }
+  if (perms !== null && c.permissions === null) c.permissions = perms;
+}
+
+/**
+ * Go parseUserPermissions as parseCluster uses it: `import`/`export` (or
+ * `publish`/`subscribe`), each a subject, a list or `{allow, deny}`, checked
+ * by checkClusterPermissionSubjects; no `allow_responses`.
+ */
+export function parseRoutePermissions(v: unknown): RoutePermissions {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('Expected permissions to be a map/struct');
+  const p: RoutePermissions = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    switch (k.toLowerCase()) {
+      case 'import': case 'pub': case 'publish': p.import = subjectPermission(x, 'import'); break;
+      case 'export': case 'sub': case 'subscribe': p.export = subjectPermission(x, 'export'); break;
+      case 'allow_responses': case 'publish_allow_responses': fail('Cluster permissions do not support dynamic responses');
+      default: fail(`Unknown field "${k}" parsing permissions`);
+    }
+  }
+  return p;
+}
+
+function subjectPermission(v: unknown, what: string): SubjectPermission {
+  const list = (x: unknown, kind: string): string[] => {
+    const l = (Array.isArray(x) ? x : [x]).map((s) => str(`${what} ${kind}`, s));
+    for (const s of l) if (!isValidSubject(s)) fail(`cluster ${what} ${kind}: subject "${s}" is not a valid subject`);
+    return l;
+  };
+  if (typeof v === 'string' || Array.isArray(v)) return { allow: list(v, 'allow') };
+  if (typeof v !== 'object' || v === null) fail(`Expected ${what} permissions to be a subject, a list or a map`);
+  const sp: SubjectPermission = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const kk = k.toLowerCase();
+    if (kk === 'allow') sp.allow = list(x, 'allow');
+    else if (kk === 'deny') sp.deny = list(x, 'deny');
+    else fail(`Unknown field "${k}" parsing subject permissions`);
+  }
+  return sp;
 }
 
 /** Go parseCompression for routes: a mode string or a map with `mode`; only "off"/"disabled" are run here. */

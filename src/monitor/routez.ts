@@ -15,7 +15,7 @@ export function routez(srv: Server, q: URLSearchParams): Record<string, unknown>
   const rm = srv.cluster as RouteManager | null;
   const routes: Record<string, unknown>[] = [];
   if (rm !== null) {
-    for (const r of rm.routes.values()) {
+    for (const r of rm.allRoutes()) {
       const ri: Record<string, unknown> = {
         rid: r.cid,
         remote_id: r.remoteId,
@@ -29,6 +29,9 @@ export function routez(srv: Server, q: URLSearchParams): Record<string, unknown>
         rtt: goDuration(r.rtt),
         uptime: goUptime(now.getTime() - r.start.getTime()),
         idle: goUptime(now.getTime() - r.lastIn),
+        // Go RouteInfo: the remote's route permissions
+        import: r.remoteInfo?.import,
+        export: r.remoteInfo?.export,
         pending_size: r.pendingBytes(),
         in_msgs: r.inMsgs,
         out_msgs: r.outMsgs,
@@ -40,10 +43,19 @@ export function routez(srv: Server, q: URLSearchParams): Record<string, unknown>
         if (mode === 'detail') ri.subscriptions_list_detail = [...r.subs.values()].map((s) => subDetail(s, r.cid));
         else if (mode === 'list') ri.subscriptions_list = [...r.subs.values()].map((s) => s.subject);
       }
+      // Go RouteInfo: the pinned account, and the compression state (we never compress)
+      if (r.accName !== '') ri.account = r.accName;
+      ri.compression = r.remoteInfo?.compression ? 'off' : 'not supported';
       routes.push(ri);
     }
   }
-  return { server_id: srv.id, server_name: srv.name, now: goTime(now), num_routes: routes.length, routes };
+  const out: Record<string, unknown> = { server_id: srv.id, server_name: srv.name, now: goTime(now) };
+  const perms = rm?.opts.permissions;
+  if (perms?.import) out.import = perms.import;
+  if (perms?.export) out.export = perms.export;
+  out.num_routes = routes.length;
+  out.routes = routes;
+  return out;
 }
 
 /** The /varz `cluster` section (Go ClusterOptsVarz), empty when not clustered. */
@@ -59,6 +71,10 @@ export function varzCluster(srv: Server): Record<string, unknown> {
   };
   if (o.routes.length > 0) out.urls = o.routes.map((u) => u.host);
   out.tls_timeout = o.tls_timeout;
-  if (o.pool_size > 0) out.pool_size = o.pool_size;
+  if (o.tls !== null) {
+    out.tls_required = true;
+    out.tls_verify = true;
+  }
+  if (o.pool_size !== 0) out.pool_size = o.pool_size;
   return out;
 }

@@ -18,35 +18,69 @@ const TLS_RECORD_HANDSHAKE = 0x16;
 
 export class TlsSetup {
   readonly context: tls.SecureContext;
+  /** what the context was made from (a tls.Server builds its own context from it) */
+  private readonly material: tls.SecureContextOptions;
 
   constructor(readonly opts: TlsOptions) {
     if (!opts.cert_file || !opts.key_file) throw new ConfigError('missing \'cert_file\' or \'key_file\' in TLS configuration');
     try {
-      this.context = tls.createSecureContext({
+      this.material = {
         cert: readFileSync(opts.cert_file),
         key: readFileSync(opts.key_file),
         ca: opts.ca_file ? readFileSync(opts.ca_file) : undefined,
         minVersion: opts.min_version === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
         ciphers: opts.cipher_suites && opts.cipher_suites.length > 0 ? opts.cipher_suites.join(':') : undefined,
-      });
+      };
+      this.context = tls.createSecureContext(this.material);
     } catch (e) {
       throw new ConfigError(`error parsing X509 certificate/key pair: ${(e as Error).message}`, { cause: e });
     }
   }
 
+  /** Server side without client certificates. */
   private wrap(sock: net.Socket): tls.TLSSocket {
-    return new tls.TLSSocket(sock, {
-      isServer: true,
-      secureContext: this.context,
-      requestCert: this.opts.verify,
-      rejectUnauthorized: this.opts.verify,
-    });
+    return new tls.TLSSocket(sock, { isServer: true, secureContext: this.context });
   }
+
+  /**
+   * Server side of a link that starts with the TLS handshake (routes: Go
+   * createRoute + doTLSHandshake when not soliciting). `done` gets the TLS
+   * socket, or null and the error text once the handshake failed or timed out
+   * (the socket is then destroyed).
+   */
+  acceptFirst(sock: net.Socket, verify: boolean, done: (t: tls.TLSSocket | null, err: string) => void): void {
+    // A one-off tls.Server is handed the socket so Node checks the peer certificate
+    // (a bare server-side TLSSocket never judges it).
+    const srv = tls.createServer({ ...this.material, requestCert: verify, rejectUnauthorized: false });
+    let finished = false;
+    const end = (t: tls.TLSSocket | null, err: string): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      srv.removeAllListeners();
+      if (t === null) sock.destroy();
+      done(t, err);
+    };
+    const timer = setTimeout(() => end(null, 'timeout'), this.opts.timeout);
+    timer.unref?.();
+    srv.once('secureConnection', (t: tls.TLSSocket) => {
+      if (verify && !t.authorized) {
+        t.destroy();
+        end(null, String(t.authorizationError ?? 'peer certificate required'));
+        return;
+      }
+      end(t, '');
+    });
+    srv.once('tlsClientError', (e: Error) => end(null, e.message));
+    sock.once('close', () => end(null, 'connection closed'));
+    srv.emit('connection', sock);
+  }
+
 
   /** Handshake on `sock`; calls done with the TLS socket, or closes the client on failure/timeout. */
   private handshake(sock: net.Socket, srv: Server, c: Client | null, done: (t: tls.TLSSocket) => void): void {
-    const t = this.wrap(sock);
     let finished = false;
+    let wrapped: tls.TLSSocket | null = null;
     const timer = setTimeout(() => {
       if (finished) return;
       finished = true;
@@ -57,9 +91,9 @@ export class TlsSetup {
       } else {
         sock.end(errFrame(ERR_TLS_REQUIRED));
       }
-      t.destroy();
+      wrapped?.destroy();
     }, this.opts.timeout);
-    t.once('secure', () => {
+    const secure = (t: tls.TLSSocket): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
@@ -68,16 +102,37 @@ export class TlsSetup {
         c.tlsCipher = t.getCipher()?.standardName ?? '';
       }
       done(t);
-    });
-    t.once('error', (e) => {
+    };
+    const failed = (msg: string): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      srv.log.error(`${sock.remoteAddress}:${sock.remotePort} - TLS handshake error: ${e.message}`);
+      srv.log.error(`${sock.remoteAddress}:${sock.remotePort} - TLS handshake error: ${msg}`);
       if (c) c.closeConnection(ClosedReason.TLSHandshakeError);
-      t.destroy();
+      wrapped?.destroy();
       sock.destroy();
+    };
+    if (!this.opts.verify) {
+      const t = this.wrap(sock);
+      wrapped = t;
+      t.once('secure', () => secure(t));
+      t.once('error', (e) => failed(e.message));
+      return;
+    }
+    // verify: a bare server-side TLSSocket asks for the client certificate but never
+    // judges it, so a one-off tls.Server runs the handshake and reports the verdict.
+    const one = tls.createServer({ ...this.material, requestCert: true, rejectUnauthorized: false });
+    one.once('secureConnection', (t: tls.TLSSocket) => {
+      one.removeAllListeners();
+      wrapped = t;
+      if (!t.authorized) failed(String(t.authorizationError ?? 'client certificate required'));
+      else secure(t);
     });
+    one.once('tlsClientError', (e: Error) => {
+      one.removeAllListeners();
+      failed(e.message);
+    });
+    one.emit('connection', sock);
   }
 
   /** Normal mode: INFO was sent in plaintext; the client now upgrades (or, with allow_non_tls, may not). */
@@ -135,7 +190,60 @@ export class TlsSetup {
   }
 }
 
+/**
+ * The soliciting side's handshake on an open socket (Go doTLSHandshake with
+ * solicit set): our certificate when configured, the CA from `ca_file`, and
+ * the host checked against the peer's certificate (IP SANs too, which Node's
+ * SNI cannot carry). `done` as in TlsSetup.acceptFirst.
+ */
+export function dialTls(plain: net.Socket, host: string, to: TlsOptions | undefined, done: (t: tls.TLSSocket | null, err: string) => void): void {
+  const h = host.replace(/^\[|\]$/g, '');
+  let t: tls.TLSSocket;
+  try {
+    t = tls.connect({
+      socket: plain,
+      servername: net.isIP(h) ? undefined : h,
+      ca: to?.ca_file ? readFileSync(to.ca_file) : undefined,
+      cert: to?.cert_file ? readFileSync(to.cert_file) : undefined,
+      key: to?.key_file ? readFileSync(to.key_file) : undefined,
+      minVersion: to?.min_version === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
+      rejectUnauthorized: !to?.insecure,
+      checkServerIdentity: net.isIP(h) ? (_h, cert) => tls.checkServerIdentity(h, cert) : undefined,
+    });
+  } catch (e) {
+    plain.destroy();
+    done(null, (e as Error).message);
+    return;
+  }
+  settleHandshake(t, plain, to?.timeout ?? 2000, done);
+}
+
+function settleHandshake(
+  t: tls.TLSSocket, plain: net.Socket, timeoutMs: number,
+  done: (t: tls.TLSSocket | null, err: string) => void,
+): void {
+  let finished = false;
+  const fail = (err: string): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    t.destroy();
+    plain.destroy();
+    done(null, err);
+  };
+  const timer = setTimeout(() => fail('timeout'), timeoutMs);
+  timer.unref?.();
+  t.once('secureConnect', () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    done(t, '');
+  });
+  t.once('error', (e) => fail(e.message));
+  plain.once('close', () => fail('connection closed'));
+}
+
 /** Node's "TLSv1.3" as Go prints it in /connz: "1.3". */
-function tlsVersion(p: string | null): string {
+export function tlsVersion(p: string | null): string {
   return p ? p.replace(/^TLSv/, '') : '';
 }

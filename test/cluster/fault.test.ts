@@ -35,7 +35,7 @@ describe(`a routed server (${kind}) killed and restarted`, { skip: kind === 'go'
     const childClusterPort = child.clusterPort!;
     assert.ok(childClusterPort > 0, 'ports file lists the cluster listener');
     a = await startClustered([`nats-route://127.0.0.1:${childClusterPort}`], { server_name: 'A' });
-    await waitFor(() => routesOf(a!).numRoutes() === 1, 10000);
+    await waitFor(() => routesOf(a!).numRemotes() === 1, 10000);
 
     // The subscriber only knows the child; it learns A from connect_urls.
     const sub = await connect({ servers: child.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
@@ -61,13 +61,13 @@ describe(`a routed server (${kind}) killed and restarted`, { skip: kind === 'go'
     const killedAt = seq;
     await child.stop();
     child = null;
-    await waitFor(() => routesOf(a!).numRoutes() === 0, 5000);
+    await waitFor(() => routesOf(a!).numRemotes() === 0, 5000);
     // the client reconnects to A (via connect_urls) and its subscription follows it
     await waitFor(() => [...seen.keys()].some((n) => n > killedAt + 20), 10000);
 
     // restart on the same cluster port: A's configured route is redialed
     child = await startChild(childClusterPort);
-    await waitFor(() => routesOf(a!).numRoutes() === 1, 10000);
+    await waitFor(() => routesOf(a!).numRemotes() === 1, 10000);
     const sub2 = await connect({ servers: child.url });
     conns.push(sub2);
     let got2 = 0;

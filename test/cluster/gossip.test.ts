@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultOptions } from '../../src/index.js';
 import { loadConfigFile } from '../../src/config/from-file.js';
+import { DialRun } from '../../src/cluster/route/backoff.js';
 
 async function clientInfo(s: RunningServer): Promise<Record<string, unknown>> {
   const c = await RawConn.connect(s.port);
@@ -42,7 +43,7 @@ describe('cluster membership', () => {
     assert.equal(info.cluster, 'test-cluster');
   });
 
-  it('two servers dialing each other keep exactly one route and deliver once', async () => {
+  it('two servers dialing each other keep exactly one pool of routes and deliver once', async () => {
     const a = await startClustered([], { server_name: 'DA' });
     const b = await startClustered([routeURL(a)], { server_name: 'DB' });
     servers.push(a, b);
@@ -51,13 +52,12 @@ describe('cluster membership', () => {
     const ra = routesOf(a);
     const url = new URL(routeURL(b));
     ra.opts.routes.push(url);
-    ra.connect(url, true, 0);
-    await waitFor(() => ra.conns.size === 2 || ra.conns.size === 1 && [...ra.conns][0].didSolicit, 5000);
-    await waitFor(() => ra.conns.size === 1 && routesOf(b).conns.size === 1 && ra.numRoutes() === 1 && routesOf(b).numRoutes() === 1, 5000);
-    const kept = [...ra.conns][0];
-    assert.equal(kept.remoteId, b.server.id);
-    // both dialed, so A's view of the kept route counts as solicited for reconnects
-    assert.equal(kept.didSolicit, true);
+    ra.connect(url, true, new DialRun(true));
+    // pool_size 3 plus the pinned $SYS route: 4 connections each way, the extra dial closed as a duplicate
+    const settled = (s: RunningServer) => routesOf(s).conns.size === 4 && routesOf(s).numRoutes() === 4 && routesOf(s).numRemotes() === 1;
+    // A dialed B's pool too (Go upgradeRouteToSolicited), so A's pooled connections count as solicited for reconnects
+    await waitFor(() => [...ra.allRoutes()].every((c) => c.remoteId === b.server.id && (c.didSolicit || c.accName !== '')), 5000);
+    await waitFor(() => settled(a) && settled(b), 5000);
     const sub = await connect({ servers: b.url });
     const pub = await connect({ servers: a.url });
     conns.push(sub, pub);
@@ -98,11 +98,11 @@ describe('cluster membership', () => {
     const target = dialer === s2 ? s3 : s2;
     await target.stop();
     servers.splice(servers.indexOf(target), 1);
-    await waitFor(() => routesOf(dialer).numRoutes() === 1 && routesOf(s1).numRoutes() === 1, 5000);
+    await waitFor(() => routesOf(dialer).numRemotes() === 1 && routesOf(s1).numRemotes() === 1, 5000);
     // connect_retries 1: the dialer tries again once (1s apart), then gives up: no pending redial timers remain
     const rd = routesOf(dialer);
     assert.ok(rd.pendingDials > 0, 'a redial is scheduled first');
-    await waitFor(() => rd.pendingDials === 0 && rd.conns.size === 1, 6000);
+    await waitFor(() => rd.pendingDials === 0 && rd.conns.size === rd.numRoutes(), 6000);
   });
 });
 

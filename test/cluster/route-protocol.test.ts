@@ -215,7 +215,7 @@ describe('route authorization', () => {
     const bad = await startClustered([`nats-route://ruser:wrong@127.0.0.1:${port}`], { server_name: 'X' });
     servers.push(bad);
     // it keeps trying (configured route) but never registers
-    await waitFor(() => routesOf(bad).conns.size === 0 && routesOf(a).numRoutes() === 1, 3000);
-    assert.equal(routesOf(bad).numRoutes(), 0);
+    await waitFor(() => routesOf(bad).conns.size === 0 && routesOf(a).numRemotes() === 1, 3000);
+    assert.equal(routesOf(bad).numRemotes(), 0);
   });
 });

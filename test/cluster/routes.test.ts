@@ -27,7 +27,7 @@ describe('routes between three of our servers', () => {
   });
 
   it('forms a full mesh by gossip: S3 only knows S1 and ends up routed to S2', () => {
-    for (const s of ss) assert.equal(routesOf(s).numRoutes(), 2);
+    for (const s of ss) assert.equal(routesOf(s).numRemotes(), 2);
     const s3 = routesOf(ss[2]);
     assert.ok(s3.routes.has(ss[1].server.id), 'S3 has a route to S2');
     const r = s3.routes.get(ss[1].server.id)!;

@@ -36,7 +36,7 @@ export async function startCluster(n: number, opts: StartOptions = {}, cluster: 
 }
 
 export async function waitMeshed(servers: RunningServer[], others = 0, timeoutMs = 10000): Promise<void> {
-  await waitFor(() => servers.every((s) => routesOf(s).numRoutes() === servers.length - 1 + others), timeoutMs);
+  await waitFor(() => servers.every((s) => routesOf(s).numRemotes() === servers.length - 1 + others), timeoutMs);
 }
 
 /** Wait until `s` knows of remote interest on `subject` (a route subscription in its sublist). */

@@ -62,6 +62,17 @@ describe('TLS', () => {
     await nc.close();
   });
 
+  it('verify: refuses a client certificate the CA did not sign', async () => {
+    const logs: string[] = [];
+    const srv = await start({ tls: { ...baseTls(), verify: true, ca_file: f('ca.pem') }, no_log: true, logSink: (l: string) => logs.push(l) });
+    await assert.rejects(async () => {
+      const nc = await connect({ servers: srv.url, tls: { caFile: f('ca.pem'), certFile: f('untrusted-cert.pem'), keyFile: f('untrusted-key.pem') }, reconnect: false });
+      await nc.flush();
+    });
+    assert.ok(logs.some((l) => l.includes('TLS handshake error')));
+    assert.equal(srv.server.clients.size, 0);
+  });
+
   it('handshake_first: TLS before INFO', async () => {
     const srv = await start({ tls: { ...baseTls(), handshake_first: true } });
     const nc = await connect({ servers: srv.url, tls: { caFile: f('ca.pem'), handshakeFirst: true } });

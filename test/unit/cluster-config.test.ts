@@ -26,7 +26,7 @@ describe('cluster options', () => {
         name: 'c1', listen: '127.0.0.1:6333', advertise: 'example.com:7000', no_advertise: true,
         routes: ['nats-route://u:p@10.0.0.1:6222', 'nats://10.0.0.2:6222'],
         authorization: { user: 'ruser', password: 'rpass', timeout: 3 },
-        connect_retries: 4, pool_size: 1, pinned_accounts: ['A'], compression: 'off', tls: { timeout: 5 },
+        connect_retries: 4, pool_size: 1, pinned_accounts: ['A'], compression: 'off', tls: { cert_file: 'c.pem', key_file: 'k.pem', timeout: 5 }, connect_backoff: true,
       },
     }))!;
     assert.equal(c.name, 'c1');
@@ -44,6 +44,8 @@ describe('cluster options', () => {
     assert.deepEqual(c.pinned_accounts, ['A']);
     assert.equal(c.compression, 'off');
     assert.equal(c.tls_timeout, 5);
+    assert.equal(c.tls?.cert_file, 'c.pem');
+    assert.equal(c.connect_backoff, true);
   });
 
   it('host and port as separate keys; Go defaults', () => {

@@ -19,9 +19,7 @@ import { hostPort } from '../../server/server.js';
 import type { LeafNodeOptions, RemoteLeafOptions } from '../../config/options.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
 import { randomBytes } from 'node:crypto';
-import tls from 'node:tls';
-import { readFileSync } from 'node:fs';
-import { TlsSetup } from '../../server/tls.js';
+import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
 import { countLinks } from '../../server/router.js';
 import { LeafConn, LeafSub, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
 import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInfo } from './info.js';
@@ -308,44 +306,20 @@ export class LeafNodes implements LeafHost, InterestSink {
 
   /** The soliciting side's TLS handshake after the hub's INFO (Go leafClientHandshakeIfNeeded). */
   private startClientTls(c: LeafConn, r: RemoteState, done: () => void): void {
-    const to = r.opts.tls;
-    const host = r.url?.hostname.replace(/^\[|\]$/g, '') ?? '';
-    const plain = c.socket;
-    let t: tls.TLSSocket;
-    try {
-      t = tls.connect({
-        socket: plain,
-        servername: net.isIP(host) ? undefined : host,
-        ca: to?.ca_file ? readFileSync(to.ca_file) : undefined,
-        cert: to?.cert_file ? readFileSync(to.cert_file) : undefined,
-        key: to?.key_file ? readFileSync(to.key_file) : undefined,
-        rejectUnauthorized: !to?.insecure,
-        checkServerIdentity: net.isIP(host) ? (_h, cert) => tls.checkServerIdentity(host, cert) : undefined,
-      });
-    } catch (e) {
-      this.srv.log.error(`${c.label()} - TLS handshake error: ${(e as Error).message}`);
-      c.closeConnection(ClosedReason.TLSHandshakeError);
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.srv.log.error(`${c.label()} - TLS handshake timeout`);
-      c.closeConnection(ClosedReason.TLSHandshakeError);
-      t.destroy();
-    }, to?.timeout ?? 2000);
-    timer.unref?.();
-    t.once('secureConnect', () => {
-      clearTimeout(timer);
-      if (c.closed) return;
-      c.tlsVersion = (t.getProtocol() ?? '').replace(/^TLSv/, '');
+    dialTls(c.socket, r.url?.hostname ?? '', r.opts.tls, (t, err) => {
+      if (t === null) {
+        this.srv.log.error(`${c.label()} - TLS handshake ${err === 'timeout' ? 'timeout' : `error: ${err}`}`);
+        c.closeConnection(ClosedReason.TLSHandshakeError);
+        return;
+      }
+      if (c.closed) {
+        t.destroy();
+        return;
+      }
+      c.tlsVersion = tlsVersion(t.getProtocol());
       c.tlsCipher = t.getCipher()?.standardName ?? '';
       c.useSocket(t, false);
       done();
-    });
-    t.once('error', (e) => {
-      clearTimeout(timer);
-      this.srv.log.error(`${c.label()} - TLS handshake error: ${e.message}`);
-      c.closeConnection(ClosedReason.TLSHandshakeError);
-      t.destroy();
     });
   }
 

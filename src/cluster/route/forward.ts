@@ -29,8 +29,11 @@ export function encodeRouted(
   if (withHdr) d[p++] = 0x48; // H
   else d[p++] = 0x52; // R
   d[p++] = 0x4d; d[p++] = 0x53; d[p++] = 0x47; d[p++] = 0x20; // "MSG "
-  p = writeLatin1(d, account, p);
-  d[p++] = 0x20;
+  if (account !== '') {
+    // a pinned-account route's RMSG names no account (Go msgHeaderForRouteOrLeaf)
+    p = writeLatin1(d, account, p);
+    d[p++] = 0x20;
+  }
   p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
   d[p++] = 0x20;
   p = writeReplyAndQueues(d, p, pa, queues, nq);

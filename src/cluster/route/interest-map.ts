@@ -21,13 +21,18 @@ export class InterestMap {
     return n === 1 ? `RS+ ${key}` : null;
   }
 
-  /** Every RS+ line for the current interest (Go sendSubsToRoute), one account after another. */
-  allSubLines(): string[] {
+  /**
+   * RS+ lines for the accounts `accept` selects (Go sendSubsToRoute for one
+   * pool slot or pinned account); without the account name on a pinned route.
+   */
+  linesFor(accept: (account: string) => boolean, withAccount: boolean): string[] {
     const out: string[] = [];
     for (const [key, n] of this.counts) {
-      // queue keys have three fields
-      const sp = key.indexOf(' ', key.indexOf(' ') + 1);
-      out.push(sp >= 0 ? `RS+ ${key} ${n}` : `RS+ ${key}`);
+      const a = key.indexOf(' ');
+      if (!accept(key.slice(0, a))) continue;
+      const k = withAccount ? key : key.slice(a + 1);
+      const sp = key.indexOf(' ', a + 1);
+      out.push(sp >= 0 ? `RS+ ${k} ${n}` : `RS+ ${k}`);
     }
     return out;
   }

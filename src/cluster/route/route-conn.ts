@@ -33,6 +33,10 @@ export interface RouteHost {
   processInfo(rc: RouteConn, info: RouteInfo): void;
   routeClosed(rc: RouteConn, reason: ClosedReason): void;
   authTimeoutMs(): number;
+  /** Go canExport: may the remote's interest in this subject be registered? */
+  canExport(subject: string): boolean;
+  /** the first PONG on a pooled route that asked for the next pool connection (Go startNewRoute) */
+  startNextPooled(rc: RouteConn): void;
 }
 
 export class RouteConn implements ParserHandler, RemoteLink {
@@ -60,6 +64,14 @@ export class RouteConn implements ParserHandler, RemoteLink {
   connectReceived = false;
   registered = false;
   headers = false;
+  /** slot in the remote's pool (Go route.poolIdx), -1 until registered or for a pinned-account route */
+  poolIdx = -1;
+  /** the remote announced no pool size: this one connection carries every account */
+  noPool = false;
+  /** the pinned account this connection is dedicated to (Go route.accName); its protocol lines name no account */
+  accName = '';
+  /** dial the next pool connection once this one's PING is answered */
+  startNewRoute = false;
   /** ms timestamp of the last input (Go c.last) */
   lastIn = Date.now();
   rtt = 0;
@@ -160,7 +172,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
   /** RemoteLink: forward a message that matched this route's interest. */
   sendRouted(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): void {
     if (this.closed) return;
-    const n = encodeRouted(this.out, acc.name, pa, buf, s, e, queues, nq, this.headers);
+    const n = encodeRouted(this.out, this.accName === '' ? acc.name : '', pa, buf, s, e, queues, nq, this.headers);
     this.outMsgs++;
     this.outBytes += n;
     if (!this.dirty) this.mgr.server.markDirty(this);
@@ -238,7 +250,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
   // ------------------------------------------------------------------ remote interest
 
   onRemoteSub(buf: Buffer, s: number, e: number): boolean {
-    const f = splitArgs(buf, s, e);
+    const f = this.withAccount(splitArgs(buf, s, e));
     if (f === null || (f.length !== 2 && f.length !== 4)) return this.protoError('processRemoteSub', buf, s, e);
     const acc = this.mgr.server.lookupAccount(f[0]);
     if (acc === null) return true; // Go: unknown account, ignored (debug only)
@@ -247,6 +259,11 @@ export class RouteConn implements ParserHandler, RemoteLink {
     if (queue !== null) {
       qw = Number(f[3]);
       if (!Number.isInteger(qw) || qw < 1) qw = 1;
+    }
+    if (!this.mgr.canExport(f[1])) {
+      // Go processRemoteSub: interest this server may not export is ignored.
+      if (this.mgr.server.log.debugEnabled) this.mgr.server.log.debug(`${this.label()} - Can not export "${f[1]}", ignoring remote subscription request`);
+      return true;
     }
     const key = queue === null ? `${f[0]} ${f[1]}` : `${f[0]} ${f[1]} ${queue}`;
     const old = this.subs.get(key);
@@ -263,7 +280,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
   }
 
   onRemoteUnsub(buf: Buffer, s: number, e: number): boolean {
-    const f = splitArgs(buf, s, e);
+    const f = this.withAccount(splitArgs(buf, s, e));
     if (f === null || (f.length !== 2 && f.length !== 3)) return this.protoError('processRemoteUnsub', buf, s, e);
     const key = f.length === 3 ? `${f[0]} ${f[1]} ${f[2]}` : `${f[0]} ${f[1]}`;
     const sub = this.subs.get(key);
@@ -275,6 +292,13 @@ export class RouteConn implements ParserHandler, RemoteLink {
     return true;
   }
 
+  /** Go processRemoteSub/Unsub: on a pinned-account route the account is implied, not sent. */
+  private withAccount(f: string[] | null): string[] | null {
+    if (f === null || this.accName === '') return f;
+    f.unshift(this.accName);
+    return f;
+  }
+
   private protoError(what: string, buf: Buffer, s: number, e: number): false {
     this.mgr.server.log.error(`${this.label()} - ${what} Parse Error: '${latin1(buf, s, e)}'`);
     this.closeConnection(ClosedReason.ProtocolViolation);
@@ -284,7 +308,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
   // ------------------------------------------------------------------ routed messages
 
   onRoutedMsgArgs(pa: PubArg, buf: Buffer, s: number, e: number, isHeader: boolean): boolean {
-    const err = parseRoutedArgs(this.ra, pa, buf, s, e, isHeader);
+    const err = parseRoutedArgs(this.ra, pa, buf, s, e, isHeader, this.accName);
     if (err !== null) {
       this.mgr.server.log.error(`${this.label()} - ${err}`);
       this.closeConnection(ClosedReason.ProtocolViolation);
@@ -328,7 +352,18 @@ export class RouteConn implements ParserHandler, RemoteLink {
   onPong(): boolean {
     this.pingsOut = 0;
     if (this.rttStart > 0) this.rtt = performance.now() - this.rttStart;
+    if (this.startNewRoute) {
+      this.startNewRoute = false;
+      this.mgr.startNextPooled(this);
+    }
     return true;
+  }
+
+  /** A PING now (Go sendPing), e.g. to learn that the remote accepted this route before dialing the next one. */
+  sendPing(): void {
+    this.pingsOut++;
+    this.rttStart = performance.now();
+    this.enqueue(PING);
   }
 
   onErr(buf: Buffer, s: number, e: number): boolean {

@@ -2,6 +2,7 @@
  * The route INFO and CONNECT documents (Go server.go Info with its
  * route-specific fields, route.go sendRouteConnect), in Go's field order.
  */
+import type { SubjectPermission } from '../../config/options.js';
 
 /** Route INFO as exchanged between servers (the fields this server reads or sends). */
 export interface RouteInfo {
@@ -26,6 +27,10 @@ export interface RouteInfo {
   connect_urls?: string[];
   ws_connect_urls?: string[];
   ldm?: boolean;
+  compression?: string;
+  /** route permissions of the sender (Go Info Import/Export) */
+  import?: SubjectPermission;
+  export?: SubjectPermission;
   lnoc?: boolean;
   info_on_connect?: boolean;
   route_pool_size?: number;
@@ -37,7 +42,7 @@ export interface RouteInfo {
 const ORDER: (keyof RouteInfo)[] = [
   'server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'auth_required',
   'tls_required', 'tls_verify', 'max_payload', 'jetstream', 'ip', 'nonce', 'cluster', 'cluster_dynamic',
-  'connect_urls', 'ws_connect_urls', 'ldm', 'lnoc', 'info_on_connect', 'route_pool_size', 'route_pool_idx',
+  'connect_urls', 'ws_connect_urls', 'ldm', 'compression', 'import', 'export', 'lnoc', 'info_on_connect', 'route_pool_size', 'route_pool_idx',
   'route_account', 'gossip_mode',
 ];
 const ALWAYS = new Set<keyof RouteInfo>(['server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'max_payload']);

@@ -87,8 +87,9 @@ function fields(ra: RoutedArgs, b: Buffer, s: number, e: number): number {
 }
 
 /** Fill `pa` and `ra` from an RMSG/HMSG line; returns Go's error text or null. */
-export function parseRoutedArgs(ra: RoutedArgs, pa: PubArg, b: Buffer, s: number, e: number, isHeader: boolean): string | null {
-  const n = fields(ra, b, s, e);
+export function parseRoutedArgs(ra: RoutedArgs, pa: PubArg, b: Buffer, s: number, e: number, isHeader: boolean, pinned = ''): string | null {
+  let n = fields(ra, b, s, e);
+  if (pinned !== '') n = shiftForAccount(ra, n);
   const st = ra.starts;
   const en = ra.ends;
   const fn = isHeader ? 'processRoutedHeaderMsgArgs' : 'processRoutedMsgArgs';
@@ -130,12 +131,31 @@ export function parseRoutedArgs(ra: RoutedArgs, pa: PubArg, b: Buffer, s: number
     pa.hdr = parseSize(b, pa.hdrStart, pa.hdrEnd);
     if (pa.hdr < 0 || pa.hdr > pa.size) return `${fn} Bad or Missing Header Size: '${latin1(b, s, e)}'`;
   } else pa.hdr = -1;
-  ra.account = ra.accountString(b, st[0], en[0]);
+  ra.account = pinned !== '' ? pinned : ra.accountString(b, st[0], en[0]);
   pa.subjectStart = st[1];
   pa.subjectEnd = en[1];
   pa.subject = ra.subjectString(b, st[1], en[1]);
   pa.reply = pa.replyStart >= 0 ? latin1(b, pa.replyStart, pa.replyEnd) : '';
   return null;
+}
+
+/** A pinned-account route sends no account (Go processRoutedMsgArgs): leave field 0 for it. */
+function shiftForAccount(ra: RoutedArgs, n: number): number {
+  if (n + 1 > ra.starts.length) {
+    const ns = new Int32Array(ra.starts.length * 2);
+    ns.set(ra.starts);
+    ra.starts = ns;
+    const ne = new Int32Array(ra.ends.length * 2);
+    ne.set(ra.ends);
+    ra.ends = ne;
+  }
+  for (let k = n; k > 0; k--) {
+    ra.starts[k] = ra.starts[k - 1];
+    ra.ends[k] = ra.ends[k - 1];
+  }
+  ra.starts[0] = 0;
+  ra.ends[0] = 0;
+  return n + 1;
 }
 
 /** Fields of an RS+/RS- line as strings (interest changes are not the hot path). Null when empty. */

@@ -8,6 +8,8 @@
  * server falls back to when the peer announces no pool size).
  */
 import net from 'node:net';
+import type tls from 'node:tls';
+import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
 import type { Server, ClusterHooks } from '../../server/server.js';
 import type { Account } from '../../accounts/account.js';
 import type { Subscription } from '../../conn/subscription.js';
@@ -16,10 +18,13 @@ import { ClosedReason } from '../../conn/closed-reason.js';
 import { RUNTIME_VERSION } from '../../server/info.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
 import { generateNonce } from '../../auth/nkeys.js';
-import { ROUTE_CONNECT_MS, type ClusterOptions } from '../../config/cluster.js';
+import type { ClusterOptions } from '../../config/cluster.js';
+import { DialRun, reconnectDelay, reportConnectError } from './backoff.js';
 import { RouteConn, type RouteHost } from './route-conn.js';
 import { routeConnectJSON, routeInfoJSON, type RouteInfo } from './route-info.js';
 import { InterestMap } from './interest-map.js';
+import { RoutePool } from './pool.js';
+import { Permissions } from '../../auth/permissions.js';
 import { countLinks } from '../../server/router.js';
 
 export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
@@ -38,6 +43,14 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   private readonly dialing = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private listener: net.Server | null = null;
+  /** route TLS (cluster `tls {}`), both for accepted and dialed routes */
+  private readonly tls: TlsSetup | null;
+  /** pooled and pinned-account connections per remote server */
+  readonly pool: RoutePool;
+  /** cluster `permissions` (Go Cluster.Permissions), null when unset */
+  private readonly perms: Permissions | null;
+  /** sockets in a TLS handshake, not yet a route */
+  private readonly handshaking = new Set<net.Socket>();
   private stopping = false;
   /** dials in progress plus redials scheduled (0 once every retry has ended or given up) */
   pendingDials = 0;
@@ -48,6 +61,28 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   ) {
     this.dynamicName = opts.name === '';
     this.clusterName = opts.name || randomName();
+    this.tls = opts.tls !== null ? new TlsSetup(opts.tls) : null;
+    if (!['off', 'disabled', 'false'].includes(opts.compression)) {
+      server.log.warn(`Route compression "${opts.compression}" is not supported by this server: routes run uncompressed (compression "off" is announced)`);
+    }
+    const p = opts.permissions;
+    // Go setRoutePermissions: import is checked as publish, export as subscribe.
+    this.perms = p !== null ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
+    // Go initRouteStructures; with pooling on, Go also pins the system account.
+    const pinned = [...opts.pinned_accounts];
+    const sys = server.systemAccount?.name;
+    if (opts.pool_size > 0 && !server.opts.no_system_account && sys && !pinned.includes(sys)) pinned.push(sys);
+    this.pool = new RoutePool(opts.pool_size > 0 ? opts.pool_size : 1, pinned);
+  }
+
+  /** Go canImport: is our interest in `subject` sent to routes? */
+  canImport(subject: string): boolean {
+    return this.perms === null || this.perms.canPublish(subject);
+  }
+
+  /** Go canExport: is a route's interest in `subject` accepted (and so messages sent to it)? */
+  canExport(subject: string): boolean {
+    return this.perms === null || this.perms.canSubscribe(subject, null);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -70,12 +105,13 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.server.log.info(`Listening for route connections on ${hostPort(o.host, this.port)}`);
     // Interest that already exists (internal subscriptions) and every change from now on.
     for (const acc of this.server.accounts.values()) {
-      for (const sub of acc.sl.all()) if (sub.link === null && !sub.local) this.interest.change(acc.name, sub.subject, sub.queue, 1);
+      for (const sub of acc.sl.all()) if (sub.link === null && !sub.local && this.canImport(sub.subject)) this.interest.change(acc.name, sub.subject, sub.queue, 1);
     }
     this.server.interest.addSink(this);
     this.server.cluster = this;
     this.server.onShutdown(() => this.shutdown());
-    for (const u of o.routes) this.connect(u, true, 0);
+    // Go solicitRoutes; the pinned-account routes follow once the remote shows it has pooling (dialPinned).
+    for (const u of o.routes) this.connect(u, true, new DialRun(true), '');
   }
 
   shutdown(): void {
@@ -87,6 +123,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.timers.clear();
     this.listener?.close();
     this.listener = null;
+    for (const sock of this.handshaking) sock.destroy();
+    this.handshaking.clear();
     for (const rc of [...this.conns]) rc.closeConnection(ClosedReason.ServerShutdown);
   }
 
@@ -105,7 +143,17 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     sock.on('error', () => {
       /* handled by the route once it exists */
     });
-    const rc = new RouteConn(this, sock, this.server.nextClientId(), false, null, false);
+    const cid = this.server.nextClientId();
+    if (this.tls !== null) {
+      // Go createRoute: with cluster TLS the handshake comes first, and the peer must present a trusted certificate.
+      this.handshake(sock, cid, null, false, (t) => this.accepted(t, cid));
+      return;
+    }
+    this.accepted(sock, cid);
+  }
+
+  private accepted(sock: net.Socket, cid: number): void {
+    const rc = new RouteConn(this, sock, cid, false, null, false);
     this.conns.add(rc);
     countLinks(1);
     if (this.server.log.debugEnabled) this.server.log.debug(`${rc.label()} - Route connection created`);
@@ -114,15 +162,20 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   }
 
   /** Dial a route (Go connectToRoute); configured routes are retried forever, gossiped ones connect_retries times. */
-  connect(url: URL, configured: boolean, attempt: number): void {
+  connect(url: URL, configured: boolean, run: DialRun, accName = ''): void {
     if (this.stopping) return;
+    if (configured && !this.isConfigured(url)) {
+      // Go routeStillValid: a route removed from the configuration is not dialed any more.
+      if (this.server.log.debugEnabled) this.server.log.debug(`Not attempting to connect to explicit route "${url.host}", no longer part of configured routes`);
+      return;
+    }
     const sock = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) });
     sock.setNoDelay(true);
     this.pendingDials++;
-    const onError = (): void => {
+    const onError = (err: Error): void => {
       this.pendingDials--;
       sock.destroy();
-      this.retry(url, configured, attempt + 1);
+      this.dialFailed(url, configured, run, err, accName);
     };
     sock.once('error', onError);
     sock.once('connect', () => {
@@ -135,34 +188,87 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
         sock.destroy();
         return;
       }
-      const rc = new RouteConn(this, sock, this.server.nextClientId(), true, url, configured);
-      this.conns.add(rc);
-      countLinks(1);
-      this.server.log.info(`${rc.label()} - Route connection created`);
-      const user = decodeURIComponent(url.username) || '';
-      const pass = decodeURIComponent(url.password) || '';
-      const connect = routeConnectJSON({
-        user, pass, tls: false, id: this.server.id, headers: !this.server.opts.no_header_support,
-        cluster: this.clusterName, dynamic: this.dynamicName,
-      });
-      rc.enqueue(Buffer.from(`CONNECT ${connect}\r\nINFO ${routeInfoJSON(this.info(false))}\r\n`));
-      rc.startReading(false);
+      const cid = this.server.nextClientId();
+      if (this.tls !== null) this.handshake(sock, cid, url, configured, (t) => this.solicited(t, cid, url, configured, accName), accName);
+      else this.solicited(sock, cid, url, configured, accName);
     });
   }
 
-  private retry(url: URL, configured: boolean, attempt: number): void {
+  /** TLS first on a route (Go doTLSHandshake "route"); a failure closes it, and a dialed route is retried. */
+  private handshake(sock: net.Socket, cid: number, url: URL | null, configured: boolean, done: (t: tls.TLSSocket) => void, accName = ''): void {
+    const label = `${sock.remoteAddress}:${sock.remotePort} - rid:${cid}`;
+    const failed = (err: string): void => {
+      this.handshaking.delete(sock);
+      if (this.stopping) return;
+      this.server.log.error(`${label} - TLS route handshake error: ${err}`);
+      if (url !== null) this.reconnect(url, configured, accName); // Go: the failed route closes, then reconnects as a closed one
+    };
+    this.handshaking.add(sock);
+    const ok = (t: tls.TLSSocket | null, err: string): void => {
+      if (t === null) return failed(err);
+      this.handshaking.delete(sock);
+      if (this.stopping) {
+        t.destroy();
+        return;
+      }
+      if (this.server.log.debugEnabled) this.server.log.debug(`${label} - TLS handshake complete, TLS version ${tlsVersion(t.getProtocol())}, cipher suite ${t.getCipher()?.standardName ?? ''}`);
+      done(t);
+    };
+    if (url === null) this.tls!.acceptFirst(sock, true, ok);
+    else dialTls(sock, url.hostname, this.opts.tls!, ok);
+  }
+
+  /** Go createRoute for a dialed route: CONNECT, then our INFO (held back until the remote's INFO with pooling, to name our pool slot). */
+  private solicited(sock: net.Socket, cid: number, url: URL, configured: boolean, accName: string): void {
+    const rc = new RouteConn(this, sock, cid, true, url, configured);
+    rc.accName = accName;
+    this.conns.add(rc);
+    countLinks(1);
+    this.server.log.info(`${rc.label()} - Route connection created`);
+    const user = decodeURIComponent(url.username) || '';
+    const pass = decodeURIComponent(url.password) || '';
+    const connect = routeConnectJSON({
+      user, pass, tls: this.tls !== null, id: this.server.id, headers: !this.server.opts.no_header_support,
+      cluster: this.clusterName, dynamic: this.dynamicName,
+    });
+    rc.enqueue(Buffer.from(`CONNECT ${connect}\r\n`));
+    if (!this.delaysInfo(rc)) rc.enqueue(Buffer.from(`INFO ${routeInfoJSON(this.info(true, 0, accName))}\r\n`));
+    rc.startReading(false);
+  }
+
+  /** Go routeShouldDelayInfo. */
+  private delaysInfo(rc: RouteConn): boolean {
+    return rc.didSolicit && rc.accName === '' && this.opts.pool_size >= 1;
+  }
+
+  /** Go connectToRoute after a failed dial: log it (Go shouldReportConnectErr), then wait and dial again, or give up. */
+  private dialFailed(url: URL, configured: boolean, run: DialRun, err: Error, accName: string): void {
     if (this.stopping) return;
-    if (!configured && attempt > this.opts.connect_retries) {
-      this.dialing.delete(url.href);
+    const so = this.server.opts;
+    const wait = run.failed(configured, this.opts.connect_retries, this.opts.connect_backoff);
+    const text = `Error trying to connect to route (attempt ${run.failures}): ${err.message}`;
+    if (reportConnectError(run.first, run.failures, so.connect_error_reports, so.reconnect_error_reports)) this.server.log.error(text);
+    else if (this.server.log.debugEnabled) this.server.log.debug(text);
+    if (wait < 0) {
+      this.dialing.delete(dialKey(url, accName));
       return;
     }
-    if (configured && this.opts.connect_retries > 0 && attempt > this.opts.connect_retries && !this.isConfigured(url)) return;
+    this.later(wait, () => this.connect(url, configured, run, accName));
+  }
+
+  /** Go reConnectToRoute: a solicited route that closed is dialed again in a new run. */
+  private reconnect(url: URL, configured: boolean, accName: string): void {
+    if (this.stopping) return;
+    this.later(reconnectDelay(configured), () => this.connect(url, configured, new DialRun(false), accName));
+  }
+
+  private later(ms: number, fn: () => void): void {
     this.pendingDials++;
     const t = setTimeout(() => {
       this.timers.delete(t);
       this.pendingDials--;
-      this.connect(url, configured, attempt);
-    }, ROUTE_CONNECT_MS);
+      fn();
+    }, ms);
     t.unref?.();
     this.timers.add(t);
   }
@@ -174,7 +280,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   // ------------------------------------------------------------------ INFO and CONNECT
 
   /** This server's route INFO. */
-  info(withNonce: boolean): RouteInfo {
+  info(withNonce: boolean, poolIdx = 0, account = ''): RouteInfo {
     const o = this.opts;
     const s = this.server;
     let host = o.host;
@@ -197,14 +303,23 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       port,
       headers: !s.opts.no_header_support,
       auth_required: authRequired,
+      tls_required: this.tls !== null,
+      tls_verify: this.tls !== null,
       max_payload: s.opts.max_payload,
+      import: o.permissions?.import,
+      export: o.permissions?.export,
       jetstream: s.opts.jetstream,
       nonce: withNonce ? generateNonce() : undefined,
       cluster: this.clusterName,
       cluster_dynamic: this.dynamicName,
       connect_urls: o.no_advertise ? undefined : this.ownClientURLs(),
+      // Go selectCompressionMode: a peer that says "off" gets no compression, whatever its own mode.
+      compression: 'off',
       lnoc: true,
       info_on_connect: true,
+      route_pool_size: o.pool_size > 0 ? o.pool_size : undefined,
+      route_pool_idx: poolIdx,
+      route_account: account || undefined,
     };
   }
 
@@ -269,59 +384,122 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     const port = info.port ?? 0;
     if (rc.url === null) rc.url = new URL(`nats-route://${hostPort(info.host ?? rc.host, port)}/`);
     if (!info.ip) info.ip = `nats-route://${hostPort(rc.host, port)}/`;
-    this.addRoute(rc, info);
+    // the accepting side learns from the INFO which pinned account a route is for
+    if (!rc.didSolicit && typeof info.route_account === 'string') rc.accName = info.route_account;
+    else if (rc.didSolicit && rc.accName !== '') info.route_account = rc.accName;
+    this.addRoute(rc, info, this.delaysInfo(rc));
   }
 
-  /** Go addRoute: register, or resolve a duplicate so both servers keep the same connection. */
-  private addRoute(rc: RouteConn, info: RouteInfo): void {
-    const existing = this.routes.get(rc.remoteId);
-    if (existing !== undefined && existing !== rc) {
-      let keepNew = false;
-      if (existing.didSolicit !== rc.didSolicit) {
-        // Both servers dialed: keep the connection dialed by the server with the smaller id.
-        const weDialedKept = this.server.id < rc.remoteId;
-        keepNew = rc.didSolicit === weDialedKept;
-      }
-      const drop = keepNew ? existing : rc;
-      const keep = keepNew ? rc : existing;
-      if (drop.didSolicit && drop.url !== null) {
-        // Go handleDuplicateRoute: the kept connection takes over the dialed URL for reconnects.
-        keep.didSolicit = true;
-        keep.url = drop.url;
-        keep.isConfigured ||= drop.isConfigured;
-      }
-      drop.noReconnect = true;
-      if (this.server.log.debugEnabled) this.server.log.debug(`${drop.label()} - Detected duplicate remote route "${rc.remoteId}"`);
-      if (!keepNew) {
-        drop.closeConnection(ClosedReason.DuplicateRoute);
+  /**
+   * Go addRoute: place the connection in the remote's pool (or its single
+   * slot when the remote has no pool), or as a pinned account's route; or
+   * resolve a duplicate so both servers keep the same connections.
+   */
+  private addRoute(rc: RouteConn, info: RouteInfo, sendDelayedInfo: boolean): void {
+    if (rc.accName !== '') return this.addPinnedRoute(rc, info);
+    const id = rc.remoteId;
+    const p = this.pool.place(rc, info, this.opts.pool_size);
+    switch (p.kind) {
+      case 'refuse': return this.refuse(rc, p.err);
+      case 'duplicate': return this.duplicate(p.keep, rc, p.noReconnect);
+      case 'full':
+        if (this.server.log.debugEnabled) this.server.log.debug(`${rc.label()} - Route pool size reached, closing extra connection to "${id}"`);
+        rc.noReconnect = true;
+        rc.closeConnection(ClosedReason.DuplicateRoute);
         return;
-      }
-      this.routes.delete(existing.remoteId);
-      existing.registered = false;
-      existing.closeConnection(ClosedReason.DuplicateRoute);
     }
-    this.routes.set(rc.remoteId, rc);
+    // Go: a dialing server with pooling sends its INFO once it knows its slot.
+    if (sendDelayedInfo) rc.enqueue(Buffer.from(`INFO ${routeInfoJSON(this.info(true, p.idx))}\r\n`));
     rc.registered = true;
-    if (rc.url !== null) this.dialing.delete(rc.url.href);
-    this.server.log.info(`${rc.label()} - Route connection registered for "${rc.remoteName || rc.remoteId}"`);
-    // Go sendSubsToRoute: the whole local interest, then changes as they happen.
-    const lines = this.interest.allSubLines();
+    this.routes.set(id, this.pool.remotes.get(id)!.first()!);
+    if (rc.url !== null) this.dialing.delete(dialKey(rc.url, ''));
+    this.server.log.info(`${rc.label()} - Route connection registered for "${rc.remoteName || id}"${p.pool ? ` (pool index ${p.idx})` : ''}`);
+    this.sendSubsToRoute(rc);
+    if (p.first) {
+      if (Array.isArray(info.connect_urls)) this.setRemoteURLs(id, info.connect_urls);
+      // Go forwardNewRouteInfoToKnownServers: the accepting side tells the others about the newcomer.
+      if (!rc.didSolicit) this.forwardNewRouteInfo(rc, info);
+      else if (p.pool && rc.url !== null) this.dialPinned(rc.url, rc.isConfigured, id);
+    }
+    // the next pool connection is dialed after this one's first PONG (Go startNewRoute)
+    if (p.fillPool) {
+      rc.startNewRoute = true;
+      rc.sendPing();
+    }
+  }
+
+  /** Go addRoute for a route dedicated to a pinned account (route_account). */
+  private addPinnedRoute(rc: RouteConn, info: RouteInfo): void {
+    const an = rc.accName;
+    if (!((info.route_pool_size ?? 0) > 0) || this.opts.pool_size < 0) {
+      rc.noReconnect = true;
+      return this.refuse(rc, `Not possible to have a dedicated route for account "${an}" between those servers`);
+    }
+    if (this.server.lookupAccount(an) === null) {
+      rc.sendErr(`Unable to lookup account "${an}": account not found`);
+      this.server.log.error(`${rc.label()} - Unable to lookup account "${an}": account not found`);
+      rc.closeConnection(ClosedReason.MissingAccount);
+      return;
+    }
+    const conns = this.pool.accRoutes.get(an);
+    if (conns === undefined) return this.refuse(rc, `No route for account "${an}"`);
+    const existing = conns.get(rc.remoteId);
+    if (existing !== undefined) return this.duplicate(existing, rc, true);
+    conns.set(rc.remoteId, rc);
+    rc.registered = true;
+    if (rc.url !== null) this.dialing.delete(dialKey(rc.url, an));
+    this.server.log.info(`${rc.label()} - Route connection registered for "${rc.remoteName || rc.remoteId}" (account "${an}")`);
+    this.sendSubsToRoute(rc);
+    if (conns.size > 1 && !rc.didSolicit) this.forwardNewRouteInfo(rc, info);
+  }
+
+  private refuse(rc: RouteConn, err: string): void {
+    this.server.log.error(`${rc.label()} - ${err}`);
+    rc.sendErr(err);
+    rc.closeConnection(ClosedReason.ProtocolViolation);
+  }
+
+  /** Go handleDuplicateRoute: close `rc`; the connection kept takes over its dialed URL for reconnects. */
+  private duplicate(keep: RouteConn, rc: RouteConn, noReconnect: boolean): void {
+    if (noReconnect) rc.noReconnect = true;
+    if (rc.didSolicit && !keep.didSolicit) {
+      keep.didSolicit = true;
+      keep.url = rc.url;
+    }
+    if (rc.isConfigured) keep.isConfigured = true;
+    if (this.server.log.debugEnabled) this.server.log.debug(`${rc.label()} - Detected duplicate remote route "${rc.remoteId}"`);
+    rc.closeConnection(ClosedReason.DuplicateRoute);
+  }
+
+  /** Go sendSubsToRoute: the local interest of the accounts this connection carries. */
+  private sendSubsToRoute(rc: RouteConn): void {
+    const lines = this.interest.linesFor((acc) => this.pool.carries(rc, acc), rc.accName === '');
     if (lines.length > 0) rc.enqueue(Buffer.from(lines.join('\r\n') + '\r\n', 'latin1'));
-    if (Array.isArray(info.connect_urls)) this.setRemoteURLs(rc.remoteId, info.connect_urls);
-    // Go forwardNewRouteInfoToKnownServers: the accepting side tells the others about the newcomer.
-    if (!rc.didSolicit) this.forwardNewRouteInfo(rc, info);
+  }
+
+  /** RouteHost: the first PONG on a pooled route that asked for it: dial the next pool connection. */
+  startNextPooled(rc: RouteConn): void {
+    if (this.stopping || rc.closed || rc.url === null) return;
+    this.connect(rc.url, rc.isConfigured, new DialRun(true), '');
   }
 
   private forwardNewRouteInfo(rc: RouteConn, info: RouteInfo): void {
     const fwd: RouteInfo = { ...info, nonce: undefined };
     const frame = Buffer.from(`INFO ${routeInfoJSON(fwd)}\r\n`);
-    for (const r of this.routes.values()) if (r !== rc && r.remoteId !== info.server_id) r.enqueue(frame);
+    const pinned = (info.route_account ?? '') !== '';
+    // Go: a pinned-account route is not announced to servers without pooling.
+    for (const r of this.routes.values()) if (r !== rc && r.remoteId !== info.server_id && !(pinned && r.noPool)) r.enqueue(frame);
   }
 
   /** Go processImplicitRoute: dial a server another route told us about, unless known or configured. */
   private processImplicitRoute(info: RouteInfo): void {
-    if (this.stopping || info.server_id === this.server.id || this.routes.has(info.server_id) || !info.ip) return;
-    for (const rc of this.conns) if (rc.remoteId === info.server_id) return;
+    if (this.stopping || info.server_id === this.server.id || !info.ip) return;
+    const an = info.route_account ?? '';
+    if (an !== '') {
+      // a route for an account we do not pin would only be refused
+      if (this.opts.pool_size <= 0 || !this.pool.isPinned(an) || this.pool.accRoutes.get(an)!.has(info.server_id)) return;
+    } else if (this.pool.remotes.has(info.server_id)) return;
+    for (const rc of this.conns) if (rc.remoteId === info.server_id && rc.accName === an) return;
     let url: URL;
     try {
       url = new URL(info.ip);
@@ -331,40 +509,84 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     }
     const port = String(info.port ?? url.port);
     if (this.opts.routes.some((r) => r.port === port && (r.hostname === info.host || r.hostname === url.hostname))) return;
-    if (this.dialing.has(url.href)) return;
+    if (this.dialing.has(dialKey(url, an))) return;
     if (info.auth_required) {
       url.username = encodeURIComponent(this.opts.username);
       url.password = encodeURIComponent(this.opts.password);
     }
-    this.dialing.add(url.href);
-    this.connect(url, false, 0);
+    this.dialing.add(dialKey(url, an));
+    this.connect(url, false, new DialRun(true), an);
+  }
+
+  /**
+   * Dial the pinned-account routes to a remote whose first pooled connection
+   * we dialed. Go dials them together with the first one; waiting until the
+   * remote has shown it supports pooling spares a server without it (Go 2.9)
+   * a connection it would register as the route and that we would refuse.
+   */
+  private dialPinned(url: URL, configured: boolean, remoteId: string): void {
+    for (const [an, conns] of this.pool.accRoutes) {
+      const key = dialKey(url, an);
+      if (conns.has(remoteId) || this.dialing.has(key)) continue;
+      let pending = false;
+      for (const c of this.conns) if (c.remoteId === remoteId && c.accName === an) pending = true;
+      if (pending) continue;
+      this.dialing.add(key);
+      this.connect(url, configured, new DialRun(true), an);
+    }
+  }
+
+  /** Take a registered connection out of the pool / pinned maps (Go removeRoute). */
+  private unregister(rc: RouteConn): void {
+    if (!rc.registered) return;
+    rc.registered = false;
+    const gone = this.pool.remove(rc);
+    if (rc.accName !== '') return;
+    const first = this.pool.remotes.get(rc.remoteId)?.first() ?? null;
+    if (first !== null) this.routes.set(rc.remoteId, first);
+    else this.routes.delete(rc.remoteId);
+    if (gone) this.setRemoteURLs(rc.remoteId, null);
   }
 
   routeClosed(rc: RouteConn, reason: ClosedReason): void {
     if (this.conns.delete(rc)) countLinks(-1);
-    if (rc.registered && this.routes.get(rc.remoteId) === rc) {
-      this.routes.delete(rc.remoteId);
-      rc.registered = false;
+    if (rc.registered) {
+      this.unregister(rc);
       this.server.log.info(`${rc.label()} - Router connection closed: ${reason}`);
-      this.setRemoteURLs(rc.remoteId, null);
     }
     if (this.stopping || !rc.didSolicit || rc.noReconnect || rc.url === null) {
-      if (rc.url !== null && !rc.registered) this.dialing.delete(rc.url.href);
+      if (rc.url !== null) this.dialing.delete(dialKey(rc.url, rc.accName));
       return;
     }
     const url = rc.url;
     if (rc.isConfigured && !this.isConfigured(url)) return; // Go routeStillValid
-    this.retry(url, rc.isConfigured, rc.isConfigured ? 1 : 0);
+    this.reconnect(url, rc.isConfigured, rc.accName);
   }
 
   // ------------------------------------------------------------------ interest
 
   subChanged(acc: Account, sub: Subscription, added: boolean): void {
     if (sub.link !== null || sub.local || this.stopping) return;
+    if (this.perms !== null && !this.canImport(sub.subject)) return; // Go importFilter
     const line = this.interest.change(acc.name, sub.subject, sub.queue, added ? 1 : -1);
-    if (line === null || this.routes.size === 0) return;
-    const frame = Buffer.from(`${line}\r\n`, 'latin1');
-    for (const rc of this.routes.values()) rc.enqueue(frame);
+    if (line === null || this.conns.size === 0) return;
+    // Go updateRouteSubscriptionMap: per remote, the connection that carries this account.
+    const full = Buffer.from(`${line}\r\n`, 'latin1');
+    const idx = this.pool.accountIdx(acc.name);
+    if (idx < 0) {
+      const short = Buffer.from(`${line.slice(0, 4)}${line.slice(5 + acc.name.length)}\r\n`, 'latin1');
+      for (const r of this.pool.accRoutes.get(acc.name)!.values()) r.enqueue(short);
+    }
+    for (const remote of this.pool.remotes.values()) {
+      const r = idx >= 0 && idx < remote.conns.length ? remote.conns[idx] : null;
+      if (r !== null) r.enqueue(full);
+      else if (remote.noPool && remote.conns[0] !== null) remote.conns[0].enqueue(full);
+    }
+  }
+
+  /** Every registered route connection (pooled and pinned), as /routez lists them. */
+  allRoutes(): IterableIterator<RouteConn> {
+    return this.pool.all();
   }
 
   // ------------------------------------------------------------------ client connect_urls
@@ -388,8 +610,14 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     return out;
   }
 
+  /** ClusterHooks (Go numRoutes): registered route connections, pooled and pinned. */
   numRoutes(): number {
-    return this.routes.size;
+    return this.pool.count();
+  }
+
+  /** Go numRemotes: servers this one has routes to. */
+  numRemotes(): number {
+    return this.pool.remotes.size;
   }
 
   private setRemoteURLs(id: string, urls: string[] | null): void {
@@ -407,6 +635,11 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       c.enqueue(Buffer.from(`INFO ${s.infoJSON(c, false)}\r\n`));
     }
   }
+}
+
+/** Key of a route being dialed: its URL and, for a pinned-account route, the account. */
+function dialKey(url: URL, accName: string): string {
+  return accName === '' ? url.href : `${url.href}#${accName}`;
 }
 
 function hostPort(host: string, port: number): string {
