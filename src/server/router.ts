@@ -15,7 +15,7 @@
  * cluster) it came from.
  */
 import type { PubArg } from '../protocol/parser.js';
-import type { Client } from '../conn/client.js';
+import type { Client, GwReplyTracker } from '../conn/client.js';
 import type { RemoteLink, Subscription } from '../conn/subscription.js';
 import type { Account } from '../accounts/account.js';
 
@@ -86,6 +86,37 @@ class LeafTargets {
 class Targets {
   readonly routes = new RouteTargets();
   readonly leafs = new LeafTargets();
+  /** queue groups served inside our cluster, which gateways must not get (Go pmrCollectQueueNames) */
+  readonly handled: string[] = [];
+  nh = 0;
+
+  clear(): void {
+    this.routes.clear();
+    this.leafs.clear();
+    for (let k = 0; k < this.nh; k++) this.handled[k] = '';
+    this.nh = 0;
+  }
+}
+
+/** What the gateway layer offers the router (Go sendMsgToGateways and trackGWReply). */
+export interface GatewayRouter {
+  /** registered outbound gateway connections */
+  readonly nOut: number;
+  sendToGateways(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, handled: string[], nh: number, leafQueues: boolean): boolean;
+  newReplyMap(): GwReplyTracker;
+}
+
+
+
+/** Length of `_GR_.<cluster hash>.<server hash>.` (Go gwSubjectOffset). */
+const GW_REPLY_OFFSET = 19;
+
+/** Is the reply a gateway-routed one (`_GR_.` prefix and something after it)? */
+function hasRoutedReply(pa: PubArg): boolean {
+  const rs = pa.replyStart;
+  if (rs < 0 || pa.replyEnd - rs <= GW_REPLY_OFFSET) return false;
+  const b = pa.buf;
+  return b[rs] === 0x5f && b[rs + 1] === 0x47 && b[rs + 2] === 0x52 && b[rs + 3] === 0x5f && b[rs + 4] === 0x2e;
 }
 
 // A delivery may publish again synchronously (internal subscriptions), so each nesting level has its own targets.
@@ -100,22 +131,31 @@ export function countLinks(delta: number): void {
   links += delta;
 }
 
-export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number): boolean {
+export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, gateways: GatewayRouter | null): boolean {
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;
-  if (psubs.length === 0 && qsubs.length === 0) return false;
+  if (psubs.length === 0 && qsubs.length === 0) {
+    const g = gateways;
+    if (g === null || g.nOut === 0) return false;
+    return g.sendToGateways(from, acc, pa, buf, s, e, EMPTY_NAMES, 0, from.kind === LEAF_KIND && pa.queuesStart >= 0);
+  }
   if (links === 0) return routeLocal(from, psubs, qsubs, pa, buf, s, e);
   const t = levels[depth] ?? (levels[depth] = new Targets());
   depth++;
   try {
-    return routeResults(from, acc, psubs, qsubs, pa, buf, s, e, t);
+    let delivered = routeResults(from, acc, psubs, qsubs, pa, buf, s, e, t);
+    // Go processInboundClientMsg / processInboundLeafMsg: then the gateways, minus the queue groups served here.
+    const g = gateways;
+    if (g !== null && g.nOut > 0 && g.sendToGateways(from, acc, pa, buf, s, e, t.handled, t.nh, from.kind === LEAF_KIND && pa.queuesStart >= 0)) delivered = true;
+    return delivered;
   } finally {
-    t.routes.clear();
-    t.leafs.clear();
+    t.clear();
     depth--;
   }
 }
+
+const EMPTY_NAMES: string[] = [];
 
 /** Only client and internal subscriptions exist: each plain one gets a copy, each queue group one. */
 function routeLocal(from: Client, psubs: Subscription[], qsubs: Subscription[][], pa: PubArg, buf: Buffer, s: number, e: number): boolean {
@@ -172,7 +212,10 @@ function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: 
       const group = qsubs[g];
       if (group.length === 0) continue;
       if (fromLeaf && !queueListed(pa, group[0].queue!)) continue;
-      if (deliverToQueue(from, noEcho, group, pa, buf, s, e, t, origin, toRoutes)) delivered = true;
+      if (deliverToQueue(from, noEcho, group, pa, buf, s, e, t, origin, toRoutes)) {
+        delivered = true;
+        t.handled[t.nh++] = group[0].queue!;
+      }
     }
   }
   if (sendToTargets(acc, pa, buf, s, e, t, origin)) delivered = true;
@@ -243,13 +286,15 @@ function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa
  * groups get it only when the sender named them, and then one local member
  * each (a hub-side leaf member when no local one takes it).
  */
-export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): boolean {
+export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, gateways: GatewayRouter | null): boolean {
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;
   if (psubs.length === 0 && qsubs.length === 0) return false;
   const t = levels[depth] ?? (levels[depth] = new Targets());
   depth++;
+  // A gateway-routed reply is shown to clients without its prefix (Go processMsgResults creply).
+  const routed = gateways !== null && hasRoutedReply(pa) ? stripReply(pa) : null;
   try {
     let delivered = false;
     for (let k = 0; k < psubs.length; k++) {
@@ -260,7 +305,10 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
         if (!(c as unknown as LinkClient).isSpoke) t.leafs.add(sub);
         continue;
       }
-      if (c.deliver(sub, pa, buf, s, e)) delivered = true;
+      if (c.deliver(sub, pa, buf, s, e)) {
+        delivered = true;
+        if (routed !== null) trackReply(gateways!, c, sub, pa, routed);
+      }
     }
     if (nq > 0) {
       for (let g = 0; g < qsubs.length; g++) {
@@ -269,13 +317,106 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
         if (deliverRoutedToQueue(group, pa, buf, s, e, t)) delivered = true;
       }
     }
+    if (routed !== null) restoreReply(pa, routed);
     if (sendToTargets(acc, pa, buf, s, e, t, '')) delivered = true;
     return delivered;
   } finally {
-    t.routes.clear();
-    t.leafs.clear();
+    t.clear();
     depth--;
   }
+}
+
+/**
+ * Delivery of a message that arrived from another cluster over a gateway
+ * (Go processInboundGatewayMsg -> processMsgResults with a GATEWAY producer):
+ * local subscribers, the routes and the leaf nodes with interest get it
+ * (never another gateway); queue groups only when the sender named them
+ * (`anyQueue`: every group, for a reply delivered by handleGatewayReply),
+ * one member each, a local one preferred.
+ */
+export function routeFromGateway(gw: GatewayRouter, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, anyQueue: boolean): boolean {
+  const r = acc.sl.match(pa.subject);
+  const psubs = r.psubs;
+  const qsubs = r.qsubs;
+  if (psubs.length === 0 && qsubs.length === 0) return false;
+  const t = levels[depth] ?? (levels[depth] = new Targets());
+  depth++;
+  const routed = hasRoutedReply(pa) ? stripReply(pa) : null;
+  try {
+    let delivered = false;
+    for (let k = 0; k < psubs.length; k++) {
+      const sub = psubs[k];
+      if (sub.link !== null) {
+        t.routes.add(sub.link, null);
+        continue;
+      }
+      const c = sub.client;
+      if (c.kind === LEAF_KIND) {
+        t.leafs.add(sub);
+        continue;
+      }
+      if (c.deliver(sub, pa, buf, s, e)) {
+        delivered = true;
+        if (routed !== null) trackReply(gw, c, sub, pa, routed);
+      }
+    }
+    if (nq > 0 || anyQueue) {
+      for (let g = 0; g < qsubs.length; g++) {
+        const group = qsubs[g];
+        if (group.length === 0 || (!anyQueue && !named(group[0].queue!, queues, nq))) continue;
+        if (deliverGatewayToQueue(gw, group, pa, buf, s, e, t, routed)) delivered = true;
+      }
+    }
+    if (routed !== null) restoreReply(pa, routed);
+    if (sendToTargets(acc, pa, buf, s, e, t, '')) delivered = true;
+    return delivered;
+  } finally {
+    t.clear();
+    depth--;
+  }
+}
+
+/** One member of a group for a gateway message: a local one first, else a route member, else a leaf. */
+function deliverGatewayToQueue(gw: GatewayRouter, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, routed: string | null): boolean {
+  const n = group.length;
+  const start = n === 1 ? 0 : Math.floor(Math.random() * n);
+  let remote: Subscription | null = null;
+  for (let k = 0; k < n; k++) {
+    const sub = group[(start + k) % n];
+    if (sub.link !== null || sub.client.kind === LEAF_KIND) {
+      if (remote === null || (remote.link !== null && sub.link === null)) remote = sub;
+      continue;
+    }
+    if (sub.client.deliver(sub, pa, buf, s, e)) {
+      if (routed !== null) trackReply(gw, sub.client, sub, pa, routed);
+      return true;
+    }
+  }
+  if (remote === null) return false;
+  if (remote.link !== null) t.routes.add(remote.link, remote.queue);
+  else t.leafs.add(remote);
+  return true;
+}
+
+/** Point the reply at its plain part; returns the full routed reply. */
+function stripReply(pa: PubArg): string {
+  const full = pa.reply;
+  pa.replyStart += GW_REPLY_OFFSET;
+  pa.reply = full.slice(GW_REPLY_OFFSET);
+  return full;
+}
+
+function restoreReply(pa: PubArg, full: string): void {
+  pa.replyStart -= GW_REPLY_OFFSET;
+  pa.reply = full;
+}
+
+/** Go trackGWReply: the client may answer on the plain reply; map it back for a while. */
+function trackReply(gw: GatewayRouter, c: Client, sub: Subscription, pa: PubArg, routed: string): void {
+  if (sub.icb !== null) return;
+  let m = c.gwReplies;
+  if (m === null) m = c.gwReplies = gw.newReplyMap();
+  m.track(pa.reply, routed);
 }
 
 function deliverRoutedToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets): boolean {
@@ -303,7 +444,7 @@ function named(q: string, queues: string[], nq: number): boolean {
 }
 
 /** Is `name` one of the queue groups listed in a leaf message's queue list? */
-function queueListed(pa: PubArg, name: string): boolean {
+export function queueListed(pa: PubArg, name: string): boolean {
   const b = pa.buf;
   const end = pa.queuesEnd;
   const nl = name.length;

@@ -21,6 +21,7 @@ import { RouteConn, type RouteHost } from './route-conn.js';
 import { routeConnectJSON, routeInfoJSON, type RouteInfo } from './route-info.js';
 import { InterestMap } from './interest-map.js';
 import { countLinks } from '../../server/router.js';
+import type { GatewayManager } from '../gateway/manager.js';
 
 export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   clusterName: string;
@@ -205,6 +206,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       connect_urls: o.no_advertise ? undefined : this.ownClientURLs(),
       lnoc: true,
       info_on_connect: true,
+      gateway_url: this.gateway()?.url,
     };
   }
 
@@ -235,10 +237,21 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     return true;
   }
 
+  private gateway(): GatewayManager | null {
+    return this.server.gateway as GatewayManager | null;
+  }
+
   /** Go processRouteInfo. */
   processInfo(rc: RouteConn, info: RouteInfo): void {
     const srv = this.server;
     if (typeof info.server_id !== 'string' || info.server_id === '') return;
+    // Gateway gossip and gateway URLs ride on route INFOs (Go processRouteInfo -> processGatewayInfoFromRoute).
+    if (typeof info.gateway === 'string' && info.gateway !== '') {
+      const gw = this.gateway();
+      if (gw === null) srv.log.error(`Received information about gateway "${info.gateway}" from ${rc.remoteId}, but gateway is not configured`);
+      else gw.routeInfo(info);
+      return;
+    }
     if (info.server_id === srv.id) {
       // A route to ourselves (our own address in `routes`): drop it for good.
       if (srv.log.debugEnabled) srv.log.debug(`${rc.label()} - Detected route to self, ignoring`);
@@ -308,6 +321,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     const lines = this.interest.allSubLines();
     if (lines.length > 0) rc.enqueue(Buffer.from(lines.join('\r\n') + '\r\n', 'latin1'));
     if (Array.isArray(info.connect_urls)) this.setRemoteURLs(rc.remoteId, info.connect_urls);
+    this.gateway()?.routeRegistered(rc);
     // Go forwardNewRouteInfoToKnownServers: the accepting side tells the others about the newcomer.
     if (!rc.didSolicit) this.forwardNewRouteInfo(rc, info);
   }
@@ -347,6 +361,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       rc.registered = false;
       this.server.log.info(`${rc.label()} - Router connection closed: ${reason}`);
       this.setRemoteURLs(rc.remoteId, null);
+      this.gateway()?.refreshClusterURLs();
     }
     if (this.stopping || !rc.didSolicit || rc.noReconnect || rc.url === null) {
       if (rc.url !== null && !rc.registered) this.dialing.delete(rc.url.href);
