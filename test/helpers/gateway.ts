@@ -8,6 +8,7 @@ import { startServer, type RunningServer, type StartOptions } from '../../src/in
 import { gatewayDelays, type GatewayManager } from '../../src/cluster/gateway/manager.js';
 import { routeURL } from './cluster.js';
 import { waitFor } from './wait.js';
+import { startGoServer, type GoServer } from './go-server.js';
 
 gatewayDelays.solicit = 20;
 gatewayDelays.reconnect = 200;
@@ -73,4 +74,16 @@ export async function waitNoGwInterest(s: RunningServer, gw: string, subject: st
     const r = e.sl.match(subject);
     return r.psubs.length === 0 && r.qsubs.length === 0;
   }, timeoutMs);
+}
+
+/** A Go 2.9.10 server with a gateway listener on a random port; `gwPort` is read from its log. */
+export async function startGoGateway(name: string, remotes: RemoteSpec[], extraConf = ''): Promise<GoServer & { gwPort: number }> {
+  const gws = remotes.map((r) => `{ name: "${r.name}", urls: [${r.urls.map((u) => `"${u}"`).join(', ')}] }`).join(', ');
+  const conf = `http: "127.0.0.1:-1"\ngateway {\n  name: "${name}"\n  listen: "127.0.0.1:-1"\n  gateways: [${gws}]\n}\n${extraConf}\n`;
+  const g = await startGoServer([], conf);
+  const port = await waitFor(() => {
+    const m = /Listening for gateways connections on [^\s]*:(\d+)/.exec(g.logs());
+    return m ? Number(m[1]) : 0;
+  }, 5000);
+  return Object.assign(g, { gwPort: port });
 }

@@ -20,7 +20,6 @@ import type { InterestSink } from '../../server/interest.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
 import { RUNTIME_VERSION } from '../../server/info.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
-import { Sublist } from '../../sublist/sublist.js';
 import * as E from '../../protocol/errors.js';
 import { countLinks, queueListed, routeFromGateway } from '../../server/router.js';
 import {
@@ -34,6 +33,8 @@ import {
   gatewayConnectProto, gatewayInfoProto, type GatewayInfo,
 } from './info.js';
 import { GW_SUBJECT_OFFSET, GwReplyMap, OLD_GW_SUBJECT_OFFSET, gwHash, oldGwHash, routedReplyKind } from './reply.js';
+import { RecentSubs } from './recent.js';
+import { RemoteGateway, dial, shuffle } from './remote.js';
 import type { RouteManager } from '../route/routes.js';
 import type { RouteConn } from '../route/route-conn.js';
 import type { RouteInfo } from '../route/route-info.js';
@@ -41,49 +42,7 @@ import type { RouteInfo } from '../route/route-info.js';
 /** Test hook, like Go SetGatewaysSolicitDelay: delay before configured gateways are dialed, and between attempts. */
 export const gatewayDelays = { solicit: GATEWAY_SOLICIT_DELAY_MS, connect: GATEWAY_CONNECT_DELAY_MS, reconnect: GATEWAY_CONNECT_DELAY_MS };
 
-/** A remote gateway (cluster) we connect to (Go gatewayCfg). */
-export class RemoteGateway {
-  /** URLs to dial by `host:port` (configured ones plus those learned from INFO) */
-  readonly urls = new Map<string, URL>();
-  readonly hash: string;
-  readonly oldHash: string;
-  connAttempts = 0;
-
-  constructor(
-    readonly name: string,
-    readonly configured: URL[],
-    readonly implicit: boolean,
-  ) {
-    this.hash = gwHash(name);
-    this.oldHash = oldGwHash(name);
-    for (const u of configured) this.urls.set(u.host, u);
-  }
-
-  /** Go gatewayCfg.addURLs */
-  addURLs(list: unknown): void {
-    if (!Array.isArray(list)) return;
-    for (const s of list) {
-      if (typeof s !== 'string' || this.urls.has(s)) continue;
-      try {
-        const u = new URL(`nats://${s}`);
-        this.urls.set(u.host, u);
-      } catch {
-        /* ignore a bad URL */
-      }
-    }
-  }
-
-  /** Go gatewayCfg.updateURLs: configured URLs plus the ones from the INFO. */
-  updateURLs(list: unknown): void {
-    this.urls.clear();
-    for (const u of this.configured) this.urls.set(u.host, u);
-    this.addURLs(list);
-  }
-
-  urlStrings(): string[] {
-    return [...this.urls.keys()];
-  }
-}
+export { RemoteGateway };
 
 export class GatewayManager implements GatewayHooks, InterestSink {
   readonly name: string;
@@ -106,10 +65,8 @@ export class GatewayManager implements GatewayHooks, InterestSink {
   readonly inbound = new Map<number, GatewayConn>();
   readonly conns = new Set<GatewayConn>();
   private readonly tally = new LocalTally();
-  /** recent subscriptions per account: replies matching them get mapped (Go srvGateway.rsubs) */
-  private readonly recent = new Map<string, Sublist<Subscription>>();
-  private readonly recentQueue: { acc: string; sub: Subscription; exp: number }[] = [];
-  private recentTimer: NodeJS.Timeout | null = null;
+  /** recent subscriptions: replies matching them get mapped (Go srvGateway.rsubs) */
+  private readonly recent = new RecentSubs(GATEWAY_RECENT_SUB_MS);
   private readonly timers = new Set<NodeJS.Timeout>();
   private listener: net.Server | null = null;
   private stopping = false;
@@ -184,7 +141,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     this.server.interest.removeSink(this);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (this.recentTimer !== null) clearTimeout(this.recentTimer);
+    this.recent.stop();
     this.listener?.close();
     this.listener = null;
     for (const c of [...this.conns]) c.closeConnection(ClosedReason.ServerShutdown);
@@ -527,7 +484,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
   /** InterestSink (Go gatewayUpdateSubInterest): local, route and leaf interest, first and last per subject/queue. */
   subChanged(acc: Account, sub: Subscription, added: boolean): void {
     if (sub.local || this.stopping) return;
-    if (sub.queue === null) this.trackRecent(acc.name, sub, added);
+    if (sub.queue === null) this.recent.change(acc.name, sub, added);
     const r = this.tally.change(acc.name, sub.subject, sub.queue, added ? 1 : -1);
     if (r === 0 || this.inbound.size === 0) return;
     const line = sub.queue !== null
@@ -537,37 +494,6 @@ export class GatewayManager implements GatewayHooks, InterestSink {
       if (sub.queue !== null || c.interestOnlyAccounts.has(acc.name)) c.enqueueString(line);
       else this.switchToInterestOnly(c, acc.name);
     }
-  }
-
-  private trackRecent(acc: string, sub: Subscription, added: boolean): void {
-    let sl = this.recent.get(acc);
-    if (!added) {
-      sl?.remove(sub);
-      return;
-    }
-    if (sl === undefined) this.recent.set(acc, (sl = new Sublist<Subscription>(false)));
-    sl.insert(sub);
-    this.recentQueue.push({ acc, sub, exp: Date.now() + GATEWAY_RECENT_SUB_MS });
-    if (this.recentTimer === null) this.scheduleRecentExpiry();
-  }
-
-  private scheduleRecentExpiry(): void {
-    const q = this.recentQueue;
-    if (q.length === 0 || this.stopping) {
-      this.recentTimer = null;
-      return;
-    }
-    this.recentTimer = setTimeout(() => {
-      const now = Date.now();
-      let k = 0;
-      while (k < q.length && q[k].exp <= now) {
-        this.recent.get(q[k].acc)?.remove(q[k].sub);
-        k++;
-      }
-      q.splice(0, k);
-      this.scheduleRecentExpiry();
-    }, Math.max(1, q[0].exp - Date.now()));
-    this.recentTimer.unref?.();
   }
 
   // ------------------------------------------------------------------ sending (router hook)
@@ -620,8 +546,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
       if (checkReply) {
         checkReply = false;
         const reply = pa.reply;
-        const sl = this.recent.get(acc.name);
-        if (sl !== undefined && sl.count() > 0 && sl.hasInterest(reply)) mreply = (c.useOldPrefix ? this.oldReplyPrefix : this.replyPrefix) + reply;
+        if (this.recent.matches(acc.name, reply)) mreply = (c.useOldPrefix ? this.oldReplyPrefix : this.replyPrefix) + reply;
       }
       c.sendMsg(acc.name, pa, buf, s, e, qbuf, nq, mreply);
       delivered = true;
@@ -701,35 +626,6 @@ export class GatewayManager implements GatewayHooks, InterestSink {
 function listed(q: string, a: string[], n: number): boolean {
   for (let k = 0; k < n; k++) if (a[k] === q) return true;
   return false;
-}
-
-function shuffle<T>(a: T[]): T[] {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
-
-function dial(u: URL): Promise<net.Socket | null> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) });
-    const t = setTimeout(() => {
-      sock.destroy();
-      resolve(null);
-    }, 2000);
-    sock.once('error', () => {
-      clearTimeout(t);
-      sock.destroy();
-      resolve(null);
-    });
-    sock.once('connect', () => {
-      clearTimeout(t);
-      sock.removeAllListeners('error');
-      sock.setNoDelay(true);
-      resolve(sock);
-    });
-  });
 }
 
 export function hostPort(host: string, port: number): string {
