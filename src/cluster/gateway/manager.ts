@@ -109,6 +109,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     srv.on('error', (e) => log.error(`Gateway listener error: ${e.message}`));
     this.port = (srv.address() as net.AddressInfo).port;
     log.info(`Gateway name is ${this.name}`);
+    if (o.tls !== null || o.gateways.some((r) => r.tls !== null)) log.warn('Gateway TLS is not supported yet: gateway connections are plain TCP');
     log.info(`Listening for gateways connections on ${hostPort(o.host, this.port)}`);
     // Go setGatewayInfoHostPort
     let host = o.host;
@@ -448,7 +449,8 @@ export class GatewayManager implements GatewayHooks, InterestSink {
 
   gatewayClosed(c: GatewayConn, reason: ClosedReason): void {
     this.conns.delete(c);
-    if (c.registered) {
+    if (!c.registered) this.server.log.info(`${c.label()} - Gateway connection closed: ${reason}`);
+    else {
       c.registered = false;
       if (c.outbound) {
         if (this.out.get(c.name) === c) this.out.delete(c.name);
