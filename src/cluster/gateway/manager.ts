@@ -21,18 +21,19 @@ import { ClosedReason } from '../../conn/closed-reason.js';
 import { RUNTIME_VERSION } from '../../server/info.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
 import * as E from '../../protocol/errors.js';
-import { countLinks, queueListed, routeFromGateway } from '../../server/router.js';
+import { countLinks } from '../../server/router.js';
 import {
   GATEWAY_CONNECT_DELAY_MS, GATEWAY_CONNECT_MAX_DELAY_MS, GATEWAY_MAX_PING_MS, GATEWAY_RECENT_SUB_MS,
   GATEWAY_SOLICIT_DELAY_MS, type GatewayOptions,
 } from '../../config/gateway.js';
 import { GatewayConn } from './connection.js';
-import { GwInterest, LocalTally } from './interest.js';
+import { LocalTally } from './interest.js';
+import { GatewayRouting } from './routing.js';
 import {
   GW_CMD_ALL_SUBS_COMPLETE, GW_CMD_ALL_SUBS_START, GW_CMD_GOSSIP, cmdPayloadAccount, gatewayCmdProto,
   gatewayConnectProto, gatewayInfoProto, type GatewayInfo,
 } from './info.js';
-import { GW_SUBJECT_OFFSET, GwReplyMap, OLD_GW_SUBJECT_OFFSET, gwHash, oldGwHash, routedReplyKind } from './reply.js';
+import { GwReplyMap, gwHash, oldGwHash } from './reply.js';
 import { RecentSubs } from './recent.js';
 import { RemoteGateway, dial, shuffle } from './remote.js';
 import type { RouteManager } from '../route/routes.js';
@@ -66,14 +67,11 @@ export class GatewayManager implements GatewayHooks, InterestSink {
   readonly conns = new Set<GatewayConn>();
   private readonly tally = new LocalTally();
   /** recent subscriptions: replies matching them get mapped (Go srvGateway.rsubs) */
-  private readonly recent = new RecentSubs(GATEWAY_RECENT_SUB_MS);
+  readonly recent = new RecentSubs(GATEWAY_RECENT_SUB_MS);
   private readonly timers = new Set<NodeJS.Timeout>();
   private listener: net.Server | null = null;
   private stopping = false;
-  // Scratch for sendToGateways (no allocation per message).
-  private readonly gi = new GwInterest();
-  private readonly qbuf: string[] = [];
-  private readonly sentQ: string[] = [];
+  private readonly routing = new GatewayRouting(this);
   nOut = 0;
 
   constructor(
@@ -389,7 +387,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     }
   }
 
-  private routes(): RouteManager | null {
+  routes(): RouteManager | null {
     return this.server.cluster as RouteManager | null;
   }
 
@@ -498,119 +496,18 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     }
   }
 
-  // ------------------------------------------------------------------ sending (router hook)
+  // ------------------------------------------------------------------ messages (see routing.ts)
 
-  /**
-   * Go sendMsgToGateways: one copy per remote cluster with interest; a queue
-   * group not served in our cluster (`handled`) goes to one remote cluster
-   * only; a `_GR_.` subject goes straight to the cluster it names.
-   */
   sendToGateways(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, handled: string[], nh: number, leafQueues: boolean): boolean {
-    const subject = pa.subject;
-    if (subject.length === 0) return false;
-    const outo = this.outo;
-    const kind = routedReplyKind(subject);
-    let delivered = false;
-    if (kind !== 0) {
-      const dst = kind === 1 ? subject.slice(5, 11) : subject.slice(4, 8);
-      for (let k = 0; k < outo.length; k++) {
-        const c = outo[k];
-        if ((kind === 1 ? c.cfg!.hash : c.cfg!.oldHash) !== dst) continue;
-        c.sendMsg(acc.name, pa, buf, s, e, this.qbuf, 0, null);
-        delivered = true;
-      }
-      return delivered;
-    }
-    const gi = this.gi;
-    const qbuf = this.qbuf;
-    const sent = this.sentQ;
-    let ns = 0;
-    let checkReply = pa.replyStart >= 0;
-    let mreply: string | null = null;
-    for (let k = 0; k < outo.length; k++) {
-      const c = outo[k];
-      c.interest!.check(acc.name, subject, gi);
-      if (!gi.psi && gi.qr === null) continue;
-      let nq = 0;
-      const qr = gi.qr;
-      if (qr !== null) {
-        for (let g = 0; g < qr.qsubs.length; g++) {
-          const group = qr.qsubs[g];
-          if (group.length === 0) continue;
-          const q = group[0].queue!;
-          if (leafQueues && !queueListed(pa, q)) continue;
-          if (listed(q, handled, nh) || listed(q, sent, ns)) continue;
-          sent[ns++] = q;
-          qbuf[nq++] = q;
-        }
-      }
-      if (!gi.psi && nq === 0) continue;
-      if (checkReply) {
-        checkReply = false;
-        const reply = pa.reply;
-        if (this.recent.matches(acc.name, reply)) mreply = (c.useOldPrefix ? this.oldReplyPrefix : this.replyPrefix) + reply;
-      }
-      c.sendMsg(acc.name, pa, buf, s, e, qbuf, nq, mreply);
-      delivered = true;
-    }
-    for (let k = 0; k < ns; k++) sent[k] = '';
-    return delivered;
+    return this.routing.send(from, acc, pa, buf, s, e, handled, nh, leafQueues);
   }
 
-  // ------------------------------------------------------------------ receiving
-
-  /** Go processInboundGatewayMsg. */
   processInboundMsg(c: GatewayConn, accName: string, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): void {
-    const acc = this.server.lookupAccount(accName);
-    if (routedReplyKind(pa.subject) !== 0) {
-      this.handleGatewayReply(c, acc, pa, buf, s, e, queues, nq);
-      return;
-    }
-    if (acc === null) return;
-    routeFromGateway(this, acc, pa, buf, s, e, queues, nq, false);
+    this.routing.inbound(c, accName, pa, buf, s, e, queues, nq);
   }
 
-  /**
-   * Go handleGatewayReply: a `_GR_.` subject for our cluster is delivered
-   * under its plain subject here, or handed over the route to the server
-   * that sent the request; one for another cluster is dropped.
-   */
-  private handleGatewayReply(c: GatewayConn | null, acc: Account | null, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): void {
-    const subject = pa.subject;
-    const old = routedReplyKind(subject) === 2;
-    if (old ? subject.slice(4, 8) !== this.oldHash : subject.slice(5, 11) !== this.hash) return;
-    if (acc === null) return;
-    if (c !== null && !old) {
-      const sh = subject.slice(12, 18);
-      if (sh !== this.serverHash) {
-        const rc = this.routeByHash(sh);
-        if (rc !== null) {
-          rc.sendRouted(acc, pa, buf, s, e, queues, 0);
-          return;
-        }
-      }
-    }
-    const off = old ? OLD_GW_SUBJECT_OFFSET : GW_SUBJECT_OFFSET;
-    pa.subjectStart += off;
-    pa.subject = subject.slice(off);
-    routeFromGateway(this, acc, pa, buf, s, e, queues, nq, true);
-  }
-
-  /** A `_GR_.` message that a cluster peer handed us over a route (Go processInboundRoutedMsg -> handleGatewayReply). */
   handleReplyFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): boolean {
-    if (routedReplyKind(pa.subject) === 0) return false;
-    this.handleGatewayReply(null, acc, pa, buf, s, e, queues, nq);
-    return true;
-  }
-
-  private routeByHash(h: string): RouteConn | null {
-    const rm = this.routes();
-    if (rm === null) return null;
-    for (const rc of rm.routes.values()) {
-      if (rc.gwHash === '') rc.gwHash = gwHash(rc.remoteId);
-      if (rc.gwHash === h) return rc;
-    }
-    return null;
+    return this.routing.replyFromRoute(acc, pa, buf, s, e, queues, nq);
   }
 
   /** Routed replies a client was shown plainly (Go trackGWReply). */
@@ -623,11 +520,6 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     for (const c of this.outo) n += c.interest!.numQueueSubs();
     return n;
   }
-}
-
-function listed(q: string, a: string[], n: number): boolean {
-  for (let k = 0; k < n; k++) if (a[k] === q) return true;
-  return false;
 }
 
 export function hostPort(host: string, port: number): string {
