@@ -88,6 +88,30 @@ describe('gateways with Go 2.9.10', { skip }, () => {
       assert.equal(n, 30);
     });
 
+    it('queue group members in our cluster only: each message from Go is delivered once', async () => {
+      const g = await open(G.url);
+      let n1 = 0;
+      let n2 = 0;
+      const a1 = await open(A[0].url);
+      const a2 = await open(A[1].url);
+      let probes = 0;
+      a1.subscribe('q.back', { queue: 'qb', callback: (_e, m) => { if (m.string() === 'probe') probes++; else n1++; } });
+      a2.subscribe('q.back', { queue: 'qb', callback: (_e, m) => { if (m.string() === 'probe') probes++; else n2++; } });
+      await a1.flush();
+      await a2.flush();
+      // Go learns the queue interest from RS+ <acc> q.back qb 1; probe until one message made it.
+      await waitFor(async () => {
+        g.publish('q.back', 'probe');
+        await g.flush();
+        return probes > 0;
+      }, 10000, 100);
+      for (let k = 0; k < 30; k++) g.publish('q.back', String(k));
+      await waitFor(() => n1 + n2 === 30, 5000);
+      await g.flush();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(n1 + n2, 30);
+    });
+
     it('a local queue member is preferred over the one in Go', async () => {
       const ours = await open(A[1].url);
       const g = await open(G.url);
