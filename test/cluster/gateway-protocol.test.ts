@@ -58,6 +58,25 @@ describe('gateway protocol', () => {
       });
     }
 
+    it('a message for an unknown account is answered with one A- (same as Go)', async () => {
+      const run = async (port: number): Promise<string> => {
+        const c = await RawConn.connect(port);
+        await c.info();
+        c.send('CONNECT {"gateway":"X","name":"NX"}\r\nINFO {"server_id":"NX","gateway":"X","gateway_nrp":true,"gateway_iom":true}\r\n');
+        // The switch of $G to interest-only ends with AllSubsComplete (gateway_cmd 3).
+        await c.waitUntil((d) => /"gateway_cmd":3,"gateway_cmd_payload":"JEc="/.test(d), 3000);
+        c.take();
+        c.send('RMSG NOPE foo 2\r\nhi\r\nRMSG NOPE foo 2\r\nhi\r\n');
+        const out = await c.flush();
+        c.close();
+        return out;
+      };
+      const ours = await run(gwOf(A).port);
+      const go = await run(G.gwPort);
+      assert.equal(go, 'A- NOPE\r\n');
+      assert.equal(ours, go);
+    });
+
     it('an oversize control line is refused (Go >= 2.10: 16 x max_control_line) and the other links keep working', async () => {
       const c = await RawConn.connect(gwOf(A).port);
       await c.info();

@@ -45,6 +45,8 @@ export class GatewayConn implements ParserHandler {
   readonly interest: OutboundInterest | null;
   /** accounts switched to interest-only towards the remote (inbound connections only) */
   readonly interestOnlyAccounts = new Set<string>();
+  /** accounts we told the remote we have no interest in (A-), inbound connections only */
+  readonly sentAccountUnsub = new Set<string>();
   noReconnect = false;
   lastIn = Date.now();
   rtt = 0;

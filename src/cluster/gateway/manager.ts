@@ -478,6 +478,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
   private switchToInterestOnly(c: GatewayConn, acc: string): void {
     if (c.interestOnlyAccounts.has(acc)) return;
     c.interestOnlyAccounts.add(acc);
+    c.sentAccountUnsub.delete(acc);
     c.enqueueString(gatewayCmdProto(this.name, GW_CMD_ALL_SUBS_START, acc) + this.tally.lines(acc, false) + gatewayCmdProto(this.name, GW_CMD_ALL_SUBS_COMPLETE, acc));
   }
 

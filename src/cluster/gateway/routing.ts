@@ -87,7 +87,14 @@ export class GatewayRouting {
       this.handleGatewayReply(c, acc, pa, buf, s, e, queues, nq);
       return;
     }
-    if (acc === null) return;
+    if (acc === null) {
+      // Go gatewayHandleAccountNoInterest: tell the remote once that we have nothing for this account.
+      if (!c.interestOnlyAccounts.has(accName) && !c.sentAccountUnsub.has(accName)) {
+        c.sentAccountUnsub.add(accName);
+        c.enqueueString(`A- ${accName}\r\n`);
+      }
+      return;
+    }
     routeFromGateway(this.m, acc, pa, buf, s, e, queues, nq, false);
   }
 
