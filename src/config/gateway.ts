@@ -67,6 +67,16 @@ function seconds(k: string, v: unknown): number {
   fail(`error parsing ${k}: ${JSON.stringify(v)}`);
 }
 
+/** Go GenTLSConfig: a certificate needs its key and the other way round. */
+function tlsBlock(v: unknown): Record<string, unknown> {
+  const t = map('tls', v);
+  const cert = typeof t.cert_file === 'string' && t.cert_file !== '';
+  const key = typeof t.key_file === 'string' && t.key_file !== '';
+  if (cert && !key) fail("missing 'key_file' in TLS configuration");
+  if (!cert && key) fail("missing 'cert_file' in TLS configuration");
+  return t;
+}
+
 function map(what: string, v: unknown): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${what} should be a map`);
   return v as Record<string, unknown>;
@@ -96,7 +106,7 @@ function parseRemotes(v: unknown): RemoteGatewayOptions[] {
         case 'name': r.name = str(k, x); break;
         case 'url': r.urls.push(parseGatewayURL(str(k, x))); break;
         case 'urls': for (const u of Array.isArray(x) ? x : [x]) r.urls.push(parseGatewayURL(str(k, u))); break;
-        case 'tls': r.tls = map('tls', x); break;
+        case 'tls': r.tls = tlsBlock(x); break;
         default: fail(`unknown field "${k}"`);
       }
     }
@@ -151,7 +161,7 @@ export function gatewayOptions(opts: Options): GatewayOptions | null {
       case 'reject_unknown': case 'reject_unknown_cluster': g.reject_unknown = Boolean(v); break;
       case 'gateways': g.gateways = parseRemotes(v); break;
       case 'tls': {
-        const t = map('tls', v);
+        const t = tlsBlock(v);
         g.tls = t;
         g.tls_timeout = typeof t.timeout === 'number' ? t.timeout : 2;
         break;

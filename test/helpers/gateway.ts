@@ -77,9 +77,9 @@ export async function waitNoGwInterest(s: RunningServer, gw: string, subject: st
 }
 
 /** A Go 2.9.10 server with a gateway listener on a random port; `gwPort` is read from its log. */
-export async function startGoGateway(name: string, remotes: RemoteSpec[], extraConf = ''): Promise<GoServer & { gwPort: number }> {
+export async function startGoGateway(name: string, remotes: RemoteSpec[], extraConf = '', gatewayConf = ''): Promise<GoServer & { gwPort: number }> {
   const gws = remotes.map((r) => `{ name: "${r.name}", urls: [${r.urls.map((u) => `"${u}"`).join(', ')}] }`).join(', ');
-  const conf = `http: "127.0.0.1:-1"\ngateway {\n  name: "${name}"\n  listen: "127.0.0.1:-1"\n  gateways: [${gws}]\n}\n${extraConf}\n`;
+  const conf = `http: "127.0.0.1:-1"\ngateway {\n  name: "${name}"\n  listen: "127.0.0.1:-1"\n  gateways: [${gws}]\n  ${gatewayConf}\n}\n${extraConf}\n`;
   const g = await startGoServer([], conf);
   const port = await waitFor(() => {
     const m = /Listening for gateways connections on [^\s]*:(\d+)/.exec(g.logs());

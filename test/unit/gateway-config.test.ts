@@ -51,6 +51,8 @@ describe('gateway options', () => {
       [{ gateway: { name: 'a b', port: -1 } }, 'gateway name cannot contain spaces'],
       [{ gateway: { name: 'A', port: -1, foo: 1 } }, 'unknown field "foo"'],
       [{ gateway: { name: 'A', port: -1, authorization: { token: 'x' } } }, 'Gateway authorization does not support tokens'],
+      [{ gateway: { name: 'A', port: -1, tls: { cert_file: '/x.pem' } } }, "missing 'key_file' in TLS configuration"],
+      [{ gateway: { name: 'A', port: -1, gateways: [{ name: 'B', url: 'nats://h:1', tls: { key_file: '/k.pem' } }] } }, "missing 'cert_file' in TLS configuration"],
     ];
     for (const [extra, text] of bad) assert.throws(() => gatewayOptions(withExtra(extra)), (e: Error) => e.message === text, text);
   });

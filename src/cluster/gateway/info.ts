@@ -14,6 +14,7 @@ export interface GatewayInfo {
   headers?: boolean;
   auth_required?: boolean;
   tls_required?: boolean;
+  tls_verify?: boolean;
   max_payload?: number;
   nonce?: string;
   cluster?: string;
@@ -33,7 +34,7 @@ export const GW_CMD_ALL_SUBS_START = 2;
 export const GW_CMD_ALL_SUBS_COMPLETE = 3;
 
 const ORDER: (keyof GatewayInfo)[] = [
-  'server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'auth_required', 'tls_required',
+  'server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'auth_required', 'tls_required', 'tls_verify',
   'max_payload', 'nonce', 'cluster', 'gateway', 'gateway_urls', 'gateway_url', 'gateway_cmd', 'gateway_cmd_payload',
   'gateway_nrp', 'gateway_iom',
 ];

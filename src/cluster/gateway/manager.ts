@@ -36,6 +36,7 @@ import {
 import { GwReplyMap, gwHash, oldGwHash } from './reply.js';
 import { RecentSubs } from './recent.js';
 import { RemoteGateway, dial, shuffle } from './remote.js';
+import { acceptTls, dialTls, gatewayTls } from './tls.js';
 import type { RouteManager } from '../route/routes.js';
 import type { RouteConn } from '../route/route-conn.js';
 import type { RouteInfo } from '../route/route-info.js';
@@ -86,7 +87,9 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     this.oldReplyPrefix = `$GR.${this.oldHash}.`;
     for (const r of opts.gateways) {
       if (r.name === this.name) continue; // Go: our own entry only lists our URLs
-      this.remotes.set(r.name, new RemoteGateway(r.name, r.urls, false));
+      const cfg = new RemoteGateway(r.name, r.urls, false);
+      cfg.tls = r.tls;
+      this.remotes.set(r.name, cfg);
     }
   }
 
@@ -107,7 +110,6 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     srv.on('error', (e) => log.error(`Gateway listener error: ${e.message}`));
     this.port = (srv.address() as net.AddressInfo).port;
     log.info(`Gateway name is ${this.name}`);
-    if (o.tls !== null || o.gateways.some((r) => r.tls !== null)) log.warn('Gateway TLS is not supported yet: gateway connections are plain TCP');
     log.info(`Listening for gateways connections on ${hostPort(o.host, this.port)}`);
     // Go setGatewayInfoHostPort
     let host = o.host;
@@ -175,6 +177,16 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     sock.on('error', () => {
       /* handled by the connection */
     });
+    const tlsOpts = gatewayTls(this.opts.tls);
+    if (tlsOpts === null) return this.createInbound(sock);
+    acceptTls(tlsOpts, sock, (t, err) => {
+      if (t === null) this.server.log.error(`${sock.remoteAddress}:${sock.remotePort} - TLS gateway handshake error: ${err}`);
+      else if (this.stopping) t.destroy();
+      else this.createInbound(t);
+    });
+  }
+
+  private createInbound(sock: net.Socket): void {
     const c = new GatewayConn(this, sock, this.server.nextClientId(), false, null, null);
     this.conns.add(c);
     this.server.log.info(`${c.label()} - Processing inbound gateway connection`);
@@ -195,7 +207,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
         const log = `${type} gateway "${cfg.name}" (${u.host}) at ${u.host} (attempt ${attempts})`;
         if (first && attempts === 1) this.server.log.info(`Connecting to ${log}`);
         else if (this.server.log.debugEnabled) this.server.log.debug(`Connecting to ${log}`);
-        const sock = await dial(u);
+        const sock = await this.dialGateway(cfg, u);
         if (this.stopping) {
           sock?.destroy();
           return;
@@ -214,6 +226,19 @@ export class GatewayManager implements GatewayHooks, InterestSink {
       await new Promise<void>((r) => this.later(delay, r));
       if (this.opts.connect_backoff) delay = Math.min(delay * 2, GATEWAY_CONNECT_MAX_DELAY_MS);
     }
+  }
+
+  /** TCP connect, then the TLS handshake when the remote (or the gateway block) has TLS. */
+  private async dialGateway(cfg: RemoteGateway, u: URL): Promise<net.Socket | null> {
+    const sock = await dial(u);
+    const o = gatewayTls(cfg.tls ?? this.opts.tls);
+    if (sock === null || o === null) return sock;
+    return new Promise((resolve) => {
+      dialTls(o, u.hostname.replace(/^\[|\]$/g, ''), sock, (t, err) => {
+        if (t === null) this.server.log.error(`TLS gateway handshake error with "${cfg.name}" at ${u.host}: ${err}`);
+        resolve(t);
+      });
+    });
   }
 
   private createOutbound(cfg: RemoteGateway, url: URL, sock: net.Socket): void {
@@ -247,6 +272,8 @@ export class GatewayManager implements GatewayHooks, InterestSink {
       port: Number(this.url.slice(i + 1)),
       headers: !s.opts.no_header_support,
       auth_required: o.username !== '' || undefined,
+      tls_required: o.tls !== null || undefined,
+      tls_verify: o.tls !== null || undefined,
       max_payload: s.opts.max_payload,
       gateway: this.name,
       gateway_urls: [...this.clusterURLs.keys()],
@@ -330,7 +357,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
       const url = c.url!;
       const user = decodeURIComponent(url.username) || this.opts.username;
       const pass = decodeURIComponent(url.password) || this.opts.password;
-      c.enqueueString(gatewayConnectProto({ user, pass, tls: false, id: this.server.id, gateway: this.name }) + gatewayInfoProto(this.info()));
+      c.enqueueString(gatewayConnectProto({ user, pass, tls: (c.cfg!.tls ?? this.opts.tls) !== null, id: this.server.id, gateway: this.name }) + gatewayInfoProto(this.info()));
       if (this.out.has(c.name)) {
         c.noReconnect = true;
         c.closeConnection(ClosedReason.WrongGateway);

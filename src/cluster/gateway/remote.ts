@@ -12,6 +12,8 @@ export class RemoteGateway {
   readonly hash: string;
   readonly oldHash: string;
   connAttempts = 0;
+  /** the remote's own `tls {}` (else the gateway block's applies) */
+  tls: Record<string, unknown> | null = null;
 
   constructor(
     readonly name: string,
