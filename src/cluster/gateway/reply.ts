@@ -41,7 +41,8 @@ export function routedReplyKind(subject: string): number {
 
 /**
  * Routed replies delivered to one client, by the plain reply it saw (Go
- * gwReplyMapping): entries live GATEWAY_RECENT_SUB_MS like Go's, pruned on use.
+ * gwReplyMapping): entries live GATEWAY_RECENT_SUB_MS like Go's; expired ones
+ * are dropped when looked up and swept every 64 new entries.
  */
 export class GwReplyMap {
   private readonly m = new Map<string, { routed: string; exp: number }>();
@@ -49,7 +50,10 @@ export class GwReplyMap {
   constructor(private readonly ttlMs: number) {}
 
   track(plain: string, routed: string): void {
-    this.m.set(plain, { routed, exp: Date.now() + this.ttlMs });
+    const now = Date.now();
+    // A client that never answers must not grow the map: sweep expired entries now and then.
+    if (this.m.size >= 64 && (this.m.size & 63) === 0) for (const [k, v] of this.m) if (v.exp <= now) this.m.delete(k);
+    this.m.set(plain, { routed, exp: now + this.ttlMs });
   }
 
   /** The routed form of `subject`, or null. */
@@ -57,7 +61,6 @@ export class GwReplyMap {
     if (this.m.size === 0) return null;
     const e = this.m.get(subject);
     const now = Date.now();
-    if (this.m.size > 64) for (const [k, v] of this.m) if (v.exp <= now) this.m.delete(k);
     if (e === undefined) return null;
     if (e.exp <= now) {
       this.m.delete(subject);
