@@ -15,7 +15,8 @@
  * cluster) it came from.
  */
 import type { PubArg } from '../protocol/parser.js';
-import type { Client, GwReplyTracker } from '../conn/client.js';
+import type { Client } from '../conn/client.js';
+import { GwReplyMap } from '../conn/gw-replies.js';
 import type { RemoteLink, Subscription } from '../conn/subscription.js';
 import type { Account } from '../accounts/account.js';
 
@@ -103,7 +104,6 @@ export interface GatewayRouter {
   /** registered outbound gateway connections */
   readonly nOut: number;
   sendToGateways(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, handled: string[], nh: number, leafQueues: boolean): boolean;
-  newReplyMap(): GwReplyTracker;
 }
 
 
@@ -191,6 +191,8 @@ function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: 
   const fromLeaf = from.kind === LEAF_KIND;
   const origin = fromLeaf ? (from as unknown as LinkClient).remoteCluster : '';
   const toRoutes = !fromLeaf || !(from as unknown as LinkClient).isSpoke;
+  // A hub may pass a gateway-routed reply down to its leaf: its clients see it plainly too (Go processMsgResults creply).
+  const routed = fromLeaf && hasRoutedReply(pa) ? stripReply(pa) : null;
   for (let k = 0; k < psubs.length; k++) {
     const sub = psubs[k];
     if (sub.link !== null) {
@@ -204,7 +206,10 @@ function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: 
       continue;
     }
     if (noEcho && c === from && sub.icb === null) continue;
-    if (c.deliver(sub, pa, buf, s, e)) delivered = true;
+    if (c.deliver(sub, pa, buf, s, e)) {
+      delivered = true;
+      if (routed !== null) trackReply(c, sub, pa, routed);
+    }
   }
   // A message from a leaf goes to local queue groups only when it names them (Go: empty queue filter from a LEAF).
   if (!fromLeaf || pa.queuesStart >= 0) {
@@ -212,12 +217,13 @@ function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: 
       const group = qsubs[g];
       if (group.length === 0) continue;
       if (fromLeaf && !queueListed(pa, group[0].queue!)) continue;
-      if (deliverToQueue(from, noEcho, group, pa, buf, s, e, t, origin, toRoutes)) {
+      if (deliverToQueue(from, noEcho, group, pa, buf, s, e, t, origin, toRoutes, routed)) {
         delivered = true;
         t.handled[t.nh++] = group[0].queue!;
       }
     }
   }
+  if (routed !== null) restoreReply(pa, routed);
   if (sendToTargets(acc, pa, buf, s, e, t, origin)) delivered = true;
   return delivered;
 }
@@ -244,7 +250,7 @@ function sendToTargets(acc: Account, pa: PubArg, buf: Buffer, s: number, e: numb
  * member is picked and ends the search (the remote server delivers to one of
  * its own); a leaf member is kept as the fallback when no local member takes it.
  */
-function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, origin: string, toRoutes: boolean): boolean {
+function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, origin: string, toRoutes: boolean, routed: string | null): boolean {
   const n = group.length;
   let start = 0;
   if (n > 1) {
@@ -272,7 +278,10 @@ function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa
       continue;
     }
     if (noEcho && c === from && sub.icb === null) continue;
-    if (c.deliver(sub, pa, buf, s, e)) return true;
+    if (c.deliver(sub, pa, buf, s, e)) {
+      if (routed !== null) trackReply(c, sub, pa, routed);
+      return true;
+    }
   }
   if (leafSub === null) return false;
   t.leafs.add(leafSub);
@@ -307,7 +316,7 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
       }
       if (c.deliver(sub, pa, buf, s, e)) {
         delivered = true;
-        if (routed !== null) trackReply(gateways!, c, sub, pa, routed);
+        if (routed !== null) trackReply(c, sub, pa, routed);
       }
     }
     if (nq > 0) {
@@ -357,7 +366,7 @@ export function routeFromGateway(gw: GatewayRouter, acc: Account, pa: PubArg, bu
       }
       if (c.deliver(sub, pa, buf, s, e)) {
         delivered = true;
-        if (routed !== null) trackReply(gw, c, sub, pa, routed);
+        if (routed !== null) trackReply(c, sub, pa, routed);
       }
     }
     if (nq > 0 || anyQueue) {
@@ -388,7 +397,7 @@ function deliverGatewayToQueue(gw: GatewayRouter, group: Subscription[], pa: Pub
       continue;
     }
     if (sub.client.deliver(sub, pa, buf, s, e)) {
-      if (routed !== null) trackReply(gw, sub.client, sub, pa, routed);
+      if (routed !== null) trackReply(sub.client, sub, pa, routed);
       return true;
     }
   }
@@ -412,10 +421,10 @@ function restoreReply(pa: PubArg, full: string): void {
 }
 
 /** Go trackGWReply: the client may answer on the plain reply; map it back for a while. */
-function trackReply(gw: GatewayRouter, c: Client, sub: Subscription, pa: PubArg, routed: string): void {
+function trackReply(c: Client, sub: Subscription, pa: PubArg, routed: string): void {
   if (sub.icb !== null) return;
   let m = c.gwReplies;
-  if (m === null) m = c.gwReplies = gw.newReplyMap();
+  if (m === null) m = c.gwReplies = new GwReplyMap();
   m.track(pa.reply, routed);
 }
 

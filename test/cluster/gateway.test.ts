@@ -11,12 +11,15 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RunningServer } from '../../src/index.js';
 import { waitMeshed } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
+import { leafOpts, leafURL, remote, startLeaf, waitInterest, waitLeafs } from '../helpers/leaf.js';
 import { gwOf, gwURL, startGwCluster, startGwServer, waitGateways, waitGwInterest, waitNoGwInterest } from '../helpers/gateway.js';
 
 describe('gateways between clusters of ours', () => {
   let A: RunningServer[];
   let B: RunningServer[];
   let C: RunningServer;
+  /** A1, which also accepts leaf nodes */
+  let hub: RunningServer;
   const conns: NatsConnection[] = [];
   const open = async (s: RunningServer) => {
     const nc = await connect({ servers: s.url });
@@ -25,7 +28,8 @@ describe('gateways between clusters of ours', () => {
   };
 
   before(async () => {
-    A = await startGwCluster('A', 2, []);
+    A = await startGwCluster('A', 2, [], { leafnodes: leafOpts({ port: -1 }) });
+    hub = A[0];
     await waitMeshed(A);
     B = await startGwCluster('B', 2, [{ name: 'A', urls: [gwURL(A[0])] }]);
     await waitMeshed(B);
@@ -160,5 +164,41 @@ describe('gateways between clusters of ours', () => {
     nc.publish('_GR_.abcdef.ghijkl.foo', 'x');
     await nc.flush().catch(() => {});
     await waitFor(() => errs.some((e) => e.includes('Permissions Violation')), 3000);
+  });
+
+  it('a leaf node on a cluster server talks to the other cluster through the gateway', async () => {
+    const leaf = await startLeaf([remote(leafURL(hub))]);
+    try {
+      await waitLeafs(hub, 1);
+      const nl = await open(leaf);
+      const nb = await open(B[1]);
+      const got: string[] = [];
+      nl.subscribe('leafgw.in', { callback: (_e, m) => { got.push(`leaf:${m.string()}`); } });
+      nb.subscribe('leafgw.out', { callback: (_e, m) => { got.push(`b:${m.string()}`); } });
+      nb.subscribe('leafgw.svc', { callback: (_e, m) => { m.respond('from-b'); } });
+      await nl.flush();
+      await nb.flush();
+      await waitGwInterest(B[1], 'A', 'leafgw.in');
+      await waitGwInterest(hub, 'B', 'leafgw.out');
+      await waitGwInterest(hub, 'B', 'leafgw.svc');
+      // The hub passes remote gateway interest on to its leaf (Go updateInterestForAccountOnGateway).
+      await waitInterest(leaf, 'leafgw.out');
+      await waitInterest(leaf, 'leafgw.svc');
+      nb.publish('leafgw.in', '1');
+      nl.publish('leafgw.out', '2');
+      await waitFor(() => got.length === 2, 5000);
+      assert.deepEqual(got.sort(), ['b:2', 'leaf:1']);
+      assert.equal((await nl.request('leafgw.svc', '', { timeout: 3000 })).string(), 'from-b');
+      // A responder behind the leaf answers a requester in B whose inbox is brand new (mapped _GR_ reply).
+      nl.subscribe('leafgw.leafsvc', { callback: (_e, m) => { m.respond(`leaf-saw:${m.reply?.startsWith('_GR_.') ? 'routed' : 'plain'}`); } });
+      await nl.flush();
+      await waitGwInterest(B[0], 'A', 'leafgw.leafsvc');
+      const fresh = await open(B[0]);
+      assert.equal((await fresh.request('leafgw.leafsvc', '', { timeout: 3000 })).string(), 'leaf-saw:plain');
+      // The reply did travel routed: the leaf server remembers a _GR_ form for its client.
+      assert.ok([...leaf.server.clients.values()].some((c) => c.gwReplies !== null && c.gwReplies.size > 0));
+    } finally {
+      await leaf.stop();
+    }
   });
 });

@@ -241,7 +241,8 @@ export class GatewayConn implements ParserHandler {
       qw = Number(f[3]);
       if (!Number.isInteger(qw) || qw < 1) qw = 1;
     }
-    im.remoteSub(f[0], f[1], f.length === 4 ? f[2] : null, qw);
+    const sub = im.remoteSub(f[0], f[1], f.length === 4 ? f[2] : null, qw);
+    if (sub !== null) this.mgr.remoteInterestChanged(this, f[0], sub, 1);
     return true;
   }
 
@@ -250,7 +251,8 @@ export class GatewayConn implements ParserHandler {
     if (im === null) return false;
     const f = splitArgs(buf, s, e);
     if (f === null || (f.length !== 2 && f.length !== 3)) return this.protoError('processGatewaySubjectUnsub', buf, s, e);
-    im.remoteUnsub(f[0], f[1], f.length === 3 ? f[2] : null);
+    const sub = im.remoteUnsub(f[0], f[1], f.length === 3 ? f[2] : null);
+    if (sub !== null) this.mgr.remoteInterestChanged(this, f[0], sub, -1);
     return true;
   }
 

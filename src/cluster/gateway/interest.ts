@@ -93,14 +93,14 @@ export class OutboundInterest {
     else if (e !== undefined && e.qsubs === 0 && e.mode === MODE_OPTIMISTIC) this.accounts.delete(acc);
   }
 
-  /** RS+ (Go processGatewayRSub). Returns false when ignored. */
-  remoteSub(acc: string, subject: string, queue: string | null, qw: number): boolean {
+  /** RS+ (Go processGatewayRSub). Returns the subscription when one was added to the sublist. */
+  remoteSub(acc: string, subject: string, queue: string | null, qw: number): RemoteGwSub | null {
     let e = this.accounts.get(acc) ?? null;
     let useSl: boolean;
     if (e !== null) {
       useSl = queue !== null || e.mode !== MODE_OPTIMISTIC;
     } else if (queue === null) {
-      return false;
+      return null;
     } else {
       e = new OutAccount();
       this.accounts.set(acc, e);
@@ -108,43 +108,44 @@ export class OutboundInterest {
     }
     if (!useSl) {
       const ni = e.ni;
-      if (ni === null) return true;
+      if (ni === null) return null;
       if (subjectHasWildcard(subject)) {
         for (const k of ni) if (subjectIsSubsetMatch(k, subject)) ni.delete(k);
       } else ni.delete(subject);
-      return true;
+      return null;
     }
     const key = queue === null ? subject : `${subject} ${queue}`;
     const old = e.subs.get(key);
     if (old !== undefined) {
       old.qw = qw;
-      return true;
+      return null;
     }
     const sub = new RemoteGwSub(subject, queue, qw);
-    if (!e.sl.insert(sub)) return false;
+    if (!e.sl.insert(sub)) return null;
     e.subs.set(key, sub);
     if (queue !== null) e.qsubs++;
-    return true;
+    return sub;
   }
 
-  /** RS- (Go processGatewayRUnsub). */
-  remoteUnsub(acc: string, subject: string, queue: string | null): void {
+  /** RS- (Go processGatewayRUnsub). Returns the subscription removed from the sublist, if any. */
+  remoteUnsub(acc: string, subject: string, queue: string | null): RemoteGwSub | null {
     let e = this.accounts.get(acc) ?? null;
     if (e === null) {
-      if (queue !== null) return;
+      if (queue !== null) return null;
       e = new OutAccount();
       this.accounts.set(acc, e);
     }
     if (queue === null && e.mode === MODE_OPTIMISTIC) {
       e.ni?.add(subject);
-      return;
+      return null;
     }
     const key = queue === null ? subject : `${subject} ${queue}`;
     const sub = e.subs.get(key);
-    if (sub === undefined) return;
+    if (sub === undefined) return null;
     e.subs.delete(key);
     e.sl.remove(sub);
     if (queue !== null) e.qsubs--;
+    return sub;
   }
 
   /** INFO gateway_cmd AllSubsStart (Go gatewayAllSubsReceiveStart). */

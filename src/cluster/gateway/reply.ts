@@ -3,9 +3,8 @@
  * isGWRoutedSubjectAndIsOldPrefix, trackGWReply): a request leaving for
  * another cluster may carry its reply as `_GR_.<cluster hash>.<server hash>.<reply>`
  * so the answer comes straight back to the origin cluster and server; the old
- * `$GR.<hash>.<reply>` form is still understood. The receiving server shows
- * subscribers the plain reply and remembers, per client, which routed reply
- * it stands for so a response published on it is sent back mapped.
+ * `$GR.<hash>.<reply>` form is still understood. (The receiving side's
+ * per-client memory of routed replies is conn/gw-replies.ts.)
  */
 import { createHash } from 'node:crypto';
 
@@ -37,39 +36,4 @@ export function routedReplyKind(subject: string): number {
   if (subject.length > GW_SUBJECT_OFFSET && subject.startsWith(GW_REPLY_PREFIX)) return 1;
   if (subject.length > OLD_GW_SUBJECT_OFFSET && subject.startsWith(OLD_GW_REPLY_PREFIX)) return 2;
   return 0;
-}
-
-/**
- * Routed replies delivered to one client, by the plain reply it saw (Go
- * gwReplyMapping): entries live GATEWAY_RECENT_SUB_MS like Go's; expired ones
- * are dropped when looked up and swept every 64 new entries.
- */
-export class GwReplyMap {
-  private readonly m = new Map<string, { routed: string; exp: number }>();
-
-  constructor(private readonly ttlMs: number) {}
-
-  track(plain: string, routed: string): void {
-    const now = Date.now();
-    // A client that never answers must not grow the map: sweep expired entries now and then.
-    if (this.m.size >= 64 && (this.m.size & 63) === 0) for (const [k, v] of this.m) if (v.exp <= now) this.m.delete(k);
-    this.m.set(plain, { routed, exp: now + this.ttlMs });
-  }
-
-  /** The routed form of `subject`, or null. */
-  get(subject: string): string | null {
-    if (this.m.size === 0) return null;
-    const e = this.m.get(subject);
-    const now = Date.now();
-    if (e === undefined) return null;
-    if (e.exp <= now) {
-      this.m.delete(subject);
-      return null;
-    }
-    return e.routed;
-  }
-
-  get size(): number {
-    return this.m.size;
-  }
 }
