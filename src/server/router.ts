@@ -13,6 +13,14 @@
  * hop, see routeFromRoute); a message from a leaf connection on which we are
  * the spoke is not sent on to routes; nothing goes back to the leaf (or leaf
  * cluster) it came from.
+ *
+ * Gateways (Go sendMsgToGateways): after local, route and leaf delivery, a
+ * message from a client, an internal client or a leaf goes to each remote
+ * cluster with interest, minus the queue groups already served in our
+ * cluster; a message from a gateway reaches local subscribers, routes and
+ * leafs, never another gateway (routeFromGateway). A gateway-routed reply
+ * (`_GR_.`) is shown to clients without its prefix and remembered so their
+ * answer goes back routed.
  */
 import type { PubArg } from '../protocol/parser.js';
 import type { Client } from '../conn/client.js';
@@ -106,8 +114,6 @@ export interface GatewayRouter {
   sendToGateways(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, handled: string[], nh: number, leafQueues: boolean): boolean;
 }
 
-
-
 /** Length of `_GR_.<cluster hash>.<server hash>.` (Go gwSubjectOffset). */
 const GW_REPLY_OFFSET = 19;
 
@@ -138,7 +144,7 @@ export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer
   if (psubs.length === 0 && qsubs.length === 0) {
     const g = gateways;
     if (g === null || g.nOut === 0) return false;
-    return g.sendToGateways(from, acc, pa, buf, s, e, EMPTY_NAMES, 0, from.kind === LEAF_KIND && pa.queuesStart >= 0);
+    return g.sendToGateways(from, acc, pa, buf, s, e, EMPTY_NAMES, 0, from.kind === LEAF_KIND);
   }
   if (links === 0) return routeLocal(from, psubs, qsubs, pa, buf, s, e);
   const t = levels[depth] ?? (levels[depth] = new Targets());
@@ -147,7 +153,7 @@ export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer
     let delivered = routeResults(from, acc, psubs, qsubs, pa, buf, s, e, t);
     // Go processInboundClientMsg / processInboundLeafMsg: then the gateways, minus the queue groups served here.
     const g = gateways;
-    if (g !== null && g.nOut > 0 && g.sendToGateways(from, acc, pa, buf, s, e, t.handled, t.nh, from.kind === LEAF_KIND && pa.queuesStart >= 0)) delivered = true;
+    if (g !== null && g.nOut > 0 && g.sendToGateways(from, acc, pa, buf, s, e, t.handled, t.nh, from.kind === LEAF_KIND)) delivered = true;
     return delivered;
   } finally {
     t.clear();
@@ -295,7 +301,7 @@ function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa
  * groups get it only when the sender named them, and then one local member
  * each (a hub-side leaf member when no local one takes it).
  */
-export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, gateways: GatewayRouter | null): boolean {
+export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): boolean {
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;
@@ -303,7 +309,7 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
   const t = levels[depth] ?? (levels[depth] = new Targets());
   depth++;
   // A gateway-routed reply is shown to clients without its prefix (Go processMsgResults creply).
-  const routed = gateways !== null && hasRoutedReply(pa) ? stripReply(pa) : null;
+  const routed = hasRoutedReply(pa) ? stripReply(pa) : null;
   try {
     let delivered = false;
     for (let k = 0; k < psubs.length; k++) {
@@ -343,7 +349,7 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
  * (`anyQueue`: every group, for a reply delivered by handleGatewayReply),
  * one member each, a local one preferred.
  */
-export function routeFromGateway(gw: GatewayRouter, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, anyQueue: boolean): boolean {
+export function routeFromGateway(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, anyQueue: boolean): boolean {
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;
@@ -373,7 +379,7 @@ export function routeFromGateway(gw: GatewayRouter, acc: Account, pa: PubArg, bu
       for (let g = 0; g < qsubs.length; g++) {
         const group = qsubs[g];
         if (group.length === 0 || (!anyQueue && !named(group[0].queue!, queues, nq))) continue;
-        if (deliverGatewayToQueue(gw, group, pa, buf, s, e, t, routed)) delivered = true;
+        if (deliverGatewayToQueue(group, pa, buf, s, e, t, routed)) delivered = true;
       }
     }
     if (routed !== null) restoreReply(pa, routed);
@@ -386,7 +392,7 @@ export function routeFromGateway(gw: GatewayRouter, acc: Account, pa: PubArg, bu
 }
 
 /** One member of a group for a gateway message: a local one first, else a route member, else a leaf. */
-function deliverGatewayToQueue(gw: GatewayRouter, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, routed: string | null): boolean {
+function deliverGatewayToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, routed: string | null): boolean {
   const n = group.length;
   const start = n === 1 ? 0 : Math.floor(Math.random() * n);
   let remote: Subscription | null = null;

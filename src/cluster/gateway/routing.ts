@@ -95,7 +95,7 @@ export class GatewayRouting {
       }
       return;
     }
-    routeFromGateway(this.m, acc, pa, buf, s, e, queues, nq, false);
+    routeFromGateway(acc, pa, buf, s, e, queues, nq, false);
   }
 
   /**
@@ -121,7 +121,7 @@ export class GatewayRouting {
     const off = old ? OLD_GW_SUBJECT_OFFSET : GW_SUBJECT_OFFSET;
     pa.subjectStart += off;
     pa.subject = subject.slice(off);
-    routeFromGateway(this.m, acc, pa, buf, s, e, queues, nq, true);
+    routeFromGateway(acc, pa, buf, s, e, queues, nq, true);
   }
 
   /** A `_GR_.` message that a cluster peer handed us over a route (Go processInboundRoutedMsg -> handleGatewayReply). */

@@ -315,7 +315,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
     // A gateway reply handed over by the cluster peer that received it (Go handleGatewayReply).
     const gw = srv.gateway as GatewayManager | null;
     if (gw !== null && gw.handleReplyFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq)) return !this.closed;
-    routeFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq, gw);
+    routeFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq);
     return !this.closed;
   }
 
