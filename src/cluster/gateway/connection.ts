@@ -15,6 +15,7 @@ import { latin1 } from '../../util/bytes.js';
 import { parseRoutedArgs, RoutedArgs, splitArgs } from '../route/routed-args.js';
 import { OutboundInterest } from './interest.js';
 import { encodeGatewayMsg } from './encode.js';
+import { remoteInterestChanged } from './leaf-bridge.js';
 import type { GatewayInfo } from './info.js';
 import type { GatewayManager, RemoteGateway } from './manager.js';
 
@@ -242,7 +243,7 @@ export class GatewayConn implements ParserHandler {
       if (!Number.isInteger(qw) || qw < 1) qw = 1;
     }
     const sub = im.remoteSub(f[0], f[1], f.length === 4 ? f[2] : null, qw);
-    if (sub !== null) this.mgr.remoteInterestChanged(this, f[0], sub, 1);
+    if (sub !== null) remoteInterestChanged(this.mgr.server, this, f[0], sub, 1);
     return true;
   }
 
@@ -252,7 +253,7 @@ export class GatewayConn implements ParserHandler {
     const f = splitArgs(buf, s, e);
     if (f === null || (f.length !== 2 && f.length !== 3)) return this.protoError('processGatewaySubjectUnsub', buf, s, e);
     const sub = im.remoteUnsub(f[0], f[1], f.length === 3 ? f[2] : null);
-    if (sub !== null) this.mgr.remoteInterestChanged(this, f[0], sub, -1);
+    if (sub !== null) remoteInterestChanged(this.mgr.server, this, f[0], sub, -1);
     return true;
   }
 

@@ -165,12 +165,6 @@ export class OutboundInterest {
     e.ni = null;
     e.mode = MODE_INTEREST_ONLY;
   }
-
-  numQueueSubs(): number {
-    let n = 0;
-    for (const e of this.accounts.values()) if (e !== null) n += e.qsubs;
-    return n;
-  }
 }
 
 /** Local interest of the whole cluster (Go srvGateway.pasi): counts by account, then `subject[ queue]`. */

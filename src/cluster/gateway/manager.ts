@@ -13,7 +13,7 @@
 import net from 'node:net';
 import type { Server, GatewayHooks } from '../../server/server.js';
 import type { Account } from '../../accounts/account.js';
-import { Subscription } from '../../conn/subscription.js';
+import type { Subscription } from '../../conn/subscription.js';
 import type { Client } from '../../conn/client.js';
 import type { PubArg } from '../../protocol/parser.js';
 import type { InterestSink } from '../../server/interest.js';
@@ -27,7 +27,8 @@ import {
   GATEWAY_SOLICIT_DELAY_MS, type GatewayOptions,
 } from '../../config/gateway.js';
 import { GatewayConn } from './connection.js';
-import { LocalTally, type RemoteGwSub } from './interest.js';
+import { LocalTally } from './interest.js';
+import { withdrawRemoteInterest } from './leaf-bridge.js';
 import { GatewayRouting } from './routing.js';
 import {
   GW_CMD_ALL_SUBS_COMPLETE, GW_CMD_ALL_SUBS_START, GW_CMD_GOSSIP, cmdPayloadAccount, gatewayCmdProto,
@@ -478,7 +479,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     else {
       c.registered = false;
       if (c.outbound) {
-        this.withdrawRemoteInterest(c);
+        withdrawRemoteInterest(this.server, c);
         if (this.out.get(c.name) === c) this.out.delete(c.name);
         const i = this.outo.indexOf(c);
         if (i >= 0) {
@@ -537,41 +538,6 @@ export class GatewayManager implements GatewayHooks, InterestSink {
 
   handleReplyFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): boolean {
     return this.routing.replyFromRoute(acc, pa, buf, s, e, queues, nq);
-  }
-
-
-  /** A remote gateway's RS+/RS- changed what it wants: leaf nodes we are hub for hear of it (Go updateInterestForAccountOnGateway). */
-  remoteInterestChanged(c: GatewayConn, accName: string, rs: RemoteGwSub, delta: number): void {
-    const ln = this.server.leafnodes;
-    const acc = ln === null ? null : this.server.lookupAccount(accName);
-    if (acc === null || ln === null) return;
-    const w = rs.queue !== null ? rs.qw : 1;
-    ln.gatewayInterest(acc, new Subscription(c.proxy, rs.subject, rs.queue, ''), delta * w);
-  }
-
-  private withdrawRemoteInterest(c: GatewayConn): void {
-    if (this.server.leafnodes === null) return;
-    for (const [accName, e] of c.interest!.accounts) {
-      if (e === null) continue;
-      for (const rs of e.subs.values()) this.remoteInterestChanged(c, accName, rs, -1);
-    }
-  }
-
-  /** Remote gateway interest in one account as `subject[ queue]` -> weight, over every outbound (for leaf nodes). */
-  remoteInterestOf(accName: string): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const c of this.outo) {
-      const e = c.interest!.accounts.get(accName);
-      if (e === undefined || e === null) continue;
-      for (const [key, rs] of e.subs) out.set(key, (out.get(key) ?? 0) + (rs.queue !== null ? rs.qw : 1));
-    }
-    return out;
-  }
-
-  numQueueSubs(): number {
-    let n = 0;
-    for (const c of this.outo) n += c.interest!.numQueueSubs();
-    return n;
   }
 }
 

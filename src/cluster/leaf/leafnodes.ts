@@ -24,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { TlsSetup } from '../../server/tls.js';
 import { countLinks } from '../../server/router.js';
 import type { GatewayManager } from '../gateway/manager.js';
+import { remoteInterestOf } from '../gateway/leaf-bridge.js';
 import { LeafConn, LeafSub, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
 import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInfo } from './info.js';
 import { authenticateLeaf } from './auth.js';
@@ -440,7 +441,7 @@ export class LeafNodes implements LeafHost, InterestSink {
     const gw = this.srv.gateway as GatewayManager | null;
     if (gw !== null) {
       if (!c.isSpoke) {
-        for (const [key, w] of gw.remoteInterestOf(acc.name)) {
+        for (const [key, w] of remoteInterestOf(gw.outo, acc.name)) {
           const sp = key.indexOf(' ');
           if (c.canAdvertise(sp < 0 ? key : key.slice(0, sp))) smap.set(key, (smap.get(key) ?? 0) + w);
         }
