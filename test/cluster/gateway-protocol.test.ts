@@ -58,6 +58,22 @@ describe('gateway protocol', () => {
       });
     }
 
+    it('PING after a gateway CONNECT gets PONG, and the server pings too (same as Go)', async () => {
+      const run = async (port: number): Promise<string> => {
+        const c = await RawConn.connect(port);
+        await c.info();
+        c.send('CONNECT {"gateway":"X","name":"NX"}\r\nPING\r\n');
+        // Go's first PING follows about a second after the CONNECT (firstPingInterval).
+        const out = await c.waitUntil((d) => d.includes('PING\r\n'), 3000);
+        c.close();
+        return out;
+      };
+      const ours = await run(gwOf(A).port);
+      const go = await run(G.gwPort);
+      assert.equal(go, 'PONG\r\nPING\r\n');
+      assert.equal(ours, go);
+    });
+
     it('a message for an unknown account is answered with one A- (same as Go)', async () => {
       const run = async (port: number): Promise<string> => {
         const c = await RawConn.connect(port);
