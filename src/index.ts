@@ -17,6 +17,8 @@ import { enableSystemAccount } from './system/system.js';
 import { clusterOptions } from './config/cluster.js';
 import { startRoutes } from './cluster/route/enable.js';
 import { enableLeafNodes } from './cluster/leaf/leafnodes.js';
+import { startGateways } from './cluster/gateway/manager.js';
+import { gatewayOptions } from './config/gateway.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -71,12 +73,15 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   // Go: the monitoring listener binds to the client host unless http_host says otherwise.
   if (!o.http_host) o = { ...o, http_host: o.host };
   clusterOptions(o); // cluster config errors surface before anything listens
+  const gwOpts = gatewayOptions(o);
   const server = new Server(o, log);
   enableSystemAccount(server);
   if (o.jetstream) enableJetStream(server);
   const leafnodes = enableLeafNodes(server);
   await server.startListening();
   try {
+    // Gateways listen before routes so the route INFO carries our gateway URL (Go gateway_url).
+    await startGateways(server, gwOpts);
     await startRoutes(server);
     if (leafnodes) await leafnodes.start();
   } catch (e) {

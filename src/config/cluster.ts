@@ -138,6 +138,9 @@ export function clusterOptions(opts: Options): ClusterOptions | null {
   if (typeof x.cluster_connect_retries === 'number') c.connect_retries = x.cluster_connect_retries;
   if (Array.isArray(x.routes)) c.routes = (x.routes as string[]).map(parseRouteURL);
   if (c.port === 0) return null;
+  // Go: with a gateway and no cluster name, the cluster takes the gateway's name.
+  const gw = x.gateway;
+  if (c.name === '' && gw !== null && typeof gw === 'object' && typeof (gw as Record<string, unknown>).name === 'string') c.name = (gw as Record<string, unknown>).name as string;
   if (c.pool_size === 0) c.pool_size = DEFAULT_POOL_SIZE; // Go setBaselineOptions
   if (c.pinned_accounts.length > 0) {
     // Go validateCluster

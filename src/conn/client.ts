@@ -37,6 +37,13 @@ const CALLOUT_FIRST_CONNECT = 0;
 const CALLOUT_RECONNECT = 1;
 const CALLOUT_NO_CONNECT = 2;
 
+/** Routed replies shown plainly to one client, by plain reply (Go gwReplyMapping; kept by the gateway layer). */
+export interface GwReplyTracker {
+  track(plain: string, routed: string): void;
+  get(subject: string): string | null;
+  readonly size: number;
+}
+
 export class Client implements ParserHandler {
   readonly cid: number;
   /** connection kind (Go c.kind): CLIENT here, LEAF for leaf node links */
@@ -91,6 +98,8 @@ export class Client implements ParserHandler {
   sockPending = 0;
   /** scratch control line for publishes whose subject an account mapping changed */
   private mapLine: Buffer = NO_BYTES;
+  /** routed replies this client was shown plainly (set by the router for gateway requests) */
+  gwReplies: GwReplyTracker | null = null;
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private authTimer: NodeJS.Timeout | null = null;
@@ -478,6 +487,12 @@ export class Client implements ParserHandler {
       return true;
     }
     if (this.verbose) this.sendOK();
+    // Go processInboundClientMsg: an answer on a reply that came over a gateway goes back on its routed form.
+    const gr = this.gwReplies;
+    if (gr !== null && gr.size > 0) {
+      const routed = gr.get(subject);
+      if (routed !== null) this.rewriteSubject(pa, routed);
+    }
     const delivered = this.host_.route(this, this.acc, pa, buf, s, e);
     if (!delivered && reply.length > 0 && this.opts.no_responders) this.sendNoResponders(pa);
     return !this.closed;
@@ -494,6 +509,12 @@ export class Client implements ParserHandler {
     if (ns === null) return true;
     if (this.host_.log.traceEnabled) this.host_.log.trace(`${this.label()} - <<- [MAPPING ${displayString(pa.subject)} -> ${displayString(ns)}]`);
     if (ns === '') return false;
+    this.rewriteSubject(pa, ns);
+    return true;
+  }
+
+  /** Rewrite the control line of this publish with subject `ns` into a per-connection scratch buffer. */
+  private rewriteSubject(pa: PubArg, ns: string): void {
     const ob = pa.buf;
     const rl = pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart + 1 : 0;
     const hl = pa.hdrStart >= 0 ? pa.hdrEnd - pa.hdrStart + 1 : 0;
@@ -526,7 +547,6 @@ export class Client implements ParserHandler {
     pa.subjectStart = 0;
     pa.subjectEnd = subjectEnd;
     pa.subject = ns;
-    return true;
   }
 
   /** A mapping chose no destination (Go routes on an empty subject: nothing receives it). */

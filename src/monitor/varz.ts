@@ -10,6 +10,7 @@ import { VERSION, GO_COMPAT_VERSION } from '../util/version.js';
 import { goTime, goUptime } from './format.js';
 import { varzJetStream } from './jsz.js';
 import { varzCluster } from './routez.js';
+import { varzGateway } from './gatewayz.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -63,7 +64,7 @@ export class VarzBuilder {
       max_payload: o.max_payload,
       max_pending: o.max_pending,
       cluster: varzCluster(s),
-      gateway: {},
+      gateway: varzGateway(s),
       leaf: varzLeaf(s),
       mqtt: {},
       websocket: {},

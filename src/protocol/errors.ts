@@ -18,6 +18,7 @@ export const ERR_MAX_ACCOUNT_CONNECTIONS = 'maximum account active connections e
 export const ERR_INVALID_SUBJECT = 'Invalid Subject';
 export const ERR_INVALID_PUBLISH_SUBJECT = 'Invalid Publish Subject';
 export const ERR_CLIENT_CONNECTED_TO_ROUTE_PORT = 'attempted to connect to route port';
+export const ERR_CLIENT_CONNECTED_TO_GATEWAY_PORT = 'attempted to connect to gateway port';
 export const ERR_CONNECTION_THROTTLING = 'Connection throttling is active. Please try again later.';
 
 /** Go's strconv.Quote for the ASCII/UTF-8 strings that appear in permission errors. */

@@ -107,6 +107,12 @@ const OP_LMS = 80;
 const OP_LMSG = 81;
 const OP_LMSG_SPC = 82;
 const LMSG_ARG = 83;
+// Gateway-only ops (Go parser.go, GATEWAY kind): A+ / A- (account interest).
+const OP_A = 84;
+const OP_ASUB = 85;
+const OP_AUNSUB = 86;
+const ASUB_ARG = 87;
+const AUNSUB_ARG = 88;
 
 const CR = 13;
 const LF = 10;
@@ -207,6 +213,9 @@ export interface ParserHandler {
   /** LS+ / LS- argument lines (leaf connections only). */
   onLeafSub?(buf: Buffer, start: number, end: number): boolean;
   onLeafUnsub?(buf: Buffer, start: number, end: number): boolean;
+  /** A+ / A- argument lines (gateway connections only). */
+  onAccountSub?(buf: Buffer, start: number, end: number): boolean;
+  onAccountUnsub?(buf: Buffer, start: number, end: number): boolean;
   /** Unexpected byte: send `Unknown Protocol Operation` and close. */
   onParseError(state: number, buf: Buffer, at: number): void;
   /** Argument line too long. */
@@ -228,6 +237,8 @@ export class Parser {
   awaitingConnect = false;
   /** a leaf node connection: LS+, LS-, LMSG and HMSG are accepted (Go gates them by c.kind) */
   leaf = false;
+  /** a gateway connection (route ops plus A+ / A-) */
+  gateway = false;
   /** the message being parsed is a leaf LMSG/HMSG (its arguments carry no sid and may list queues) */
   private isLeafMsg = false;
   /**
@@ -284,6 +295,10 @@ export class Parser {
               if (this.kind === KIND_ROUTER) this.state = OP_R;
               else if (this.leaf) this.state = OP_L;
               else return this.fail(buf, i);
+              break;
+            case 0x41: case 0x61: // A (gateways)
+              if (!this.gateway) return this.fail(buf, i);
+              this.state = OP_A;
               break;
             case 0x4c: case 0x6c: // L
               if (!this.leaf) return this.fail(buf, i);
@@ -417,6 +432,31 @@ export class Parser {
           this.as = i;
           i--;
           break;
+
+        // ---- A+ / A- (gateways) ----
+        case OP_A:
+          if (b === 0x2b) this.state = OP_ASUB;
+          else if (b === 0x2d) this.state = OP_AUNSUB;
+          else return this.fail(buf, i);
+          break;
+        case OP_ASUB:
+        case OP_AUNSUB:
+          if (b === SPACE || b === TAB) break;
+          this.state = this.state === OP_ASUB ? ASUB_ARG : AUNSUB_ARG;
+          this.as = i;
+          i--;
+          break;
+        case ASUB_ARG:
+        case AUNSUB_ARG: {
+          const r = this.scanArg(buf, i);
+          if (r < 0) { i = len; break; }
+          if (r === 0) return false;
+          i = this.argNl;
+          const isSub = this.state === ASUB_ARG;
+          this.state = OP_START;
+          if (isSub ? !h.onAccountSub!(this.argB, this.argS, this.argE) : !h.onAccountUnsub!(this.argB, this.argS, this.argE)) return false;
+          break;
+        }
 
         // ---- RS+ / RS- / RMSG (routes) ----
         case OP_R:

@@ -13,9 +13,18 @@
  * hop, see routeFromRoute); a message from a leaf connection on which we are
  * the spoke is not sent on to routes; nothing goes back to the leaf (or leaf
  * cluster) it came from.
+ *
+ * Gateways (Go sendMsgToGateways): after local, route and leaf delivery, a
+ * message from a client, an internal client or a leaf goes to each remote
+ * cluster with interest, minus the queue groups already served in our
+ * cluster; a message from a gateway reaches local subscribers, routes and
+ * leafs, never another gateway (routeFromGateway). A gateway-routed reply
+ * (`_GR_.`) is shown to clients without its prefix and remembered so their
+ * answer goes back routed.
  */
 import type { PubArg } from '../protocol/parser.js';
 import type { Client } from '../conn/client.js';
+import { GwReplyMap } from '../conn/gw-replies.js';
 import type { RemoteLink, Subscription } from '../conn/subscription.js';
 import type { Account } from '../accounts/account.js';
 
@@ -86,6 +95,34 @@ class LeafTargets {
 class Targets {
   readonly routes = new RouteTargets();
   readonly leafs = new LeafTargets();
+  /** queue groups served inside our cluster, which gateways must not get (Go pmrCollectQueueNames) */
+  readonly handled: string[] = [];
+  nh = 0;
+
+  clear(): void {
+    this.routes.clear();
+    this.leafs.clear();
+    for (let k = 0; k < this.nh; k++) this.handled[k] = '';
+    this.nh = 0;
+  }
+}
+
+/** What the gateway layer offers the router (Go sendMsgToGateways and trackGWReply). */
+export interface GatewayRouter {
+  /** registered outbound gateway connections */
+  readonly nOut: number;
+  sendToGateways(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, handled: string[], nh: number, leafQueues: boolean): boolean;
+}
+
+/** Length of `_GR_.<cluster hash>.<server hash>.` (Go gwSubjectOffset). */
+const GW_REPLY_OFFSET = 19;
+
+/** Is the reply a gateway-routed one (`_GR_.` prefix and something after it)? */
+function hasRoutedReply(pa: PubArg): boolean {
+  const rs = pa.replyStart;
+  if (rs < 0 || pa.replyEnd - rs <= GW_REPLY_OFFSET) return false;
+  const b = pa.buf;
+  return b[rs] === 0x5f && b[rs + 1] === 0x47 && b[rs + 2] === 0x52 && b[rs + 3] === 0x5f && b[rs + 4] === 0x2e;
 }
 
 // A delivery may publish again synchronously (internal subscriptions), so each nesting level has its own targets.
@@ -100,22 +137,31 @@ export function countLinks(delta: number): void {
   links += delta;
 }
 
-export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number): boolean {
+export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, gateways: GatewayRouter | null): boolean {
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;
-  if (psubs.length === 0 && qsubs.length === 0) return false;
+  if (psubs.length === 0 && qsubs.length === 0) {
+    const g = gateways;
+    if (g === null || g.nOut === 0) return false;
+    return g.sendToGateways(from, acc, pa, buf, s, e, EMPTY_NAMES, 0, from.kind === LEAF_KIND);
+  }
   if (links === 0) return routeLocal(from, psubs, qsubs, pa, buf, s, e);
   const t = levels[depth] ?? (levels[depth] = new Targets());
   depth++;
   try {
-    return routeResults(from, acc, psubs, qsubs, pa, buf, s, e, t);
+    let delivered = routeResults(from, acc, psubs, qsubs, pa, buf, s, e, t);
+    // Go processInboundClientMsg / processInboundLeafMsg: then the gateways, minus the queue groups served here.
+    const g = gateways;
+    if (g !== null && g.nOut > 0 && g.sendToGateways(from, acc, pa, buf, s, e, t.handled, t.nh, from.kind === LEAF_KIND)) delivered = true;
+    return delivered;
   } finally {
-    t.routes.clear();
-    t.leafs.clear();
+    t.clear();
     depth--;
   }
 }
+
+const EMPTY_NAMES: string[] = [];
 
 /** Only client and internal subscriptions exist: each plain one gets a copy, each queue group one. */
 function routeLocal(from: Client, psubs: Subscription[], qsubs: Subscription[][], pa: PubArg, buf: Buffer, s: number, e: number): boolean {
@@ -151,6 +197,8 @@ function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: 
   const fromLeaf = from.kind === LEAF_KIND;
   const origin = fromLeaf ? (from as unknown as LinkClient).remoteCluster : '';
   const toRoutes = !fromLeaf || !(from as unknown as LinkClient).isSpoke;
+  // A hub may pass a gateway-routed reply down to its leaf: its clients see it plainly too (Go processMsgResults creply).
+  const routed = fromLeaf && hasRoutedReply(pa) ? stripReply(pa) : null;
   for (let k = 0; k < psubs.length; k++) {
     const sub = psubs[k];
     if (sub.link !== null) {
@@ -164,7 +212,10 @@ function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: 
       continue;
     }
     if (noEcho && c === from && sub.icb === null) continue;
-    if (c.deliver(sub, pa, buf, s, e)) delivered = true;
+    if (c.deliver(sub, pa, buf, s, e)) {
+      delivered = true;
+      if (routed !== null) trackReply(c, sub, pa, routed);
+    }
   }
   // A message from a leaf goes to local queue groups only when it names them (Go: empty queue filter from a LEAF).
   if (!fromLeaf || pa.queuesStart >= 0) {
@@ -172,9 +223,13 @@ function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: 
       const group = qsubs[g];
       if (group.length === 0) continue;
       if (fromLeaf && !queueListed(pa, group[0].queue!)) continue;
-      if (deliverToQueue(from, noEcho, group, pa, buf, s, e, t, origin, toRoutes)) delivered = true;
+      if (deliverToQueue(from, noEcho, group, pa, buf, s, e, t, origin, toRoutes, routed)) {
+        delivered = true;
+        t.handled[t.nh++] = group[0].queue!;
+      }
     }
   }
+  if (routed !== null) restoreReply(pa, routed);
   if (sendToTargets(acc, pa, buf, s, e, t, origin)) delivered = true;
   return delivered;
 }
@@ -201,7 +256,7 @@ function sendToTargets(acc: Account, pa: PubArg, buf: Buffer, s: number, e: numb
  * member is picked and ends the search (the remote server delivers to one of
  * its own); a leaf member is kept as the fallback when no local member takes it.
  */
-function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, origin: string, toRoutes: boolean): boolean {
+function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, origin: string, toRoutes: boolean, routed: string | null): boolean {
   const n = group.length;
   let start = 0;
   if (n > 1) {
@@ -229,7 +284,10 @@ function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa
       continue;
     }
     if (noEcho && c === from && sub.icb === null) continue;
-    if (c.deliver(sub, pa, buf, s, e)) return true;
+    if (c.deliver(sub, pa, buf, s, e)) {
+      if (routed !== null) trackReply(c, sub, pa, routed);
+      return true;
+    }
   }
   if (leafSub === null) return false;
   t.leafs.add(leafSub);
@@ -250,6 +308,8 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
   if (psubs.length === 0 && qsubs.length === 0) return false;
   const t = levels[depth] ?? (levels[depth] = new Targets());
   depth++;
+  // A gateway-routed reply is shown to clients without its prefix (Go processMsgResults creply).
+  const routed = hasRoutedReply(pa) ? stripReply(pa) : null;
   try {
     let delivered = false;
     for (let k = 0; k < psubs.length; k++) {
@@ -260,7 +320,10 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
         if (!(c as unknown as LinkClient).isSpoke) t.leafs.add(sub);
         continue;
       }
-      if (c.deliver(sub, pa, buf, s, e)) delivered = true;
+      if (c.deliver(sub, pa, buf, s, e)) {
+        delivered = true;
+        if (routed !== null) trackReply(c, sub, pa, routed);
+      }
     }
     if (nq > 0) {
       for (let g = 0; g < qsubs.length; g++) {
@@ -269,13 +332,106 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
         if (deliverRoutedToQueue(group, pa, buf, s, e, t)) delivered = true;
       }
     }
+    if (routed !== null) restoreReply(pa, routed);
     if (sendToTargets(acc, pa, buf, s, e, t, '')) delivered = true;
     return delivered;
   } finally {
-    t.routes.clear();
-    t.leafs.clear();
+    t.clear();
     depth--;
   }
+}
+
+/**
+ * Delivery of a message that arrived from another cluster over a gateway
+ * (Go processInboundGatewayMsg -> processMsgResults with a GATEWAY producer):
+ * local subscribers, the routes and the leaf nodes with interest get it
+ * (never another gateway); queue groups only when the sender named them
+ * (`anyQueue`: every group, for a reply delivered by handleGatewayReply),
+ * one member each, a local one preferred.
+ */
+export function routeFromGateway(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, anyQueue: boolean): boolean {
+  const r = acc.sl.match(pa.subject);
+  const psubs = r.psubs;
+  const qsubs = r.qsubs;
+  if (psubs.length === 0 && qsubs.length === 0) return false;
+  const t = levels[depth] ?? (levels[depth] = new Targets());
+  depth++;
+  const routed = hasRoutedReply(pa) ? stripReply(pa) : null;
+  try {
+    let delivered = false;
+    for (let k = 0; k < psubs.length; k++) {
+      const sub = psubs[k];
+      if (sub.link !== null) {
+        t.routes.add(sub.link, null);
+        continue;
+      }
+      const c = sub.client;
+      if (c.kind === LEAF_KIND) {
+        t.leafs.add(sub);
+        continue;
+      }
+      if (c.deliver(sub, pa, buf, s, e)) {
+        delivered = true;
+        if (routed !== null) trackReply(c, sub, pa, routed);
+      }
+    }
+    if (nq > 0 || anyQueue) {
+      for (let g = 0; g < qsubs.length; g++) {
+        const group = qsubs[g];
+        if (group.length === 0 || (!anyQueue && !named(group[0].queue!, queues, nq))) continue;
+        if (deliverGatewayToQueue(group, pa, buf, s, e, t, routed)) delivered = true;
+      }
+    }
+    if (routed !== null) restoreReply(pa, routed);
+    if (sendToTargets(acc, pa, buf, s, e, t, '')) delivered = true;
+    return delivered;
+  } finally {
+    t.clear();
+    depth--;
+  }
+}
+
+/** One member of a group for a gateway message: a local one first, else a route member, else a leaf. */
+function deliverGatewayToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, routed: string | null): boolean {
+  const n = group.length;
+  const start = n === 1 ? 0 : Math.floor(Math.random() * n);
+  let remote: Subscription | null = null;
+  for (let k = 0; k < n; k++) {
+    const sub = group[(start + k) % n];
+    if (sub.link !== null || sub.client.kind === LEAF_KIND) {
+      if (remote === null || (remote.link !== null && sub.link === null)) remote = sub;
+      continue;
+    }
+    if (sub.client.deliver(sub, pa, buf, s, e)) {
+      if (routed !== null) trackReply(sub.client, sub, pa, routed);
+      return true;
+    }
+  }
+  if (remote === null) return false;
+  if (remote.link !== null) t.routes.add(remote.link, remote.queue);
+  else t.leafs.add(remote);
+  return true;
+}
+
+/** Point the reply at its plain part; returns the full routed reply. */
+function stripReply(pa: PubArg): string {
+  const full = pa.reply;
+  pa.replyStart += GW_REPLY_OFFSET;
+  pa.reply = full.slice(GW_REPLY_OFFSET);
+  return full;
+}
+
+function restoreReply(pa: PubArg, full: string): void {
+  pa.replyStart -= GW_REPLY_OFFSET;
+  pa.reply = full;
+}
+
+/** Go trackGWReply: the client may answer on the plain reply; map it back for a while. */
+function trackReply(c: Client, sub: Subscription, pa: PubArg, routed: string): void {
+  if (sub.icb !== null) return;
+  let m = c.gwReplies;
+  if (m === null) m = c.gwReplies = new GwReplyMap();
+  m.track(pa.reply, routed);
 }
 
 function deliverRoutedToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets): boolean {
@@ -303,7 +459,7 @@ function named(q: string, queues: string[], nq: number): boolean {
 }
 
 /** Is `name` one of the queue groups listed in a leaf message's queue list? */
-function queueListed(pa: PubArg, name: string): boolean {
+export function queueListed(pa: PubArg, name: string): boolean {
   const b = pa.buf;
   const end = pa.queuesEnd;
   const nl = name.length;

@@ -15,7 +15,7 @@ import { AccountImports } from './imports.js';
 import { applyReload, reloadBase, validateReload } from './reload.js';
 import { loadConfigFile } from '../config/from-file.js';
 import { InternalClient } from './internal-client.js';
-import { routeMessage } from './router.js';
+import { routeMessage, type GatewayRouter } from './router.js';
 import { infoToJSON, RUNTIME_VERSION, type ServerInfo } from './info.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { isOperatorMode } from '../auth/jwt-auth.js';
@@ -40,6 +40,12 @@ export interface ClusterHooks {
   /** URLs for INFO connect_urls (empty with no_advertise) */
   clientConnectURLs(): string[];
   numRoutes(): number;
+}
+
+/** What the gateway layer offers the core (the cluster layer reads the rest through its own type). */
+export interface GatewayHooks extends GatewayRouter {
+  /** gateway (cluster) name */
+  readonly name: string;
 }
 
 /** A connection whose queued output the per-read-cycle flush writes out (clients, routes). */
@@ -87,6 +93,8 @@ export class Server implements ClientHost {
   jetstream: unknown = null;
   /** cluster routes, when a cluster listener is configured (set by the cluster layer) */
   cluster: ClusterHooks | null = null;
+  /** gateways, when a `gateway {}` block is configured (set by cluster/gateway) */
+  gateway: GatewayHooks | null = null;
   /** the leaf node layer, when `leafnodes {}` is configured (set by cluster/leaf) */
   leafnodes: LeafNodes | null = null;
   /** `authorization { auth_callout {} }`: clients authenticated by an external service */
@@ -439,7 +447,7 @@ export class Server implements ClientHost {
   // ------------------------------------------------------------------ routing and flushing
 
   route(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number): boolean {
-    return routeMessage(from, acc, pa, buf, s, e);
+    return routeMessage(from, acc, pa, buf, s, e, this.gateway);
   }
 
   currentProducer(): Client | null {

@@ -21,6 +21,8 @@ import { GO_COMPAT_VERSION } from '../../util/version.js';
 import { randomBytes } from 'node:crypto';
 import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
 import { countLinks } from '../../server/router.js';
+import type { GatewayManager } from '../gateway/manager.js';
+import { remoteInterestOf } from '../gateway/leaf-bridge.js';
 import { LeafConn, LeafSub, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
 import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInfo } from './info.js';
 import { authenticateLeaf } from './auth.js';
@@ -409,6 +411,18 @@ export class LeafNodes implements LeafHost, InterestSink {
       const w = sub.queue !== null && sub instanceof LeafSub ? sub.qw : 1;
       smap.set(key, (smap.get(key) ?? 0) + w);
     }
+    // Go initLeafNodeSmapAndSendSubs: a hub also advertises what remote gateways are interested in.
+    const gw = this.srv.gateway as GatewayManager | null;
+    if (gw !== null) {
+      if (!c.isSpoke) {
+        for (const [key, w] of remoteInterestOf(gw.outo, acc.name)) {
+          const sp = key.indexOf(' ');
+          if (c.canAdvertise(sp < 0 ? key : key.slice(0, sp))) smap.set(key, (smap.get(key) ?? 0) + w);
+        }
+      }
+      // Answers to requests that crossed a gateway come back on routed reply subjects.
+      for (const k of ['$GR.*.>', '_GR_.>']) smap.set(k, (smap.get(k) ?? 0) + 1);
+    }
     const lds = this.ldsOf(acc);
     smap.set(lds, (smap.get(lds) ?? 0) + 1);
     let out = '';
@@ -422,6 +436,21 @@ export class LeafNodes implements LeafHost, InterestSink {
     if (this.byAccount.size === 0) return;
     const w = sub instanceof LeafSub ? sub.qw : 1;
     this.propagate(acc, sub, added ? w : -w);
+  }
+
+  /**
+   * Go updateInterestForAccountOnGateway: interest a remote gateway
+   * announced (RS+/RS-) reaches the leaf nodes we are hub for; `sub` stands
+   * for it (owned by the gateway connection).
+   */
+  gatewayInterest(acc: Account, sub: Subscription, delta: number): void {
+    const l = this.byAccount.get(acc);
+    if (l === undefined) return;
+    for (let k = 0; k < l.length; k++) {
+      const ln = l[k];
+      if (ln.isSpoke || (delta > 0 && !ln.canAdvertise(sub.subject))) continue;
+      ln.updateSmap(sub, delta, false);
+    }
   }
 
   /** Go updateLeafNodesEx: tell every other link of the account about the change. */

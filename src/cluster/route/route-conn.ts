@@ -19,6 +19,7 @@ import { parseRoutedArgs, RoutedArgs, splitArgs } from './routed-args.js';
 import { encodeRouted } from './forward.js';
 import { routeFromRoute } from '../../server/router.js';
 import type { RouteInfo } from './route-info.js';
+import type { GatewayManager } from '../gateway/manager.js';
 
 const PING = Buffer.from('PING\r\n');
 const PONG = Buffer.from('PONG\r\n');
@@ -51,6 +52,8 @@ export class RouteConn implements ParserHandler, RemoteLink {
   readonly port: number;
   remoteId = '';
   remoteName = '';
+  /** gateway reply hash of the remote server id (Go routesIDByHash), computed when first needed */
+  gwHash = '';
   /** the remote's cluster listener, from its INFO */
   remoteInfo: RouteInfo | null = null;
   /** the URL we dialed (solicited routes), or the remote's advertised route URL */
@@ -330,8 +333,13 @@ export class RouteConn implements ParserHandler, RemoteLink {
     const st = this.mgr.server.stats;
     st.inMsgs++;
     st.inBytes += e - s;
-    const acc = this.mgr.server.lookupAccount(this.ra.account);
-    if (acc !== null) routeFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq);
+    const srv = this.mgr.server;
+    const acc = srv.lookupAccount(this.ra.account);
+    if (acc === null) return !this.closed;
+    // A gateway reply handed over by the cluster peer that received it (Go handleGatewayReply).
+    const gw = srv.gateway as GatewayManager | null;
+    if (gw !== null && gw.handleReplyFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq)) return !this.closed;
+    routeFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq);
     return !this.closed;
   }
 

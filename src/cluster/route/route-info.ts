@@ -37,13 +37,18 @@ export interface RouteInfo {
   route_pool_idx?: number;
   route_account?: string;
   gossip_mode?: number;
+  /** gateway fields: this server's gateway URL, and gateway gossip forwarded over routes (Go forwardNewGatewayToLocalCluster) */
+  gateway?: string;
+  gateway_urls?: string[];
+  gateway_url?: string;
+  gateway_cmd?: number;
 }
 
 const ORDER: (keyof RouteInfo)[] = [
   'server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'auth_required',
   'tls_required', 'tls_verify', 'max_payload', 'jetstream', 'ip', 'nonce', 'cluster', 'cluster_dynamic',
   'connect_urls', 'ws_connect_urls', 'ldm', 'compression', 'import', 'export', 'lnoc', 'info_on_connect', 'route_pool_size', 'route_pool_idx',
-  'route_account', 'gossip_mode',
+  'route_account', 'gossip_mode', 'gateway', 'gateway_urls', 'gateway_url', 'gateway_cmd',
 ];
 const ALWAYS = new Set<keyof RouteInfo>(['server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'max_payload']);
 

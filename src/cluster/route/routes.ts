@@ -26,6 +26,7 @@ import { InterestMap } from './interest-map.js';
 import { RoutePool } from './pool.js';
 import { Permissions } from '../../auth/permissions.js';
 import { countLinks } from '../../server/router.js';
+import type { GatewayManager } from '../gateway/manager.js';
 
 export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   clusterName: string;
@@ -320,6 +321,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       route_pool_size: o.pool_size > 0 ? o.pool_size : undefined,
       route_pool_idx: poolIdx,
       route_account: account || undefined,
+      gateway_url: this.gateway()?.url,
     };
   }
 
@@ -350,10 +352,21 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     return true;
   }
 
+  private gateway(): GatewayManager | null {
+    return this.server.gateway as GatewayManager | null;
+  }
+
   /** Go processRouteInfo. */
   processInfo(rc: RouteConn, info: RouteInfo): void {
     const srv = this.server;
     if (typeof info.server_id !== 'string' || info.server_id === '') return;
+    // Gateway gossip and gateway URLs ride on route INFOs (Go processRouteInfo -> processGatewayInfoFromRoute).
+    if (typeof info.gateway === 'string' && info.gateway !== '') {
+      const gw = this.gateway();
+      if (gw === null) srv.log.error(`Received information about gateway "${info.gateway}" from ${rc.remoteId}, but gateway is not configured`);
+      else gw.routeInfo(info);
+      return;
+    }
     if (info.server_id === srv.id) {
       // A route to ourselves (our own address in `routes`): drop it for good.
       if (srv.log.debugEnabled) srv.log.debug(`${rc.label()} - Detected route to self, ignoring`);
@@ -418,6 +431,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     if (p.first) {
       if (Array.isArray(info.connect_urls)) this.setRemoteURLs(id, info.connect_urls);
       // Go forwardNewRouteInfoToKnownServers: the accepting side tells the others about the newcomer.
+      this.gateway()?.routeRegistered(rc);
       if (!rc.didSolicit) this.forwardNewRouteInfo(rc, info);
       else if (p.pool && rc.url !== null) this.dialPinned(rc.url, rc.isConfigured, id);
     }
@@ -553,6 +567,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     if (rc.registered) {
       this.unregister(rc);
       this.server.log.info(`${rc.label()} - Router connection closed: ${reason}`);
+      this.gateway()?.refreshClusterURLs();
     }
     if (this.stopping || !rc.didSolicit || rc.noReconnect || rc.url === null) {
       if (rc.url !== null) this.dialing.delete(dialKey(rc.url, rc.accName));
