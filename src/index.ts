@@ -17,6 +17,8 @@ import { enableSystemAccount } from './system/system.js';
 import { clusterOptions } from './config/cluster.js';
 import { startRoutes } from './cluster/route/enable.js';
 import { enableLeafNodes } from './cluster/leaf/leafnodes.js';
+import { enableWebSocket } from './websocket/listener.js';
+import { validateWebsocketOptions } from './config/websocket.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -71,6 +73,7 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   // Go: the monitoring listener binds to the client host unless http_host says otherwise.
   if (!o.http_host) o = { ...o, http_host: o.host };
   clusterOptions(o); // cluster config errors surface before anything listens
+  validateWebsocketOptions(o);
   const server = new Server(o, log);
   enableSystemAccount(server);
   if (o.jetstream) enableJetStream(server);
@@ -79,6 +82,7 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   try {
     await startRoutes(server);
     if (leafnodes) await leafnodes.start();
+    await enableWebSocket(server);
   } catch (e) {
     await server.shutdown();
     throw e;
