@@ -101,6 +101,9 @@ export function validateWebsocketOptions(o: Options): void {
     if (u.host === '') throw new ConfigError(`unable to parse allowed origin "${ao}": host is required`);
   }
   if (wo.no_auth_user) {
+    // Go validateNoAuthUser
+    if (o.operator_mode !== undefined && o.operator_mode.operator_jwts.length > 0) throw new ConfigError('no_auth_user not compatible with Trusted Operator');
+    if (o.users.length === 0 && o.nkeys.length === 0) throw new ConfigError(`no_auth_user: "${wo.no_auth_user}" present, but users/nkeys are not defined`);
     const known = o.users.some((u) => u.user === wo.no_auth_user) || o.nkeys.some((u) => u.nkey === wo.no_auth_user);
     if (!known) {
       throw new ConfigError(`no_auth_user: "${wo.no_auth_user}" not present as user or nkey in authorization block or account configuration`);

@@ -5,6 +5,7 @@
  * Go's checks decide the status codes; `ws` (noServer mode) then completes
  * the handshake and does the framing.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
@@ -83,7 +84,20 @@ export class WebSocketListener implements ClientTransport {
   async start(): Promise<void> {
     const o = this.o;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => this.onRequest(req, res);
-    const hs = this.tls ? https.createServer({ secureContext: this.tls.context, requestCert: this.tls.opts.verify, rejectUnauthorized: this.tls.opts.verify }, handler) : http.createServer(handler);
+    const t = this.tls?.opts;
+    const hs = t
+      ? https.createServer(
+          {
+            cert: readFileSync(t.cert_file!),
+            key: readFileSync(t.key_file!),
+            ca: t.ca_file ? readFileSync(t.ca_file) : undefined,
+            minVersion: t.min_version === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
+            requestCert: t.verify,
+            rejectUnauthorized: t.verify,
+          },
+          handler,
+        )
+      : http.createServer(handler);
     if (o.handshake_timeout > 0) {
       hs.headersTimeout = o.handshake_timeout;
       hs.requestTimeout = o.handshake_timeout;
