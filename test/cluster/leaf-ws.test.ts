@@ -233,6 +233,26 @@ describe('leaf over ws: authorization and account binding', () => {
     assert.equal(c.take(), '', 'no INFO');
   });
 
+  it('ws_compression on our remote negotiates permessage-deflate with a compressing hub', async (t) => {
+    const hub = await startHub({ websocket: wsOpts({ compression: true }) });
+    t.after(() => hub.stop());
+    const leaf = await startLeaf([remote(`ws://127.0.0.1:${wsPort(hub)}`, { ws_compression: true })]);
+    t.after(() => leaf.stop());
+    await waitLeafs(leaf, 1);
+    const l = leaf.server.leafnodes!.list()[0];
+    assert.match((l.socket as unknown as { ws: { extensions: string } }).ws.extensions, /permessage-deflate/);
+    const a = await connect({ servers: hub.url });
+    t.after(() => a.close());
+    const b = await connect({ servers: leaf.url });
+    t.after(() => b.close());
+    const got = collect(a.subscribe('z.x'));
+    await a.flush();
+    await waitFor(() => leafInterest(leaf, 'z.x'));
+    b.publish('z.x', 'q'.repeat(50_000));
+    await waitFor(() => got.length === 1);
+    assert.equal(got[0], 'q'.repeat(50_000));
+  });
+
   it('a ws leaf upgrade gets the leafnode INFO (with a nonce), not the client INFO', async (t) => {
     const hub = await startHub({ websocket: wsOpts() });
     t.after(() => hub.stop());

@@ -166,9 +166,20 @@ describe('websocket: authorization', () => {
     assert.equal(await a.flush(), '');
   });
 
-  it('allowed_connection_types: a STANDARD-only user cannot log in over ws', async (t) => {
-    const srv = await startWs({ users: [{ user: 'tcponly', password: 'p', allowed_connection_types: ['STANDARD'] }] });
+  it('allowed_connection_types: a STANDARD-only user cannot log in over ws; a WEBSOCKET-only user only over ws', async (t) => {
+    const srv = await startWs({
+      users: [
+        { user: 'tcponly', password: 'p', allowed_connection_types: ['STANDARD'] },
+        { user: 'wsonly', password: 'p', allowed_connection_types: ['WEBSOCKET'] },
+      ],
+    });
     t.after(() => srv.stop());
+    await assert.rejects(connect({ servers: srv.url, user: 'wsonly', pass: 'p', reconnect: false }));
+    const w = await RawWs.connect(`ws://127.0.0.1:${wsPort(srv)}`);
+    t.after(() => w.close());
+    await w.info();
+    w.send('CONNECT {"verbose":false,"user":"wsonly","pass":"p"}\r\n');
+    assert.equal(await w.flush(), '');
     const c = await RawWs.connect(`ws://127.0.0.1:${wsPort(srv)}`);
     t.after(() => c.close());
     await c.info();

@@ -148,6 +148,33 @@ describe('websocket: NATS clients', () => {
     assert.equal(c.closeReason, 'Authentication Failure');
   });
 
+  it('close statuses: 1009 for max payload, 1002 for a parse error, 1001 at shutdown', async (t) => {
+    const srv = await startWs({ max_payload: 100 });
+    t.after(() => srv.stop());
+    const big = await RawWs.connect(wsURL(srv));
+    t.after(() => big.close());
+    await big.info();
+    big.send(`CONNECT {"verbose":false}\r\nPUB x 200\r\n${'x'.repeat(200)}\r\n`);
+    await waitFor(() => big.closed);
+    assert.match(big.take(), /-ERR 'Maximum Payload Violation'/);
+    assert.equal(big.closeCode, 1009);
+    const bad = await RawWs.connect(wsURL(srv));
+    t.after(() => bad.close());
+    await bad.info();
+    bad.send('CONNECT {"verbose":false}\r\nGARBAGE\r\n');
+    await waitFor(() => bad.closed);
+    assert.match(bad.take(), /-ERR 'Unknown Protocol Operation'/);
+    assert.equal(bad.closeCode, 1002);
+    const idle = await RawWs.connect(wsURL(srv));
+    await idle.info();
+    idle.send('CONNECT {"verbose":false}\r\n');
+    await idle.flush();
+    await srv.stop();
+    await waitFor(() => idle.closed);
+    assert.equal(idle.closeCode, 1001);
+    assert.equal(idle.closeReason, 'Server Shutdown');
+  });
+
   it('/connz lists ws clients; /varz has the websocket section', async (t) => {
     const srv = await startWs({}, { compression: true, same_origin: true, handshake_timeout: 2000 });
     t.after(() => srv.stop());
