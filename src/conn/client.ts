@@ -101,8 +101,8 @@ export class Client implements ParserHandler {
   private calloutCancel: (() => void) | null = null;
   /** logged in by the auth callout (a config reload does not re-check such a login) */
   viaCallout = false;
-  /** the transport's own users (Go: a websocket {} block's authorization override); null = the server's */
-  authOverride: Authenticator | null = null;
+  /** the transport whose authorization override applies (Go: a websocket {} block's); null = the server's users */
+  authSource: { readonly auth: Authenticator | null } | null = null;
 
   constructor(
     readonly host_: ClientHost,
@@ -157,7 +157,7 @@ export class Client implements ParserHandler {
 
   /** The authenticator for this connection: the transport's override, else the server's. */
   get authn(): Authenticator {
-    return this.authOverride ?? this.host_.auth;
+    return this.authSource?.auth ?? this.host_.auth;
   }
 
   label(): string {

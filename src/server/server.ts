@@ -334,7 +334,7 @@ export class Server implements ClientHost {
     const c = new Client(this, sock, cid, this.globalAccount);
     if (transport !== null) {
       c.connectionType = transport.connectionType;
-      c.authOverride = transport.auth;
+      c.authSource = transport;
     }
     const authn = c.authn;
     if (authn.nonceRequired) c.nonce = generateNonce();
@@ -427,7 +427,7 @@ export class Server implements ClientHost {
     const info = this.baseInfo();
     const authn = c.authn;
     if (authn !== this.auth) info.auth_required = this.auth.authRequired || authn.authRequired;
-    const noAuthUser = c.authOverride !== null ? this.opts.websocket?.no_auth_user : this.opts.no_auth_user;
+    const noAuthUser = authn !== this.auth ? this.opts.websocket?.no_auth_user : this.opts.no_auth_user;
     if (info.auth_required && noAuthUser && !connectInfo) info.auth_required = false;
     if (c.connectionType === 'WEBSOCKET' && this.websocket !== null) Object.assign(info, this.websocket.info());
     info.client_id = c.cid;

@@ -12,7 +12,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Server, ClientTransport } from '../server/server.js';
-import type { WebsocketOptions } from '../config/options.js';
+import type { Options, WebsocketOptions } from '../config/options.js';
 import type { ServerInfo } from '../server/info.js';
 import type { Authenticator } from '../auth/types.js';
 import { ConfiguredAuth } from '../auth/authenticator.js';
@@ -24,8 +24,10 @@ import { checkUpgrade, upgradeKind, offersCompression, rejectUpgrade, httpErrorR
 
 export class WebSocketListener implements ClientTransport {
   readonly connectionType = 'WEBSOCKET' as const;
-  readonly auth: Authenticator | null;
   readonly authTimeoutMs: number;
+  /** the override authenticator and the options it was built from (rebuilt after a config reload) */
+  private authFor: Options | null = null;
+  private authOverride: Authenticator | null = null;
   private readonly o: WebsocketOptions;
   private readonly origins: OriginPolicy;
   private readonly tls: TlsSetup | null;
@@ -41,17 +43,6 @@ export class WebSocketListener implements ClientTransport {
     const o = this.o;
     this.origins = new OriginPolicy(o);
     this.tls = o.tls ? new TlsSetup(o.tls) : null;
-    // Go wsConfigAuth: a username, token or no_auth_user in the block overrides the server's single user/token.
-    const override = o.username !== '' || o.token !== '' || o.no_auth_user !== '';
-    this.auth = override
-      ? new ConfiguredAuth({
-          ...srv.opts,
-          username: o.username || undefined,
-          password: o.password || undefined,
-          authorization: o.token || undefined,
-          no_auth_user: o.no_auth_user || undefined,
-        })
-      : null;
     this.authTimeoutMs = o.auth_timeout;
     const headers = o.headers;
     const base = { noServer: true, maxPayload: 64 * 1024 * 1024, clientTracking: false } as const;
@@ -66,6 +57,30 @@ export class WebSocketListener implements ClientTransport {
         for (const [k, v] of Object.entries(headers)) h.push(`${k}: ${v}`);
       });
     }
+  }
+
+  /**
+   * Go wsConfigAuth: a username, token or no_auth_user in the block overrides
+   * the server's single user/token for websocket clients (the server's users
+   * still apply). Built from the running options, so a reload's users count.
+   */
+  get auth(): Authenticator | null {
+    const opts = this.srv.opts;
+    if (this.authFor !== opts) {
+      const o = opts.websocket ?? this.o;
+      const override = o.username !== '' || o.token !== '' || o.no_auth_user !== '';
+      this.authOverride = override
+        ? new ConfiguredAuth({
+            ...opts,
+            username: o.username || undefined,
+            password: o.password || undefined,
+            authorization: o.token || undefined,
+            no_auth_user: o.no_auth_user || undefined,
+          })
+        : null;
+      this.authFor = opts;
+    }
+    return this.authOverride;
   }
 
   get port(): number {

@@ -189,6 +189,31 @@ describe('websocket: authorization', () => {
   });
 });
 
+describe('websocket: config reload', () => {
+  it('users added by a reload can log in over ws; changing the websocket block is refused like Go', async (t) => {
+    const users = [{ user: 'alice', password: 'pa' }];
+    const srv = await startWs({ users }, { no_auth_user: 'alice' });
+    t.after(() => srv.stop());
+    const login = async (user: string) => {
+      const c = await RawWs.connect(`ws://127.0.0.1:${wsPort(srv)}`);
+      t.after(() => c.close());
+      await c.info();
+      c.send(`CONNECT {"verbose":false,"user":"${user}","pass":"pc"}\r\n`);
+      await c.waitUntil((d) => d.includes('\r\n'), 500);
+      c.send('PING\r\n');
+      await c.waitUntil((d) => d.includes('PONG') || d.includes('-ERR'));
+      return !c.take().includes('-ERR');
+    };
+    assert.equal(await login('carol'), false);
+    srv.server.reload({ ...srv.server.opts, users: [...users, { user: 'carol', password: 'pc' }] });
+    assert.equal(await login('carol'), true);
+    assert.throws(
+      () => srv.server.reload({ ...srv.server.opts, websocket: { ...srv.server.opts.websocket!, compression: true } }),
+      /config reload not supported for Websocket/,
+    );
+  });
+});
+
 describe('websocket: config', () => {
   function load(text: string): ReturnType<typeof loadConfigFile> {
     const dir = mkdtempSync(join(tmpdir(), 'wscfg-'));
