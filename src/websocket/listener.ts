@@ -20,7 +20,7 @@ import { TlsSetup } from '../server/tls.js';
 import { hostPort } from '../server/server.js';
 import { validateWebsocketOptions } from '../config/websocket.js';
 import { WsSocket } from './adapter.js';
-import { checkUpgrade, upgradeKind, offersCompression, rejectUpgrade, httpErrorResponse, OriginPolicy, KIND_LEAF } from './upgrade.js';
+import { checkUpgrade, upgradeKind, offersCompression, rejectUpgrade, httpErrorBody, OriginPolicy, KIND_LEAF } from './upgrade.js';
 
 export class WebSocketListener implements ClientTransport {
   readonly connectionType = 'WEBSOCKET' as const;
@@ -153,14 +153,12 @@ export class WebSocketListener implements ClientTransport {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const bad = checkUpgrade(req, upgradeKind(req), this.origins, this.secure) ?? { status: 400, reason: 'websocket upgrade not supported' };
     this.srv.log.error(`${req.socket.remoteAddress}:${req.socket.remotePort} - websocket handshake error: ${bad.reason}`);
-    const raw = httpErrorResponse(bad.status);
-    const sep = raw.indexOf('\r\n\r\n');
     res.writeHead(bad.status, {
       'Content-Type': 'text/plain; charset=utf-8',
       'Sec-Websocket-Version': '13',
       'X-Content-Type-Options': 'nosniff',
     });
-    res.end(raw.slice(sep + 4));
+    res.end(httpErrorBody(bad.status));
   }
 
   private onUpgrade(req: http.IncomingMessage, sock: Duplex, head: Buffer): void {

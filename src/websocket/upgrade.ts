@@ -134,10 +134,15 @@ export function offersCompression(req: IncomingMessage): boolean {
   return all.some((s: string) => s.split(',').some((ext: string) => ext.split(';').some((p: string) => p.trim().toLowerCase() === 'permessage-deflate')));
 }
 
+/** The body Go's http.Error writes: the status text and a newline. */
+export function httpErrorBody(status: number): string {
+  return `${STATUS_CODES[status] ?? 'Error'}\n`;
+}
+
 /** The response Go's http.Error writes, plus the Sec-Websocket-Version header wsReturnHTTPError adds. */
 export function httpErrorResponse(status: number): string {
   const text = STATUS_CODES[status] ?? 'Error';
-  const body = `${text}\n`;
+  const body = httpErrorBody(status);
   return (
     `HTTP/1.1 ${status} ${text}\r\n` +
     'Content-Type: text/plain; charset=utf-8\r\n' +

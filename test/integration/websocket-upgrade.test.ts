@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { WebSocket } from 'ws';
 import { connect } from '@nats-io/transport-node';
@@ -189,6 +189,29 @@ describe('websocket: authorization', () => {
   });
 });
 
+describe('websocket: ports file', () => {
+  it('lists the websocket listener like Go (ws:// URL under "websocket")', { skip: skipGo }, async (t) => {
+    const conf = 'websocket { listen: "127.0.0.1:-1", no_tls: true }\n';
+    const read = (dir: string) => {
+      const f = readdirSync(dir).find((n) => n.endsWith('.ports'))!;
+      return JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, string[]>;
+    };
+    const go = await startGoServer([], conf);
+    t.after(() => go.stop());
+    const ours = await startGoServer([], conf, OURS_CMD);
+    t.after(() => ours.stop());
+    const a = read(go.dir);
+    const b = read(ours.dir);
+    assert.deepEqual(Object.keys(b), Object.keys(a));
+    assert.match(a.websocket[0], /^ws:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(b.websocket[0], /^ws:\/\/127\.0\.0\.1:\d+$/);
+    const port = Number(new URL(b.websocket[0]).port);
+    const c = await RawWs.connect(`ws://127.0.0.1:${port}`);
+    t.after(() => c.close());
+    assert.equal((await c.info()).port, port);
+  });
+});
+
 describe('websocket: config reload', () => {
   it('users added by a reload can log in over ws; changing the websocket block is refused like Go', async (t) => {
     const users = [{ user: 'alice', password: 'pa' }];
@@ -296,7 +319,7 @@ describe('websocket: TLS and nats.js', () => {
     const tls = { ...defaultTlsOptions(), cert_file: join(tlsDir, 'server-cert.pem'), key_file: join(tlsDir, 'server-key.pem') };
     const srv = await startWs({}, { no_tls: false, tls });
     t.after(() => srv.stop());
-    const c = await RawWs.connect(`wss://127.0.0.1:${wsPort(srv)}`, { ca: (await import('node:fs')).readFileSync(join(tlsDir, 'ca.pem')) });
+    const c = await RawWs.connect(`wss://127.0.0.1:${wsPort(srv)}`, { ca: readFileSync(join(tlsDir, 'ca.pem')) });
     t.after(() => c.close());
     const info = await c.info();
     assert.equal(info.tls_required, true);
