@@ -29,7 +29,7 @@ export class WsSocket extends Duplex implements CloseReasonSink {
     readonly ws: WebSocket,
     remote: { address?: string; port?: number; secure: boolean },
   ) {
-    super({ allowHalfOpen: false, decodeStrings: false });
+    super({ allowHalfOpen: false });
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
     this.secure = remote.secure;
