@@ -11,6 +11,7 @@ import { defaultOptions, type Options } from '../src/config/options.js';
 import { launch } from '../src/index.js';
 import { Logger } from '../src/log/logger.js';
 import type { RouteManager } from '../src/cluster/route/routes.js';
+import type { WebSocketListener } from '../src/websocket/listener.js';
 import { writePortsFile, removePortsFile, listenerUrls } from '../src/server/ports-file.js';
 import { writePidFile } from '../src/server/pid-file.js';
 import { installSignals } from '../src/server/signals.js';
@@ -102,10 +103,12 @@ async function main(): Promise<number> {
   if (opts.ports_file_dir) {
     const mon = running.monitorUrl ? new URL(running.monitorUrl) : null;
     const routes = srv.cluster as RouteManager | null;
+    const ws = srv.websocket as WebSocketListener | null;
     portsFile = writePortsFile(opts.ports_file_dir, {
       nats: listenerUrls('nats', opts.host, running.port),
       monitoring: mon ? listenerUrls('http', opts.http_host || opts.host, Number(mon.port)) : undefined,
       cluster: routes ? listenerUrls('nats', routes.opts.host, routes.port) : undefined,
+      websocket: ws ? listenerUrls(ws.secure ? 'wss' : 'ws', opts.websocket!.host, ws.port) : undefined,
     });
   }
   srv.onShutdown(() => {

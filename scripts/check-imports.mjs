@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
-const RANK = { util: 0, protocol: 1, sublist: 1, log: 1, config: 1, auth: 2, accounts: 2, conn: 3, server: 4, jetstream: 5, cluster: 5, monitor: 6, system: 7, 'index.ts': 8 };
+const RANK = { util: 0, protocol: 1, sublist: 1, log: 1, config: 1, auth: 2, accounts: 2, conn: 3, server: 4, jetstream: 5, cluster: 5, websocket: 5, monitor: 6, system: 7, 'index.ts': 8 };
 const root = 'src';
 const files = [];
 (function walk(d) {

@@ -19,6 +19,8 @@ import { startRoutes } from './cluster/route/enable.js';
 import { enableLeafNodes } from './cluster/leaf/leafnodes.js';
 import { startGateways } from './cluster/gateway/manager.js';
 import { gatewayOptions } from './config/gateway.js';
+import { enableWebSocket } from './websocket/listener.js';
+import { validateWebsocketOptions } from './config/websocket.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -74,6 +76,7 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   if (!o.http_host) o = { ...o, http_host: o.host };
   clusterOptions(o); // cluster config errors surface before anything listens
   const gwOpts = gatewayOptions(o);
+  validateWebsocketOptions(o);
   const server = new Server(o, log);
   enableSystemAccount(server);
   if (o.jetstream) enableJetStream(server);
@@ -84,6 +87,7 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
     await startGateways(server, gwOpts);
     await startRoutes(server);
     if (leafnodes) await leafnodes.start();
+    await enableWebSocket(server);
   } catch (e) {
     await server.shutdown();
     throw e;

@@ -16,13 +16,14 @@ import { parsePermissions, parseUser } from './users.js';
 import { checkAccountReferences, parseAccountsBlock, parseMappings } from './accounts.js';
 import { checkAuthCalloutAccounts, parseAuthCallout } from './auth-callout.js';
 import { parseLeafNodes } from './leafnodes.js';
+import { parseWebsocket } from './websocket.js';
 import { parseOperatorKey, parseResolver, parseResolverPreload, parseTrustedKeys } from './operator.js';
 
 /** Top-level keys Go accepts that are kept as-is for later subsystems. */
 const PASSTHROUGH = new Set([
   'trace_headers', 'default_sentinel', 'cluster', 'gateway',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'ocsp', 'resolver_tls',
-  'resolver_pinned_accounts', 'websocket', 'ws', 'mqtt', 'feature_flags', 'default_js_domain',
+  'resolver_pinned_accounts', 'mqtt', 'feature_flags', 'default_js_domain',
   'ocsp_cache', 'proxies', 'https',
 ]);
 
@@ -142,6 +143,7 @@ export function applyConfig(tree: ConfMap, o: Options, file = '<config>'): { war
       case 'no_auth_user': o.no_auth_user = str(ctx, p, v); break;
       case 'tls': o.tls = parseTls(ctx, p, v); break;
       case 'leafnodes': case 'leaf': o.leafnodes = parseLeafNodes(ctx, p, v, parseTls); break;
+      case 'websocket': case 'ws': o.websocket = parseWebsocket(ctx, p, v, parseTls); break;
       case 'allow_non_tls': o.allow_non_tls = bool(ctx, p, v); break;
       case 'jetstream': {
         if (typeof v === 'boolean') o.jetstream = v;

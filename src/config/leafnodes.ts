@@ -5,6 +5,7 @@
  */
 import { ConfMap, type ConfValue, type Pos } from './parser.js';
 import { defaultLeafNodeOptions, type LeafNodeOptions, type LeafUserSpec, type RemoteLeafOptions, type TlsOptions } from './options.js';
+import { ConfigError } from '../util/errors.js';
 import { Ctx, bool, describe, duration, forEachKey, hostPort, int, str, strList } from './values.js';
 
 /** from-file's tls {} parser; `client` allows a block without cert_file/key_file (a remote's TLS, Go parseTLS(tk, true)) */
@@ -119,8 +120,10 @@ function parseRemotes(ctx: Ctx, p: Pos | undefined, v: ConfValue, parseTls: TlsP
         case 'dial_timeout': duration(ctx, kp, val, raw); break;
         case 'disabled': rem.disabled = bool(ctx, kp, val); break;
         case 'tls': rem.tls = parseTls(ctx, kp, val, true); break;
-        case 'no_randomize': case 'dont_randomize': case 'ws_compress': case 'ws_compression': case 'websocket_compress':
-        case 'websocket_compression': case 'ws_no_masking': case 'websocket_no_masking': case 'isolate_leafnode_interest':
+        case 'ws_compress': case 'ws_compression': case 'websocket_compress': case 'websocket_compression':
+          rem.ws_compression = bool(ctx, kp, val);
+          break;
+        case 'no_randomize': case 'dont_randomize': case 'ws_no_masking': case 'websocket_no_masking': case 'isolate_leafnode_interest':
         case 'isolate': case 'request_isolation': case 'ignore_discovered_servers':
           bool(ctx, kp, val);
           break;
@@ -128,8 +131,23 @@ function parseRemotes(ctx: Ctx, p: Pos | undefined, v: ConfValue, parseTls: TlsP
         default: ctx.err(kp, `unknown field "${raw}"`);
       }
     });
+    // Go validateLeafNode: a remote's URLs are all websocket or none.
+    const ws = rem.urls.map((u) => /^wss?:/i.test(u));
+    if (ws.some((w) => w !== ws[0])) {
+      throw new ConfigError(`remote leaf node configuration cannot have a mix of websocket and non-websocket urls: [${rem.urls.map((u) => JSON.stringify(redactURL(u))).join(' ')}]`);
+    }
     return rem;
   });
+}
+
+function redactURL(u: string): string {
+  try {
+    const url = new URL(u);
+    if (url.password !== '') url.password = 'xxxxx';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return u;
+  }
 }
 
 /** Go parseURL(v, "leafnode"): the URL must parse. */

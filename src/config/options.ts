@@ -132,6 +132,10 @@ export interface Options {
   /** the `leafnodes {}` block (alias `leaf`), when configured */
   leafnodes?: LeafNodeOptions;
 
+  // ---- websocket ----
+  /** the `websocket {}` block (alias `ws`), when configured */
+  websocket?: WebsocketOptions;
+
   // ---- accounts ----
   /** the `accounts {}` block; empty when only the global account exists */
   accounts: AccountSpec[];
@@ -404,6 +408,8 @@ export interface RemoteLeafOptions {
   first_info_timeout: number;
   disabled: boolean;
   tls?: TlsOptions;
+  /** ws:// and wss:// remotes: offer permessage-deflate (Go remote `ws_compression`) */
+  ws_compression?: boolean;
 }
 
 /** The `leafnodes {}` block (Go LeafNodeOpts). */
@@ -444,5 +450,57 @@ export function defaultLeafNodeOptions(): LeafNodeOptions {
     remotes: [],
     min_version: '',
     isolate: false,
+  };
+}
+
+/** The `websocket {}` block (Go WebsocketOpts). Durations in ms. */
+export interface WebsocketOptions {
+  host: string;
+  /** 0 = no websocket listener; -1 = random port */
+  port: number;
+  advertise: string;
+  no_tls: boolean;
+  tls?: TlsOptions;
+  same_origin: boolean;
+  allowed_origins: string[];
+  compression: boolean;
+  /** ms; 0 = none */
+  handshake_timeout: number;
+  /** `authorization {}` of the block: overrides the server's single user/token for websocket clients */
+  username: string;
+  password: string;
+  token: string;
+  /** ms; 0 = the server's auth timeout */
+  auth_timeout: number;
+  no_auth_user: string;
+  /** parsed; cookie logins are not implemented */
+  jwt_cookie: string;
+  user_cookie: string;
+  pass_cookie: string;
+  token_cookie: string;
+  /** extra headers of the 101 response */
+  headers: Record<string, string>;
+}
+
+export function defaultWebsocketOptions(): WebsocketOptions {
+  return {
+    host: '0.0.0.0',
+    port: 0,
+    advertise: '',
+    no_tls: false,
+    same_origin: false,
+    allowed_origins: [],
+    compression: false,
+    handshake_timeout: 0,
+    username: '',
+    password: '',
+    token: '',
+    auth_timeout: 0,
+    no_auth_user: '',
+    jwt_cookie: '',
+    user_cookie: '',
+    pass_cookie: '',
+    token_cookie: '',
+    headers: {},
   };
 }

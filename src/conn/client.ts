@@ -9,13 +9,13 @@ import { Parser, type ParserHandler, type PubArg } from '../protocol/parser.js';
 import * as E from '../protocol/errors.js';
 import { Outbound, BY_REF_THRESHOLD } from './outbound.js';
 import { Subscription } from './subscription.js';
-import { ClosedReason } from './closed-reason.js';
+import { ClosedReason, type CloseReasonSink } from './closed-reason.js';
 import { decodeConnect, defaultConnectOptions } from './connect.js';
 import { copyBytes, latin1, writeLatin1, writeUint, displayString } from '../util/bytes.js';
 import { isValidLiteralSubject } from '../sublist/subject.js';
 import { GLOBAL_ACCOUNT, type Account } from '../accounts/account.js';
 import type { ClientHost } from './host.js';
-import type { AuthResult, ClientPermissions, ConnectOptions, ConnectionType, JwtUserInfo } from '../auth/types.js';
+import type { Authenticator, AuthResult, ClientPermissions, ConnectOptions, ConnectionType, JwtUserInfo } from '../auth/types.js';
 import type { AuthCallout, CalloutClient, CalloutOutcome } from '../auth/callout.js';
 
 export const CLIENT = 0;
@@ -110,6 +110,8 @@ export class Client implements ParserHandler {
   private calloutCancel: (() => void) | null = null;
   /** logged in by the auth callout (a config reload does not re-check such a login) */
   viaCallout = false;
+  /** the transport whose authorization override applies (Go: a websocket {} block's); null = the server's users */
+  authSource: { readonly auth: Authenticator | null } | null = null;
 
   constructor(
     readonly host_: ClientHost,
@@ -160,6 +162,11 @@ export class Client implements ParserHandler {
     } finally {
       this.host_.endRead();
     }
+  }
+
+  /** The authenticator for this connection: the transport's override, else the server's. */
+  get authn(): Authenticator {
+    return this.authSource?.auth ?? this.host_.auth;
   }
 
   label(): string {
@@ -223,7 +230,7 @@ export class Client implements ParserHandler {
 
   onNonConnectFirstOp(): boolean {
     // Go lets a client skip CONNECT when no_auth_user is configured (telnet demos).
-    let r = this.host_.auth.noAuthUser({ opts: this.opts, nonce: this.nonce, connectionType: this.connectionType });
+    let r = this.authn.noAuthUser({ opts: this.opts, nonce: this.nonce, connectionType: this.connectionType });
     if (r !== null) {
       this.clearAuthTimer();
       const co = this.host_.callout;
@@ -269,7 +276,7 @@ export class Client implements ParserHandler {
     this.headers = !this.host_.opts.no_header_support && o.headers;
     if (!firstConnect) this.removeAllSubs();
 
-    if (this.host_.auth.authRequired || this.parser.awaitingConnect) {
+    if (this.authn.authRequired || this.parser.awaitingConnect) {
       let r = this.checkCredentials();
       const co = this.host_.callout;
       if (co) {
@@ -866,6 +873,7 @@ export class Client implements ParserHandler {
     this.writeDeadlineTimer = null;
     this.out.clear();
     if (!this.socket.destroyed) {
+      (this.socket as Partial<CloseReasonSink>).noteCloseReason?.(reason);
       // end() lets the final -ERR drain; destroy after a short grace so a stuck peer cannot hold us.
       if (slow) this.socket.destroy();
       else this.socket.end();
@@ -881,7 +889,7 @@ export class Client implements ParserHandler {
   /** The CONNECT credentials against the configured users; no credentials at all may fall back to no_auth_user. */
   private checkCredentials(): AuthResult | null {
     const o = this.opts;
-    const auth = this.host_.auth;
+    const auth = this.authn;
     const r = auth.authenticate({ opts: o, nonce: this.nonce, connectionType: this.connectionType, host: this.host });
     if (r !== null || o.user || o.pass || o.auth_token || o.nkey || o.sig || o.jwt) return r;
     return auth.noAuthUser({ opts: o, nonce: this.nonce, connectionType: this.connectionType });
@@ -898,7 +906,7 @@ export class Client implements ParserHandler {
     if (!this.connectReceived || this.closed) return;
     // A callout login (or one in flight) stands until the connection ends; it is not re-asked on reload.
     if (this.viaCallout || this.calloutCancel !== null) return;
-    const r: AuthResult | null = this.host_.auth.authRequired ? this.checkCredentials() : { user: '', permissions: null, account: GLOBAL_ACCOUNT };
+    const r: AuthResult | null = this.authn.authRequired ? this.checkCredentials() : { user: '', permissions: null, account: GLOBAL_ACCOUNT };
     if (r === null) {
       this.authViolation();
       return;

@@ -40,3 +40,8 @@ export const ClosedReason = {
 } as const;
 
 export type ClosedReason = (typeof ClosedReason)[keyof typeof ClosedReason];
+
+/** A transport that reports the close reason to its peer (WebSocket close frames, Go wsEnqueueCloseMessage). */
+export interface CloseReasonSink {
+  noteCloseReason(reason: ClosedReason): void;
+}

@@ -67,7 +67,7 @@ export class VarzBuilder {
       gateway: varzGateway(s),
       leaf: varzLeaf(s),
       mqtt: {},
-      websocket: {},
+      websocket: varzWebsocket(s),
       jetstream: varzJetStream(s),
       tls_timeout: (tls?.timeout ?? 2000) / 1000,
       write_deadline: o.write_deadline * NS_PER_MS,
@@ -141,6 +141,29 @@ function varzLeaf(s: Server): Record<string, unknown> {
     return o;
   });
   if (remotes.length > 0) v.remotes = remotes;
+  return v;
+}
+
+/** Go WebsocketOptsVarz: the websocket block as configured, with the bound port; empty fields omitted. */
+function varzWebsocket(s: Server): Record<string, unknown> {
+  const wo = s.opts.websocket;
+  const l = s.websocket as { port?: number } | null;
+  if (!wo || wo.port === 0) return {};
+  const v: Record<string, unknown> = {
+    host: wo.host || undefined,
+    port: l?.port ?? wo.port,
+    advertise: wo.advertise || undefined,
+    no_auth_user: wo.no_auth_user || undefined,
+    jwt_cookie: wo.jwt_cookie || undefined,
+    handshake_timeout: wo.handshake_timeout > 0 ? wo.handshake_timeout * NS_PER_MS : undefined,
+    auth_timeout: wo.auth_timeout > 0 ? wo.auth_timeout / 1000 : undefined,
+    no_tls: wo.no_tls || undefined,
+    tls_map: wo.tls?.verify_and_map || undefined,
+    same_origin: wo.same_origin || undefined,
+    allowed_origins: wo.allowed_origins.length > 0 ? wo.allowed_origins : undefined,
+    compression: wo.compression || undefined,
+  };
+  for (const k of Object.keys(v)) if (v[k] === undefined) delete v[k];
   return v;
 }
 

@@ -21,7 +21,7 @@ import { createAuthenticator } from '../auth/authenticator.js';
 import { isOperatorMode } from '../auth/jwt-auth.js';
 import { OperatorMode } from './jwt-accounts.js';
 import { generateNonce } from '../auth/nkeys.js';
-import type { Authenticator } from '../auth/types.js';
+import type { Authenticator, ConnectionType } from '../auth/types.js';
 import type { PubArg } from '../protocol/parser.js';
 import { errFrame, ERR_MAX_CONNECTIONS } from '../protocol/errors.js';
 import { VERSION, GO_COMPAT_VERSION } from '../util/version.js';
@@ -52,6 +52,20 @@ export interface GatewayHooks extends GatewayRouter {
 export interface Flushable {
   dirty: boolean;
   flush(): void;
+}
+
+/**
+ * A client transport besides the client listener (the websocket listener):
+ * what its clients' INFO says differently, and its own authentication.
+ */
+export interface ClientTransport {
+  readonly connectionType: ConnectionType;
+  /** INFO fields that differ for this transport (Go generateClientInfoJSON for websocket clients) */
+  info(): Partial<ServerInfo>;
+  /** the transport's authorization override (null = the server's users) */
+  readonly auth: Authenticator | null;
+  /** ms; 0 = the server's auth timeout */
+  readonly authTimeoutMs: number;
 }
 
 /** Receives client lifecycle events for the system account's advisories. */
@@ -97,6 +111,8 @@ export class Server implements ClientHost {
   gateway: GatewayHooks | null = null;
   /** the leaf node layer, when `leafnodes {}` is configured (set by cluster/leaf) */
   leafnodes: LeafNodes | null = null;
+  /** the websocket listener's client transport, when `websocket {}` is configured (set by src/websocket) */
+  websocket: ClientTransport | null = null;
   /** `authorization { auth_callout {} }`: clients authenticated by an external service */
   readonly callout: AuthCallout | null;
 
@@ -315,12 +331,21 @@ export class Server implements ClientHost {
     this.createClient(sock, false);
   }
 
-  /** Create the client for an accepted socket, send INFO and start reading. */
-  createClient(sock: net.Socket, tlsDone: boolean): Client | null {
+  /**
+   * Create the client for an accepted socket, send INFO and start reading.
+   * `transport` is set for clients of another listener (websocket), whose
+   * socket is already secured and whose INFO and auth may differ.
+   */
+  createClient(sock: net.Socket, tlsDone: boolean, transport: ClientTransport | null = null): Client | null {
     const cid = ++this.cidSeq;
     this.totalConnections++;
     const c = new Client(this, sock, cid, this.globalAccount);
-    if (this.auth.nonceRequired) c.nonce = generateNonce();
+    if (transport !== null) {
+      c.connectionType = transport.connectionType;
+      c.authSource = transport;
+    }
+    const authn = c.authn;
+    if (authn.nonceRequired) c.nonce = generateNonce();
     const info = this.clientInfo(c, false);
     if (tlsDone) info.tls_required = true;
     sock.write(`INFO ${infoToJSON(info)}\r\n`);
@@ -335,6 +360,10 @@ export class Server implements ClientHost {
     this.clients.set(cid, c);
     this.globalAccount.numClients++;
     if (this.log.debugEnabled) this.log.debug(`${c.label()} - Client connection created`);
+    if (transport !== null) {
+      c.startReading(authn.authRequired, transport.authTimeoutMs > 0 ? transport.authTimeoutMs : this.authTimeoutMs());
+      return c;
+    }
     if (this.tls && !tlsDone) {
       this.tls.upgradeAfterInfo(c, sock, this, (tsock) => this.attachSocket(c, tsock));
       return c;
@@ -404,7 +433,11 @@ export class Server implements ClientHost {
 
   private clientInfo(c: Client, connectInfo: boolean): ServerInfo {
     const info = this.baseInfo();
-    if (info.auth_required && this.opts.no_auth_user && !connectInfo) info.auth_required = false;
+    const authn = c.authn;
+    if (authn !== this.auth) info.auth_required = this.auth.authRequired || authn.authRequired;
+    const noAuthUser = authn !== this.auth ? this.opts.websocket?.no_auth_user : this.opts.no_auth_user;
+    if (info.auth_required && noAuthUser && !connectInfo) info.auth_required = false;
+    if (c.connectionType === 'WEBSOCKET' && this.websocket !== null) Object.assign(info, this.websocket.info());
     info.client_id = c.cid;
     info.client_ip = c.host;
     // Go generateClientInfoJSON: the connection's own payload limit (a JWT user's may be lower).

@@ -2,7 +2,8 @@
  * A leaf remote with a creds file (user JWT + seed; the hub's nonce signed
  * with the seed) into a hub in operator mode: our hub and Go 2.9.10's. The
  * link binds to the user's account: clients of that account on the hub and
- * the leaf see each other; another account on the hub does not.
+ * the leaf see each other; another account on the hub does not. Over TCP and
+ * over WebSocket (the hub's websocket port, `ws://` remote).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,12 +61,13 @@ resolver_preload: {
 ${preload}
 }
 leafnodes { listen: "127.0.0.1:-1" }
+websocket { listen: "127.0.0.1:-1", no_tls: true }
 `;
   return { config, credsFile, userA: await mk('ua', a), userB: await mk('ub', b) };
 }
 
-for (const kind of ['ours', 'go'] as const) {
-  describe(`leaf remote with credentials into an operator-mode hub (${kind})`, { skip: kind === 'go' && !GO_SERVER_BIN ? 'Go nats-server not installed' : false }, () => {
+for (const [kind, transport] of [['ours', 'tcp'], ['go', 'tcp'], ['ours', 'ws'], ['go', 'ws']] as const) {
+  describe(`leaf remote with credentials into an operator-mode hub (${kind}, ${transport})`, { skip: kind === 'go' && !GO_SERVER_BIN ? 'Go nats-server not installed' : false }, () => {
     let dir: string;
     let env: Awaited<ReturnType<typeof makeEnv>>;
     let hubUrl = '';
@@ -83,16 +85,18 @@ for (const kind of ['ours', 'go'] as const) {
         const o = loadConfigFile(f, defaultOptions());
         const hub = await startServer({ ...o, port: 0, host: '127.0.0.1' });
         hubUrl = hub.url;
-        leafPort = hub.server.leafnodes!.port;
+        leafPort = transport === 'ws' ? (hub.server.websocket as unknown as { port: number }).port : hub.server.leafnodes!.port;
         stopHub = () => hub.stop();
       } else {
         const g: GoServer = await startGoServer([], env.config);
         hubUrl = g.url;
-        const m = await waitFor(() => /Listening for leafnode connections on [^\s]+:(\d+)/.exec(g.logs()), 5000);
+        const re = transport === 'ws' ? /Listening for websocket clients on [^\s]+:(\d+)/ : /Listening for leafnode connections on [^\s]+:(\d+)/;
+        const m = await waitFor(() => re.exec(g.logs()), 5000);
         leafPort = Number(m![1]);
         stopHub = () => g.stop();
       }
-      leaf = await startLeaf([remote(`nats-leaf://127.0.0.1:${leafPort}`, { credentials: env.credsFile })]);
+      const scheme = transport === 'ws' ? 'ws' : 'nats-leaf';
+      leaf = await startLeaf([remote(`${scheme}://127.0.0.1:${leafPort}`, { credentials: env.credsFile })]);
       await waitLeafs(leaf, 1);
     });
     after(async () => {

@@ -134,7 +134,9 @@ describe('config file -> options', () => {
   it('accepts keys of not-yet-implemented subsystems', () => {
     withFile('websocket { port: 8080 }\nmqtt { port: 1883 }\naccounts { A: { users: [{user: a, password: b}] } }\nsystem_account: SYS\n', (p) => {
       const o = loadConfigFile(p, defaultOptions());
-      assert.deepEqual(o.extra.websocket, { port: 8080 });
+      assert.equal(o.websocket?.port, 8080, 'websocket {} is parsed into its own options now');
+      assert.equal(o.extra.websocket, undefined);
+      assert.deepEqual(o.extra.mqtt, { port: 1883 });
       assert.equal(o.system_account, 'SYS');
       assert.deepEqual(o.accounts.map((a) => a.name), ['A']);
       assert.deepEqual(o.users.map((u) => [u.user, u.account]), [['a', 'A']]);

@@ -69,6 +69,8 @@ export class LeafConn extends Client implements LinkClient {
   recvDeny: string[] = [];
   /** the other side's interest to ignore (spoke: deny_exports) */
   ignoreSubDeny: string[] = [];
+  /** the link runs over WebSocket (accepted on the websocket port, or a ws:// / wss:// remote) */
+  isWebSocket = false;
   private leafPingTimer: NodeJS.Timeout | null = null;
   private leafPingsOut = 0;
 

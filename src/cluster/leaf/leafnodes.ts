@@ -27,6 +27,7 @@ import { LeafConn, LeafSub, LDS_PREFIX, leafSubLine, type LeafHost } from './con
 import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInfo } from './info.js';
 import { authenticateLeaf } from './auth.js';
 import { signWithCreds } from './creds.js';
+import { dialWebSocket, isWebSocketURL } from '../../websocket/dial.js';
 
 /** Go denyAllClientJs / denyAllJs */
 const DENY_ALL_CLIENT_JS = ['$JS.API.>', '$KV.>', '$OBJ.>'];
@@ -117,6 +118,11 @@ export class LeafNodes implements LeafHost, InterestSink {
   // ------------------------------------------------------------------ accepting (hub side)
 
   private accept(sock: net.Socket): void {
+    this.acceptSocket(sock, false);
+  }
+
+  /** Accept a leaf link on the leafnode listener, or (`ws`) on the websocket listener's `/leafnode` path. */
+  acceptSocket(sock: net.Socket, ws: boolean): void {
     if (this.stopped || !this.srv.isRunning()) {
       sock.destroy();
       return;
@@ -126,10 +132,11 @@ export class LeafNodes implements LeafHost, InterestSink {
     });
     const c = new LeafConn(this.srv, this, sock, this.srv.nextClientId(), this.srv.globalAccount, -1);
     c.nonce = generateNonce();
+    c.isWebSocket = ws;
     this.conns.add(c);
     this.srv.log.info(`${c.label()} - Leafnode connection created`);
     sock.write(`INFO ${this.infoJSON(c, false)} \r\n`);
-    if (this.tls !== null) {
+    if (this.tls !== null && !ws) {
       // Go: INFO in plain text, then the soliciting side starts the TLS handshake.
       this.tls.upgradeAfterInfo(c, sock, this.srv, (t) => c.useSocket(t, true));
       return;
@@ -212,38 +219,62 @@ export class LeafNodes implements LeafHost, InterestSink {
       return;
     }
     this.srv.log.debug(`Trying to connect as leafnode to remote server on "${url.host}"`);
-    const sock = net.connect({ host, port });
-    sock.setNoDelay(true);
     const onError = (e: Error): void => {
       this.srv.log.error(`Error trying to connect as leafnode to remote server "${url.host}" (attempt ${r.urlIndex}): ${e.message}`);
-      sock.destroy();
       this.scheduleReconnect(r);
     };
-    sock.once('error', onError);
+    if (isWebSocketURL(url)) {
+      // Go leafNodeSolicitWSConnection: TLS (wss) first, then the upgrade on the `/leafnode` path.
+      dialWebSocket(url, { tls: r.opts.tls, compress: r.opts.ws_compression ?? false, timeout: r.opts.first_info_timeout }, (e, sock) => {
+        if (e !== null || sock === null) {
+          onError(e ?? new Error('websocket dial failed'));
+          return;
+        }
+        if (this.stopped) {
+          sock.destroy();
+          return;
+        }
+        this.startSolicited(r, acc, sock, true);
+      });
+      return;
+    }
+    const sock = net.connect({ host, port });
+    sock.setNoDelay(true);
+    const onSockError = (e: Error): void => {
+      sock.destroy();
+      onError(e);
+    };
+    sock.once('error', onSockError);
     sock.once('connect', () => {
-      sock.removeListener('error', onError);
+      sock.removeListener('error', onSockError);
       if (this.stopped) {
         sock.destroy();
         return;
       }
-      const c = new LeafConn(this.srv, this, sock, this.srv.nextClientId(), acc, this.remotes.indexOf(r));
-      c.isSpoke = !r.opts.hub;
-      c.subDeny = r.opts.deny_imports;
-      c.recvDeny = r.opts.deny_imports;
-      c.sendDeny = r.opts.deny_exports;
-      c.ignoreSubDeny = r.opts.deny_exports;
-      r.conn = c;
-      this.conns.add(c);
-      this.srv.log.info(`${c.label()} - Leafnode connection created for account: ${acc.name}`);
-      c.startReading(false);
-      const t = setTimeout(() => {
-        if (!c.infoReceived && !c.closed) {
-          this.srv.log.error(`${c.label()} - Did not receive INFO from remote leafnode within ${r.opts.first_info_timeout}ms`);
-          c.closeConnection(ClosedReason.ReadError);
-        }
-      }, r.opts.first_info_timeout);
-      t.unref?.();
+      this.startSolicited(r, acc, sock, false);
     });
+  }
+
+  /** The soliciting side once connected: wait for the hub's INFO (Go createLeafNode for a remote). */
+  private startSolicited(r: RemoteState, acc: Account, sock: net.Socket, ws: boolean): void {
+    const c = new LeafConn(this.srv, this, sock, this.srv.nextClientId(), acc, this.remotes.indexOf(r));
+    c.isWebSocket = ws;
+    c.isSpoke = !r.opts.hub;
+    c.subDeny = r.opts.deny_imports;
+    c.recvDeny = r.opts.deny_imports;
+    c.sendDeny = r.opts.deny_exports;
+    c.ignoreSubDeny = r.opts.deny_exports;
+    r.conn = c;
+    this.conns.add(c);
+    this.srv.log.info(`${c.label()} - Leafnode connection created for account: ${acc.name}`);
+    c.startReading(false);
+    const t = setTimeout(() => {
+      if (!c.infoReceived && !c.closed) {
+        this.srv.log.error(`${c.label()} - Did not receive INFO from remote leafnode within ${r.opts.first_info_timeout}ms`);
+        c.closeConnection(ClosedReason.ReadError);
+      }
+    }, r.opts.first_info_timeout);
+    t.unref?.();
   }
 
   private scheduleReconnect(r: RemoteState): void {
@@ -294,7 +325,8 @@ export class LeafNodes implements LeafHost, InterestSink {
       else ci.auth_token = ci.user;
     }
     const connect = Buffer.from(`CONNECT ${leafConnectJSON(ci)}\r\n`, 'utf8');
-    if (r.opts.tls || info.tls_required) {
+    // Over WebSocket, TLS (wss) was done before the upgrade (Go: no leaf TLS handshake on a websocket link).
+    if (!c.isWebSocket && (r.opts.tls || info.tls_required)) {
       this.startClientTls(c, r, () => {
         c.enqueue(connect);
         c.connectSent(info);
