@@ -4,13 +4,17 @@
  * the options Go can change at runtime are applied: logging, auth (users,
  * nkeys, token, permissions, no_auth_user), accounts (limits, exports,
  * imports, mappings, JetStream limits), client limits, TLS certificates, tags and
- * metadata. Changing anything else fails the whole reload with Go's
+ * metadata; the `cluster {}` block through the route layer (routes added
+ * and removed, permissions, authorization, pool size, pinned accounts, TLS,
+ * name). Changing anything else fails the whole reload with Go's
  * "config reload not supported for <Field>" error, and a file that does not
  * parse leaves the running configuration as it was.
  */
 import { Account } from '../accounts/account.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import type { Options } from '../config/options.js';
+import { clusterOptions } from '../config/cluster.js';
+import { diffCluster } from '../config/cluster-diff.js';
 import { AccountImports } from './imports.js';
 import { InternalClient } from './internal-client.js';
 import type { Server } from './server.js';
@@ -78,6 +82,10 @@ export function checkReloadable(cur: Options, next: Options): void {
     }
     throw new Error(`config reload not supported for ${name}: old=${show(cur[k])}, new=${show(next[k])}`);
   }
+  // Go diffOptions "gateway": any change of the block fails (compared raw here, TLS included)
+  const gwOld = cur.extra.gateway;
+  const gwNew = next.extra.gateway;
+  if (!same(gwOld, gwNew)) throw new Error(`config reload not supported for Gateway: old=${show(gwOld)}, new=${show(gwNew)}`);
 }
 
 /** Apply `next` to the running server (after checkReloadable passed). */
@@ -118,12 +126,16 @@ export function applyReload(srv: Server, next: Options): void {
 
   srv.auth = createAuthenticator(next);
   for (const c of [...srv.clients.values()]) c.reloadAuthorization();
+  srv.cluster?.applyReload(next);
   srv.runReloadHooks();
 }
 
 /** Validate before touching anything: the authenticator and imports must build from `next`. */
 export function validateReload(srv: Server, next: Options): void {
   checkReloadable(srv.opts, next);
+  // the cluster block: the route layer judges it; a server without routes refuses one appearing
+  if (srv.cluster !== null) srv.cluster.checkReload(next);
+  else diffCluster(null, clusterOptions(next), 0);
   createAuthenticator(next);
   // imports (and mappings) are checked against accounts built from the new config, without subscribing anything
   new Account(srv.globalAccount.name, false).setMappings(next.mappings ?? []);

@@ -40,6 +40,10 @@ export interface ClusterHooks {
   /** URLs for INFO connect_urls (empty with no_advertise) */
   clientConnectURLs(): string[];
   numRoutes(): number;
+  /** config reload: throw Go's text when `next` changes the cluster in a way that cannot be applied */
+  checkReload(next: Options): void;
+  /** config reload: apply `next` (after every check passed) */
+  applyReload(next: Options): void;
 }
 
 /** A connection whose queued output the per-read-cycle flush writes out (clients, routes). */
