@@ -32,11 +32,11 @@ function diff(rm: RouteManager, next: Options): { co: ClusterOptions | null; d: 
   return { co, d: diffCluster(rm.opts, co, rm.port) };
 }
 
-/** Go diffOptions "cluster": validateClusterOpts, and added pinned accounts must exist. */
+/** Go diffOptions "cluster": validateClusterOpts, and added pinned accounts must already exist (before this reload's accounts). */
 export function checkClusterReload(rm: RouteManager, next: Options): void {
   const { d } = diff(rm, next);
   for (const a of d.accountsAdded) {
-    if (rm.server.lookupAccount(a) === null && !next.accounts.some((x) => x.name === a)) {
+    if (rm.server.lookupAccount(a) === null) {
       throw new Error(`unable to add account ${JSON.stringify(a)} to the list of dedicated routes: account missing`);
     }
   }
