@@ -6,7 +6,8 @@
  * imports, mappings, JetStream limits), client limits, TLS certificates, tags and
  * metadata; the `cluster {}` block through the route layer (routes added
  * and removed, permissions, authorization, pool size, pinned accounts, TLS,
- * name). Changing anything else fails the whole reload with Go's
+ * name), and the `leafnodes {}` block through the leaf layer (remotes
+ * added, removed, disabled, TLS). Changing anything else fails the whole reload with Go's
  * "config reload not supported for <Field>" error, and a file that does not
  * parse leaves the running configuration as it was.
  */
@@ -28,6 +29,8 @@ const RELOADABLE = new Set<keyof Options>([
   'max_connections', 'max_control_line', 'max_payload', 'ping_interval', 'ping_max', 'write_deadline',
   'client_advertise', 'pidfile', 'ports_file_dir', 'max_traced_msg_len', 'connect_error_reports',
   'reconnect_error_reports', 'no_fast_producer_stall', 'config_digest', 'config_file', 'extra', 'system_account',
+  // judged by the route and leaf layers (validateReload), as Go's diffOptions does for Cluster and LeafNode
+  'leafnodes',
 ]);
 
 /** Go's Options field names, for the "not supported" error. */
@@ -127,6 +130,7 @@ export function applyReload(srv: Server, next: Options): void {
   srv.auth = createAuthenticator(next);
   for (const c of [...srv.clients.values()]) c.reloadAuthorization();
   srv.cluster?.applyReload(next);
+  srv.leafnodes?.applyReload(next);
   srv.runReloadHooks();
 }
 
@@ -136,6 +140,11 @@ export function validateReload(srv: Server, next: Options): void {
   // the cluster block: the route layer judges it; a server without routes refuses one appearing
   if (srv.cluster !== null) srv.cluster.checkReload(next);
   else diffCluster(null, clusterOptions(next), 0);
+  if (srv.leafnodes !== null) srv.leafnodes.checkReload(next);
+  else if (next.leafnodes !== undefined) {
+    // a leaf layer is only started at launch
+    throw new Error('config reload not supported for LeafNode: a leafnodes block added to a server started without one');
+  }
   createAuthenticator(next);
   // imports (and mappings) are checked against accounts built from the new config, without subscribing anything
   new Account(srv.globalAccount.name, false).setMappings(next.mappings ?? []);
