@@ -130,7 +130,8 @@ export function applyReload(srv: Server, next: Options): void {
   srv.auth = createAuthenticator(next);
   for (const c of [...srv.clients.values()]) c.reloadAuthorization();
   srv.cluster?.applyReload(next);
-  srv.leafnodes?.applyReload(next);
+  if (srv.leafnodes !== null) srv.leafnodes.applyReload(next);
+  else if (next.leafnodes !== undefined && next.leafnodes.remotes.length > 0) srv.leafLauncher?.();
   srv.runReloadHooks();
 }
 
@@ -141,9 +142,9 @@ export function validateReload(srv: Server, next: Options): void {
   if (srv.cluster !== null) srv.cluster.checkReload(next);
   else diffCluster(null, clusterOptions(next), 0);
   if (srv.leafnodes !== null) srv.leafnodes.checkReload(next);
-  else if (next.leafnodes !== undefined) {
-    // a leaf layer is only started at launch
-    throw new Error('config reload not supported for LeafNode: a leafnodes block added to a server started without one');
+  else if (next.leafnodes !== undefined && next.leafnodes.port !== 0) {
+    // Go: a listener appearing differs from the zero block in its host first
+    throw new Error(`config reload not supported for LeafNode: field "Host": old=, new=${next.leafnodes.host}`);
   }
   createAuthenticator(next);
   // imports (and mappings) are checked against accounts built from the new config, without subscribing anything

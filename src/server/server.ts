@@ -111,6 +111,8 @@ export class Server implements ClientHost {
   private readonly reloadHooks: (() => void)[] = [];
   /** how `reload()` gets fresh options (the CLI: file plus flags) */
   reloadLoader: (() => Options) | null = null;
+  /** starts the leaf node layer when a reload adds leaf remotes to a server that had none (set at launch) */
+  leafLauncher: (() => void) | null = null;
 
   constructor(opts: Partial<Options> = {}, log?: Logger) {
     this.opts = { ...defaultOptions(), ...opts };

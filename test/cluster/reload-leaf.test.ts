@@ -87,6 +87,15 @@ for (const hubKind of ['ours', 'go'] as const) {
       assert.equal(await h.links(), 0);
     });
 
+    it('remotes added by reload to a server started without leafnodes are dialed', async () => {
+      const h = await hub();
+      const plain = await startServer({});
+      stops.push(() => plain.stop());
+      assert.equal(plain.server.leafnodes, null);
+      plain.server.reload({ ...plain.server.opts, leafnodes: leafOpts({ remotes: [remote(h.leaf)] }) });
+      await waitFor(async () => plain.server.leafnodes?.count() === 1 && (await h.links()) === 1, 5000);
+    });
+
     it('a remote disabled by reload disconnects and stays down; enabled again, it reconnects', async () => {
       const h = await hub();
       const leaf = await startLeaf([remote(h.leaf)]);
@@ -140,6 +149,12 @@ describe('leafnodes reload: refused changes', () => {
     assert.throws(() => leaf.server.reload({ ...leaf.server.opts, leafnodes: { ...lo2, remotes: [{ ...r, deny_imports: ['foo'] }] } }), {
       message: `config reload not supported for LeafNode: remote urls=["nats-leaf://u:xxxxx@127.0.0.1:${port}"], account="$G": field "DenyImports": old=[], new=[foo]`,
     });
+    const plain = await startServer({});
+    stops.push(() => plain.stop());
+    assert.throws(() => plain.server.reload({ ...plain.server.opts, leafnodes: leafOpts({ port: -1 }) }), {
+      message: 'config reload not supported for LeafNode: field "Host": old=, new=127.0.0.1',
+    });
+    assert.equal(plain.server.leafnodes, null);
     assert.equal(hub.server.opts.leafnodes, lo);
     assert.equal(hub.server.leafnodes!.opts, lo);
   });

@@ -4,16 +4,20 @@
  * removed (their link closes and is not redialed), added (dialed), disabled
  * or enabled, and TLS taken for the next connections.
  */
-import type { Options } from '../../config/options.js';
+import { defaultLeafNodeOptions, type LeafNodeOptions, type Options } from '../../config/options.js';
 import { diffLeafNodes, remoteLeafName, type LeafDiff } from '../../config/leafnodes-diff.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
 import { TlsSetup } from '../../server/tls.js';
 import { RemoteState, type LeafNodes } from './leafnodes.js';
 
+/** The new block; none at all is Go's zero block (no listener, no remotes). */
+function nextBlock(next: Options): LeafNodeOptions {
+  return next.leafnodes ?? defaultLeafNodeOptions();
+}
+
 function diff(ln: LeafNodes, next: Options): LeafDiff {
-  if (next.leafnodes === undefined) throw new Error('config reload not supported for LeafNode: field "Remotes"');
   try {
-    return diffLeafNodes(ln.opts, next.leafnodes, ln.port);
+    return diffLeafNodes(ln.opts, nextBlock(next), ln.port);
   } catch (e) {
     throw new Error(`config reload not supported for LeafNode: ${(e as Error).message}`);
   }
@@ -27,7 +31,7 @@ export function applyLeafReload(ln: LeafNodes, next: Options): void {
   const d = diff(ln, next);
   if (!d.changed) return;
   const log = ln.srv.log;
-  const lo = next.leafnodes!;
+  const lo = nextBlock(next);
   ln.opts = lo;
   if (lo.port !== 0) ln.tls = lo.tls ? new TlsSetup(lo.tls) : null;
   for (const r of ln.remotes) {
