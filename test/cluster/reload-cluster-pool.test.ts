@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { defaultOptions, type RunningServer } from '../../src/index.js';
+import { defaultOptions, startServer, type RunningServer } from '../../src/index.js';
 import { loadConfigFile } from '../../src/config/from-file.js';
 import type { RouteConn } from '../../src/cluster/route/route-conn.js';
 import { startClustered, routeURL, routesOf, waitMeshed, waitRemoteInterest, stopAll } from '../helpers/cluster.js';
@@ -107,10 +107,21 @@ describe('cluster reload: pool size, pinned accounts, name, failures (ours)', ()
     assert.equal(rm.opts, opts);
     assert.equal(routesOf(c).conns.size, 0); // the route in the failed reload was not dialed
     assert.equal(toRemote(a, b).length, 4);
+    // a cluster block appearing on a server started without one
+    const plain = await startServer({});
+    servers.push(plain);
+    assert.throws(() => plain.server.reload({ ...plain.server.opts, extra: { cluster: { listen: '127.0.0.1:-1' } } }), {
+      message: 'config reload not supported for cluster host: old=, new=127.0.0.1',
+    });
+    assert.equal(plain.server.cluster, null);
   });
 
-  it('a new cluster name is taken (Go setClusterName)', async () => {
-    const [a] = await pair();
+  it('a new cluster name is taken (Go setClusterName); a compression change is accepted and routes stay', async () => {
+    const [a, b] = await pair();
+    const before = toRemote(a, b);
+    reloadCluster(a, { compression: 's2_fast' });
+    assert.equal(routesOf(a).opts.compression, 's2_fast');
+    assert.deepEqual(toRemote(a, b), before);
     reloadCluster(a, { name: 'renamed' });
     assert.equal(routesOf(a).clusterName, 'renamed');
     const nc = await connect({ servers: a.url, user: 'one', pass: 'pw' });
