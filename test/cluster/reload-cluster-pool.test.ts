@@ -94,6 +94,7 @@ describe('cluster reload: pool size, pinned accounts, name, failures (ours)', ()
 
   it('pinning an account that does not exist, or a new listen port, fails with Go\'s text and changes nothing', async () => {
     const [a, b] = await pair();
+    await waitFor(() => toRemote(a, b).length === 4, 5000);
     const rm = routesOf(a);
     const opts = rm.opts;
     assert.throws(() => reloadCluster(a, { pinned_accounts: ['NOPE'] }), {
@@ -118,6 +119,7 @@ describe('cluster reload: pool size, pinned accounts, name, failures (ours)', ()
 
   it('a new cluster name is taken (Go setClusterName); a compression change is accepted and routes stay', async () => {
     const [a, b] = await pair();
+    await waitFor(() => toRemote(a, b).length === 4, 5000);
     const before = toRemote(a, b);
     reloadCluster(a, { compression: 's2_fast' });
     assert.equal(routesOf(a).opts.compression, 's2_fast');
