@@ -81,6 +81,11 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   enableSystemAccount(server);
   if (o.jetstream) enableJetStream(server);
   const leafnodes = enableLeafNodes(server);
+  // Go: remotes added by a reload to a server without any are dialed
+  server.leafLauncher = () => {
+    const ln = enableLeafNodes(server);
+    ln?.start().catch((e: Error) => server.log.error(`Leafnode start failed: ${e.message}`));
+  };
   await server.startListening();
   try {
     // Gateways listen before routes so the route INFO carries our gateway URL (Go gateway_url).

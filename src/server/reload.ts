@@ -4,13 +4,18 @@
  * the options Go can change at runtime are applied: logging, auth (users,
  * nkeys, token, permissions, no_auth_user), accounts (limits, exports,
  * imports, mappings, JetStream limits), client limits, TLS certificates, tags and
- * metadata. Changing anything else fails the whole reload with Go's
+ * metadata; the `cluster {}` block through the route layer (routes added
+ * and removed, permissions, authorization, pool size, pinned accounts, TLS,
+ * name), and the `leafnodes {}` block through the leaf layer (remotes
+ * added, removed, disabled, TLS). Changing anything else fails the whole reload with Go's
  * "config reload not supported for <Field>" error, and a file that does not
  * parse leaves the running configuration as it was.
  */
 import { Account } from '../accounts/account.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import type { Options } from '../config/options.js';
+import { clusterOptions } from '../config/cluster.js';
+import { diffCluster } from '../config/cluster-diff.js';
 import { AccountImports } from './imports.js';
 import { InternalClient } from './internal-client.js';
 import type { Server } from './server.js';
@@ -24,6 +29,8 @@ const RELOADABLE = new Set<keyof Options>([
   'max_connections', 'max_control_line', 'max_payload', 'ping_interval', 'ping_max', 'write_deadline',
   'client_advertise', 'pidfile', 'ports_file_dir', 'max_traced_msg_len', 'connect_error_reports',
   'reconnect_error_reports', 'no_fast_producer_stall', 'config_digest', 'config_file', 'extra', 'system_account',
+  // judged by the route and leaf layers (validateReload), as Go's diffOptions does for Cluster and LeafNode
+  'leafnodes',
 ]);
 
 /** Go's Options field names, for the "not supported" error. */
@@ -78,6 +85,10 @@ export function checkReloadable(cur: Options, next: Options): void {
     }
     throw new Error(`config reload not supported for ${name}: old=${show(cur[k])}, new=${show(next[k])}`);
   }
+  // Go diffOptions "gateway": any change of the block fails (compared raw here, TLS included)
+  const gwOld = cur.extra.gateway;
+  const gwNew = next.extra.gateway;
+  if (!same(gwOld, gwNew)) throw new Error(`config reload not supported for Gateway: old=${show(gwOld)}, new=${show(gwNew)}`);
 }
 
 /** Apply `next` to the running server (after checkReloadable passed). */
@@ -118,12 +129,23 @@ export function applyReload(srv: Server, next: Options): void {
 
   srv.auth = createAuthenticator(next);
   for (const c of [...srv.clients.values()]) c.reloadAuthorization();
+  srv.cluster?.applyReload(next);
+  if (srv.leafnodes !== null) srv.leafnodes.applyReload(next);
+  else if (next.leafnodes !== undefined && next.leafnodes.remotes.length > 0) srv.leafLauncher?.();
   srv.runReloadHooks();
 }
 
 /** Validate before touching anything: the authenticator and imports must build from `next`. */
 export function validateReload(srv: Server, next: Options): void {
   checkReloadable(srv.opts, next);
+  // the cluster block: the route layer judges it; a server without routes refuses one appearing
+  if (srv.cluster !== null) srv.cluster.checkReload(next);
+  else diffCluster(null, clusterOptions(next), 0);
+  if (srv.leafnodes !== null) srv.leafnodes.checkReload(next);
+  else if (next.leafnodes !== undefined && next.leafnodes.port !== 0) {
+    // Go: a listener appearing differs from the zero block in its host first
+    throw new Error(`config reload not supported for LeafNode: field "Host": old=, new=${next.leafnodes.host}`);
+  }
   createAuthenticator(next);
   // imports (and mappings) are checked against accounts built from the new config, without subscribing anything
   new Account(srv.globalAccount.name, false).setMappings(next.mappings ?? []);

@@ -40,6 +40,10 @@ export interface ClusterHooks {
   /** URLs for INFO connect_urls (empty with no_advertise) */
   clientConnectURLs(): string[];
   numRoutes(): number;
+  /** config reload: throw Go's text when `next` changes the cluster in a way that cannot be applied */
+  checkReload(next: Options): void;
+  /** config reload: apply `next` (after every check passed) */
+  applyReload(next: Options): void;
 }
 
 /** What the gateway layer offers the core (the cluster layer reads the rest through its own type). */
@@ -131,6 +135,8 @@ export class Server implements ClientHost {
   private readonly reloadHooks: (() => void)[] = [];
   /** how `reload()` gets fresh options (the CLI: file plus flags) */
   reloadLoader: (() => Options) | null = null;
+  /** starts the leaf node layer when a reload adds leaf remotes to a server that had none (set at launch) */
+  leafLauncher: (() => void) | null = null;
 
   constructor(opts: Partial<Options> = {}, log?: Logger) {
     this.opts = { ...defaultOptions(), ...opts };

@@ -16,7 +16,8 @@ import { LEAF } from '../../conn/client.js';
 import { generateNonce } from '../../auth/nkeys.js';
 import { GLOBAL_ACCOUNT } from '../../accounts/account.js';
 import { hostPort } from '../../server/server.js';
-import type { LeafNodeOptions, RemoteLeafOptions } from '../../config/options.js';
+import type { LeafNodeOptions, Options, RemoteLeafOptions } from '../../config/options.js';
+import { applyLeafReload, checkLeafReload } from './leaf-reload.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
 import { randomBytes } from 'node:crypto';
 import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
@@ -34,34 +35,39 @@ const DENY_ALL_CLIENT_JS = ['$JS.API.>', '$KV.>', '$OBJ.>'];
 const DENY_ALL_JS = ['$JSC.>', '$NRG.>', '$JS.API.>', '$KV.>', '$OBJ.>'];
 
 /** State of one configured remote (Go leafNodeCfg). */
-class RemoteState {
+export class RemoteState {
   urlIndex = 0;
+  /** taken out of the configuration by a reload: never dialed again */
+  removed = false;
   conn: LeafConn | null = null;
   timer: NodeJS.Timeout | null = null;
   /** a one-time longer wait before the next attempt (loop detected) */
   nextDelay = 0;
   /** URL of the current attempt */
   url: URL | null = null;
-  constructor(readonly opts: RemoteLeafOptions) {}
+  /** replaced by a reload (TLS, `disabled`) */
+  constructor(public opts: RemoteLeafOptions) {}
 }
 
 export class LeafNodes implements LeafHost, InterestSink {
-  readonly opts: LeafNodeOptions;
+  /** the running `leafnodes {}` options (replaced by a config reload) */
+  opts: LeafNodeOptions;
   /** connected links by account (handshake done) */
   private readonly byAccount = new Map<Account, LeafConn[]>();
   /** every link, including those still in the handshake */
   readonly conns = new Set<LeafConn>();
   private readonly lds = new Map<Account, string>();
-  private readonly remotes: RemoteState[];
+  /** every configured remote, disabled ones too; a reload appends and marks removed ones (links keep their index) */
+  readonly remotes: RemoteState[];
   private listener: net.Server | null = null;
   private boundPort = 0;
   private stopped = false;
   /** TLS of the leafnode listener (`leafnodes { tls {} }`) */
-  private tls: TlsSetup | null = null;
+  tls: TlsSetup | null = null;
 
   constructor(readonly srv: Server) {
     this.opts = srv.opts.leafnodes!;
-    this.remotes = this.opts.remotes.filter((r) => !r.disabled).map((r) => new RemoteState(r));
+    this.remotes = this.opts.remotes.map((r) => new RemoteState(r));
   }
 
   get port(): number {
@@ -85,7 +91,17 @@ export class LeafNodes implements LeafHost, InterestSink {
     this.srv.interest.addSink(this);
     const o = this.opts;
     if (o.port !== 0) await this.listen();
-    for (const r of this.remotes) this.connectRemote(r);
+    for (const r of this.remotes) if (!r.opts.disabled) this.connectRemote(r);
+  }
+
+  /** Config reload (Go getLeafNodeOptionsChanges): throws Go's text for a change that cannot be applied. */
+  checkReload(next: Options): void {
+    checkLeafReload(this, next);
+  }
+
+  /** Config reload (Go leafNodeOption.Apply): remotes added, removed, disabled or enabled; new TLS. */
+  applyReload(next: Options): void {
+    applyLeafReload(this, next);
   }
 
   private async listen(): Promise<void> {
@@ -201,9 +217,9 @@ export class LeafNodes implements LeafHost, InterestSink {
 
   // ------------------------------------------------------------------ soliciting (spoke side)
 
-  private connectRemote(r: RemoteState): void {
+  connectRemote(r: RemoteState): void {
     r.timer = null;
-    if (this.stopped) return;
+    if (this.stopped || r.removed || r.opts.disabled) return;
     const urls = r.opts.urls;
     if (urls.length === 0) return;
     const url = new URL(urls[r.urlIndex % urls.length]);
@@ -230,7 +246,7 @@ export class LeafNodes implements LeafHost, InterestSink {
           onError(e ?? new Error('websocket dial failed'));
           return;
         }
-        if (this.stopped) {
+        if (this.stopped || r.removed || r.opts.disabled) {
           sock.destroy();
           return;
         }
@@ -247,7 +263,7 @@ export class LeafNodes implements LeafHost, InterestSink {
     sock.once('error', onSockError);
     sock.once('connect', () => {
       sock.removeListener('error', onSockError);
-      if (this.stopped) {
+      if (this.stopped || r.removed || r.opts.disabled) {
         sock.destroy();
         return;
       }
@@ -278,7 +294,7 @@ export class LeafNodes implements LeafHost, InterestSink {
   }
 
   private scheduleReconnect(r: RemoteState): void {
-    if (this.stopped || r.timer !== null) return;
+    if (this.stopped || r.timer !== null || r.removed || r.opts.disabled) return;
     let d = this.opts.reconnect;
     if (r.nextDelay > 0) {
       d = r.nextDelay;

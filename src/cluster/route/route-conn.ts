@@ -65,6 +65,9 @@ export class RouteConn implements ParserHandler, RemoteLink {
   noReconnect = false;
   infoReceived = false;
   connectReceived = false;
+  /** credentials of an accepted route's CONNECT, judged again by a reload of the cluster authorization */
+  connectUser = '';
+  connectPass = '';
   registered = false;
   headers = false;
   /** slot in the remote's pool (Go route.poolIdx), -1 until registered or for a pinned-account route */
@@ -449,6 +452,21 @@ export class RouteConn implements ParserHandler, RemoteLink {
     }
     this.removeRemoteSubs();
     this.mgr.routeClosed(this, reason);
+  }
+
+  /** Go reloadClusterPermissions: drop the remote interest `drop` selects (no longer exportable). */
+  dropRemoteSubs(drop: (subject: string) => boolean): void {
+    const byAcc = new Map<string, Subscription[]>();
+    for (const [key, sub] of this.subs) {
+      if (!drop(sub.subject)) continue;
+      this.subs.delete(key);
+      sub.closed = true;
+      const an = key.slice(0, key.indexOf(' '));
+      let l = byAcc.get(an);
+      if (l === undefined) byAcc.set(an, (l = []));
+      l.push(sub);
+    }
+    for (const [an, l] of byAcc) this.mgr.server.lookupAccount(an)?.sl.removeBatch(l);
   }
 
   /** Go removeRemoteSubs: the interest this route brought goes away with it. */

@@ -27,6 +27,8 @@ import { RoutePool } from './pool.js';
 import { Permissions } from '../../auth/permissions.js';
 import { countLinks } from '../../server/router.js';
 import type { GatewayManager } from '../gateway/manager.js';
+import type { Options } from '../../config/options.js';
+import { applyClusterReload, checkClusterReload, routePerms, samePerm, updateRemoteRoutePerms } from './route-reload.js';
 
 export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   clusterName: string;
@@ -37,19 +39,20 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   readonly routes = new Map<string, RouteConn>();
   /** every open route connection, registered or still in the handshake */
   readonly conns = new Set<RouteConn>();
-  private readonly interest = new InterestMap();
+  /** local interest as routes see it (import permissions applied) */
+  interest = new InterestMap();
   /** client URLs each remote server advertised, by server id */
   private readonly remoteURLs = new Map<string, string[]>();
   /** route URLs being dialed for gossip (implicit), to dial each once */
   private readonly dialing = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private listener: net.Server | null = null;
-  /** route TLS (cluster `tls {}`), both for accepted and dialed routes */
-  private readonly tls: TlsSetup | null;
-  /** pooled and pinned-account connections per remote server */
-  readonly pool: RoutePool;
+  /** route TLS (cluster `tls {}`), both for accepted and dialed routes (replaced by a reload) */
+  tls: TlsSetup | null;
+  /** pooled and pinned-account connections per remote server (rebuilt by a reload of pool_size / pinned accounts) */
+  pool: RoutePool;
   /** cluster `permissions` (Go Cluster.Permissions), null when unset */
-  private readonly perms: Permissions | null;
+  perms: Permissions | null;
   /** sockets in a TLS handshake, not yet a route */
   private readonly handshaking = new Set<net.Socket>();
   private stopping = false;
@@ -58,7 +61,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
 
   constructor(
     readonly server: Server,
-    readonly opts: ClusterOptions,
+    /** the running cluster options (replaced by a config reload) */
+    public opts: ClusterOptions,
   ) {
     this.dynamicName = opts.name === '';
     this.clusterName = opts.name || randomName();
@@ -66,14 +70,26 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     if (!['off', 'disabled', 'false'].includes(opts.compression)) {
       server.log.warn(`Route compression "${opts.compression}" is not supported by this server: routes run uncompressed (compression "off" is announced)`);
     }
-    const p = opts.permissions;
-    // Go setRoutePermissions: import is checked as publish, export as subscribe.
-    this.perms = p !== null ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
-    // Go initRouteStructures; with pooling on, Go also pins the system account.
+    this.perms = routePerms(opts);
+    this.pool = this.newPool(opts);
+  }
+
+  /** Go initRouteStructures; with pooling on, Go also pins the system account. */
+  newPool(opts: ClusterOptions): RoutePool {
     const pinned = [...opts.pinned_accounts];
-    const sys = server.systemAccount?.name;
-    if (opts.pool_size > 0 && !server.opts.no_system_account && sys && !pinned.includes(sys)) pinned.push(sys);
-    this.pool = new RoutePool(opts.pool_size > 0 ? opts.pool_size : 1, pinned);
+    const sys = this.server.systemAccount?.name;
+    if (opts.pool_size > 0 && !this.server.opts.no_system_account && sys && !pinned.includes(sys)) pinned.push(sys);
+    return new RoutePool(opts.pool_size > 0 ? opts.pool_size : 1, pinned);
+  }
+
+  /** ClusterHooks: Go diffOptions for `cluster` / `routes` (throws Go's text). */
+  checkReload(next: Options): void {
+    checkClusterReload(this, next);
+  }
+
+  /** ClusterHooks: apply the new `cluster {}` block (Go clusterOption / routesOption Apply). */
+  applyReload(next: Options): void {
+    applyClusterReload(this, next);
   }
 
   /** Go canImport: is our interest in `subject` sent to routes? */
@@ -328,6 +344,9 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   /** Go processRouteConnect (accepting side): credentials and cluster name. */
   processConnect(rc: RouteConn, c: Record<string, unknown>): boolean {
     const o = this.opts;
+    // kept so that a reload of the cluster credentials can judge this route again (Go isRouterAuthorized)
+    rc.connectUser = typeof c.user === 'string' ? c.user : '';
+    rc.connectPass = typeof c.pass === 'string' ? c.pass : '';
     if (o.username !== '' && (c.user !== o.username || c.pass !== o.password)) {
       rc.authViolation();
       return false;
@@ -375,8 +394,12 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       return;
     }
     if (rc.infoReceived) {
-      if (info.server_id !== rc.remoteId) this.processImplicitRoute(info);
-      else if (Array.isArray(info.connect_urls)) this.setRemoteURLs(info.server_id, info.connect_urls);
+      if (info.server_id !== rc.remoteId) return this.processImplicitRoute(info);
+      // Go processRouteInfo: an INFO update may carry the remote's new cluster permissions
+      if (rc.remoteInfo !== null && (!samePerm(rc.remoteInfo.import, info.import) || !samePerm(rc.remoteInfo.export, info.export))) {
+        updateRemoteRoutePerms(this, rc, info);
+      }
+      if (Array.isArray(info.connect_urls)) this.setRemoteURLs(info.server_id, info.connect_urls);
       return;
     }
     if (info.cluster && info.cluster !== this.clusterName && !this.adoptClusterName(info.cluster, info.cluster_dynamic === true)) {
@@ -585,12 +608,16 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     if (this.perms !== null && !this.canImport(sub.subject)) return; // Go importFilter
     const line = this.interest.change(acc.name, sub.subject, sub.queue, added ? 1 : -1);
     if (line === null || this.conns.size === 0) return;
-    // Go updateRouteSubscriptionMap: per remote, the connection that carries this account.
+    this.sendInterest(acc.name, line);
+  }
+
+  /** Go updateRouteSubscriptionMap: an RS+/RS- line to, per remote, the connection that carries this account. */
+  sendInterest(accName: string, line: string): void {
     const full = Buffer.from(`${line}\r\n`, 'latin1');
-    const idx = this.pool.accountIdx(acc.name);
+    const idx = this.pool.accountIdx(accName);
     if (idx < 0) {
-      const short = Buffer.from(`${line.slice(0, 4)}${line.slice(5 + acc.name.length)}\r\n`, 'latin1');
-      for (const r of this.pool.accRoutes.get(acc.name)!.values()) r.enqueue(short);
+      const short = Buffer.from(`${line.slice(0, 4)}${line.slice(5 + accName.length)}\r\n`, 'latin1');
+      for (const r of this.pool.accRoutes.get(accName)!.values()) r.enqueue(short);
     }
     for (const remote of this.pool.remotes.values()) {
       const r = idx >= 0 && idx < remote.conns.length ? remote.conns[idx] : null;
