@@ -1,0 +1,163 @@
+/**
+ * JetStream and service imports across gateways (Go trackGWReply with an
+ * account, the account gwReplyMapping lookup of internal publishes,
+ * consumer nextWaiting's gateway interest, the `@<subject>` deliver suffix
+ * of JetStream deliveries): clients in cluster B use JetStream in cluster A
+ * right after connecting, so the first answers leave A before the requester's
+ * inbox interest has reached it and must go back under their `_GR_.` form.
+ * The scenario runs with A and B ours, and with ours as A and a Go 2.9.10
+ * server as B.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, AckPolicy } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { RunningServer } from '../../src/index.js';
+import { defaultOptions, type Options } from '../../src/config/options.js';
+import { loadConfigFile } from '../../src/config/from-file.js';
+import { GO_SERVER_BIN, type GoServer } from '../helpers/go-server.js';
+import { waitMeshed } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
+import { gwOf, gwURL, startGoGateway, startGwCluster, startGwServer, waitGateways } from '../helpers/gateway.js';
+
+const skipGo = GO_SERVER_BIN ? false : 'Go nats-server not installed';
+
+/** Account SVC exports `help.>`, APP imports it and has JetStream. */
+const ACCOUNTS_CONF = `accounts {
+  SVC: { users: [{user: svc, password: pw}], exports: [{service: "help.>"}] }
+  APP: { users: [{user: app, password: pw}], imports: [{service: {account: SVC, subject: "help.>"}}], jetstream: enabled }
+}
+`;
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'gwjs-'));
+  dirs.push(d);
+  return d;
+}
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function accountOpts(): Pick<Options, 'accounts' | 'users'> {
+  const f = join(tmp(), 'accounts.conf');
+  writeFileSync(f, ACCOUNTS_CONF);
+  const base = loadConfigFile(f, defaultOptions());
+  return { accounts: base.accounts, users: base.users };
+}
+
+const conns: NatsConnection[] = [];
+after(async () => {
+  await Promise.all(conns.map((c) => c.close().catch(() => {})));
+});
+async function open(url: string, user: string | null): Promise<NatsConnection> {
+  const nc = await connect({ servers: url, ...(user !== null ? { user, pass: 'pw' } : {}) });
+  conns.push(nc);
+  return nc;
+}
+
+/** A fresh connection in B (user APP, or none): stream create, publish with ack, pull and push consumers, KV. */
+async function useJetStream(url: string, stream: string, user: string | null = 'app'): Promise<void> {
+  const nc = await open(url, user);
+  const jsm = await jetstreamManager(nc, { timeout: 3000 });
+  const ai = await jsm.getAccountInfo();
+  assert.equal(typeof ai.streams, 'number');
+  await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
+  const js = jetstream(nc, { timeout: 3000 });
+  for (let k = 0; k < 5; k++) {
+    const ack = await js.publish(`${stream}.${k}`, `o${k}`);
+    assert.equal(ack.stream, stream);
+    assert.equal(ack.seq, k + 1);
+  }
+  // pull consumer: the request's inbox was created just now; messages show their stream subject
+  await jsm.consumers.add(stream, { durable_name: 'C', ack_policy: AckPolicy.Explicit });
+  const c = await js.consumers.get(stream, 'C');
+  const got: string[] = [];
+  const msgs = await c.fetch({ max_messages: 5, expires: 3000 });
+  for await (const m of msgs) {
+    got.push(`${m.subject}:${m.string()}`);
+    m.ack();
+  }
+  assert.deepEqual(got, [0, 1, 2, 3, 4].map((k) => `${stream}.${k}:o${k}`));
+  // the acks crossed back to A
+  await waitFor(async () => (await jsm.consumers.info(stream, 'C')).num_ack_pending === 0, 5000);
+  // push consumer delivering to a subject subscribed in B
+  const pushed: string[] = [];
+  const deliver = `push.${stream}`;
+  nc.subscribe(deliver, { callback: (_e, m) => { pushed.push(`${m.subject}:${m.reply?.startsWith('$JS.ACK.') ? 'ack' : m.reply}`); m.respond(); } });
+  await nc.flush();
+  await jsm.consumers.add(stream, { durable_name: 'P', deliver_subject: deliver, ack_policy: AckPolicy.Explicit });
+  await waitFor(() => pushed.length === 5, 8000);
+  assert.deepEqual(pushed, [0, 1, 2, 3, 4].map((k) => `${stream}.${k}:ack`));
+  await waitFor(async () => (await jsm.consumers.info(stream, 'P')).num_ack_pending === 0, 5000);
+  const kv = await new Kvm(nc).create(`CFG_${stream}`);
+  await kv.put('color', 'blue');
+  assert.equal((await kv.get('color'))?.string(), 'blue');
+  assert.equal((await jsm.streams.info(stream)).state.messages, 5);
+}
+
+/** A responder in SVC on A; requesters in APP on each B server (B applies APP's import). */
+async function useServiceImport(aURL: string, bURLs: string[]): Promise<void> {
+  const svc = await open(aURL, 'svc');
+  svc.subscribe('help.>', { callback: (_e, m) => { m.respond(`helped:${m.subject}`); } });
+  await svc.flush();
+  for (const url of bURLs) {
+    const nc = await open(url, 'app');
+    const r = await waitFor(async () => nc.request('help.me', '', { timeout: 1000 }).catch(() => null), 8000);
+    assert.equal(r!.string(), 'helped:help.me');
+    // fresh inbox per request: each answer comes back
+    for (let k = 0; k < 3; k++) assert.equal((await nc.request(`help.${k}`, '', { timeout: 3000 })).string(), `helped:help.${k}`);
+  }
+}
+
+describe('JetStream and service imports over gateways: A and B ours', () => {
+  let A: RunningServer;
+  let B: RunningServer[];
+  before(async () => {
+    const acc = accountOpts();
+    A = await startGwServer('A', [], { server_name: 'A1', jetstream: true, store_dir: tmp(), ...acc });
+    B = await startGwCluster('B', 2, [{ name: 'A', urls: [gwURL(A)] }], acc);
+    await waitMeshed(B);
+    await waitGateways([A, ...B], 1, 0, 15000);
+  });
+  after(async () => {
+    await Promise.all([A, ...B].map((s) => s?.stop()));
+  });
+
+  it('a fresh connection in B creates, publishes to (acked), consumes from a stream in A and uses KV', async () => {
+    await useJetStream(B[1].url, 'ORDERS');
+    // A answered requests of internal subscriptions on their routed replies (Go account gwReplyMapping).
+    assert.ok(A.server.lookupAccount('APP')!.gwReplies !== null);
+    await useJetStream(B[0].url, 'MORE');
+  });
+
+  it('a request to a service imported in B is answered by the exporter in A', async () => {
+    await useServiceImport(A.url, B.map((s) => s.url));
+  });
+});
+
+describe('JetStream and service imports over gateways: A ours, B is Go 2.9.10', { skip: skipGo }, () => {
+  let A: RunningServer;
+  let G: GoServer & { gwPort: number };
+  before(async () => {
+    A = await startGwServer('A', [], { server_name: 'A1', jetstream: true, store_dir: tmp(), ...accountOpts() });
+    G = await startGoGateway('B', [{ name: 'A', urls: [gwURL(A)] }], ACCOUNTS_CONF);
+    await waitFor(() => gwOf(A).out.has('B') && gwOf(A).inbound.size === 1, 15000);
+  });
+  after(async () => {
+    await A?.stop();
+    await G?.stop();
+  });
+
+  it('a fresh connection on Go uses JetStream in ours', async () => {
+    await useJetStream(G.url, 'ORDERS');
+  });
+
+  it('a service import on Go reaches the exporter in ours', async () => {
+    await useServiceImport(A.url, [G.url]);
+  });
+});
