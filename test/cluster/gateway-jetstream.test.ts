@@ -5,8 +5,9 @@
  * of JetStream deliveries): clients in cluster B use JetStream in cluster A
  * right after connecting, so the first answers leave A before the requester's
  * inbox interest has reached it and must go back under their `_GR_.` form.
- * The scenario runs with A and B ours, and with ours as A and a Go 2.9.10
- * server as B.
+ * The scenario runs with A and B ours, with a Go 2.9.10 JetStream cluster as
+ * A (B ours, without JetStream: its requests go through the system account as
+ * Go's do) and with ours as A and a Go 2.9.10 server as B.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +23,7 @@ import { loadConfigFile } from '../../src/config/from-file.js';
 import { GO_SERVER_BIN, type GoServer } from '../helpers/go-server.js';
 import { waitMeshed } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
-import { gwOf, gwURL, startGoGateway, startGwCluster, startGwServer, waitGateways } from '../helpers/gateway.js';
+import { gwOf, gwURL, startGoGateway, startGoGwCluster, startGwCluster, startGwServer, waitGateways, waitGwInterest } from '../helpers/gateway.js';
 
 const skipGo = GO_SERVER_BIN ? false : 'Go nats-server not installed';
 
@@ -61,12 +62,12 @@ async function open(url: string, user: string | null): Promise<NatsConnection> {
 }
 
 /** A fresh connection in B (user APP, or none): stream create, publish with ack, pull and push consumers, KV. */
-async function useJetStream(url: string, stream: string, user: string | null = 'app'): Promise<void> {
+async function useJetStream(url: string, stream: string, user: string | null = 'app', cluster?: string): Promise<void> {
   const nc = await open(url, user);
   const jsm = await jetstreamManager(nc, { timeout: 3000 });
   const ai = await jsm.getAccountInfo();
   assert.equal(typeof ai.streams, 'number');
-  await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
+  await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], ...(cluster ? { placement: { cluster, tags: [] } } : {}) });
   const js = jetstream(nc, { timeout: 3000 });
   for (let k = 0; k < 5; k++) {
     const ack = await js.publish(`${stream}.${k}`, `o${k}`);
@@ -94,7 +95,7 @@ async function useJetStream(url: string, stream: string, user: string | null = '
   await waitFor(() => pushed.length === 5, 8000);
   assert.deepEqual(pushed, [0, 1, 2, 3, 4].map((k) => `${stream}.${k}:ack`));
   await waitFor(async () => (await jsm.consumers.info(stream, 'P')).num_ack_pending === 0, 5000);
-  const kv = await new Kvm(nc).create(`CFG_${stream}`);
+  const kv = await new Kvm(nc).create(`CFG_${stream}`, cluster ? { placement: { cluster, tags: [] } } : {});
   await kv.put('color', 'blue');
   assert.equal((await kv.get('color'))?.string(), 'blue');
   assert.equal((await jsm.streams.info(stream)).state.messages, 5);
@@ -137,6 +138,35 @@ describe('JetStream and service imports over gateways: A and B ours', () => {
 
   it('a request to a service imported in B is answered by the exporter in A', async () => {
     await useServiceImport(A.url, B.map((s) => s.url));
+  });
+});
+
+describe('JetStream and service imports over gateways: A is a Go 2.9.10 JetStream cluster, B ours', { skip: skipGo }, () => {
+  let G: (GoServer & { gwPort: number })[] = [];
+  let B: RunningServer[];
+  before(async () => {
+    // Go runs JetStream with gateways only as a JetStream cluster: two routed servers. B has no JetStream:
+    // as Go's servers do, it forwards APP's API requests into the system account (Go's "mixed mode").
+    G = await startGoGwCluster('A', 2, [], ACCOUNTS_CONF, true);
+    B = await startGwCluster('B', 2, [{ name: 'A', urls: [gwURL(G[0])] }], accountOpts());
+    await waitMeshed(B);
+    // each Go server connects back to one server of B
+    await waitFor(() => B.every((s) => gwOf(s).out.has('A')) && gwOf(B[0]).inbound.size + gwOf(B[1]).inbound.size === 2, 15000);
+    // Go's JetStream API listens in its system account: B must have heard of it
+    for (const s of B) await waitGwInterest(s, 'A', '$JS.API.INFO', '$SYS', 10000);
+  });
+  after(async () => {
+    await Promise.all(B.map((s) => s?.stop()));
+    await Promise.all(G.map((g) => g.stop()));
+  });
+
+  it('a fresh connection in B uses JetStream in Go', async () => {
+    // Go places a stream in the requester's cluster unless told otherwise
+    await useJetStream(B[1].url, 'ORDERS', 'app', 'A');
+  });
+
+  it('a service import in B reaches the exporter in Go', async () => {
+    await useServiceImport(G[1].url, B.map((s) => s.url));
   });
 });
 
