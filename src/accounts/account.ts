@@ -32,6 +32,8 @@ export class Account {
   readonly closedStats = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0 };
   /** slow consumers detected on this account's connections */
   slowConsumers = 0;
+  /** messages of this account sent to and received from gateways (Go Account.stats.gw; /accstatz) */
+  readonly gwStats = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0 };
   /**
    * Gateway-routed replies of requests an internal subscription received
    * (Go Account.gwReplyMapping): whichever internal client answers on the

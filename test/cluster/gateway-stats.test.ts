@@ -1,15 +1,17 @@
 /**
- * A remote gateway that stops reading (Go queueOutbound for a GATEWAY
- * connection): once what we hold for it passes max_pending the connection is
- * closed as a slow consumer and counted in /varz `slow_consumers` and
- * `slow_consumer_stats.gateways`.
+ * Gateway statistics. A remote gateway that stops reading (Go queueOutbound
+ * for a GATEWAY connection): once what we hold for it passes max_pending the
+ * connection is closed as a slow consumer and counted in /varz
+ * `slow_consumers` and `slow_consumer_stats.gateways`. Per-account gateway
+ * traffic in /accstatz `sent.gateways` / `received.gateways` (Go
+ * Account.statz, newest release; 2.9.10 has no per-kind counts).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { connect } from '@nats-io/transport-node';
 import { waitFor } from '../helpers/wait.js';
-import { gwOf, startGwServer } from '../helpers/gateway.js';
+import { gwOf, gwURL, startGwServer, waitGateways, waitGwInterest } from '../helpers/gateway.js';
 
 describe('gateway slow consumer', () => {
   it('a remote gateway that does not read is closed and counted in slow_consumer_stats.gateways', async () => {
@@ -49,6 +51,42 @@ describe('gateway slow consumer', () => {
       await A.stop();
       for (const s of socks) s.destroy();
       fake.close();
+    }
+  });
+});
+
+describe('gateway traffic per account in /accstatz', () => {
+  it('counts the messages and payload bytes an account sent to and received from gateways', async () => {
+    const A = await startGwServer('A', [], { http_port: -1 });
+    const B = await startGwServer('B', [{ name: 'A', urls: [gwURL(A)] }], { http_port: -1 });
+    const na = await connect({ servers: A.url });
+    const nb = await connect({ servers: B.url });
+    try {
+      await waitGateways([A, B], 1);
+      const got: string[] = [];
+      nb.subscribe('st.x', { callback: (_e, m) => { got.push(m.string()); } });
+      await nb.flush();
+      await waitGwInterest(A, 'B', 'st.x');
+      for (let k = 0; k < 3; k++) na.publish('st.x', '0123456789');
+      na.publish('st.none', 'no interest, not sent');
+      await waitFor(() => got.length === 3, 5000);
+      const statz = async (s: typeof A) => {
+        const r = (await (await fetch(`http://127.0.0.1:${s.server.monitorPort}/accstatz?unused=1`)).json()) as Record<string, any>;
+        return r.account_statz.find((a: any) => a.acc === '$G');
+      };
+      const a = await statz(A);
+      const b = await statz(B);
+      assert.deepEqual(a.sent.gateways, { msgs: 3, bytes: 30 });
+      assert.deepEqual(b.received.gateways, { msgs: 3, bytes: 30 });
+      // part of the totals: A's client published 4 messages and its account sent 3 to the gateway; B's client got 3
+      assert.equal(a.received.msgs, 4);
+      assert.equal(a.sent.msgs, 3);
+      assert.equal(b.received.msgs, 3);
+      assert.equal(b.sent.msgs, 3);
+    } finally {
+      await na.close();
+      await nb.close();
+      await Promise.all([A.stop(), B.stop()]);
     }
   });
 });
