@@ -61,13 +61,29 @@ async function open(url: string, user: string | null): Promise<NatsConnection> {
   return nc;
 }
 
+/**
+ * Wait until B knows A's interest in these APP subjects: a subscription that
+ * JetStream makes in A (stream subjects, a consumer's pull requests, KV
+ * direct gets) reaches B as an RS+ on another connection than the API
+ * answer that says it was made, in Go as in ours.
+ */
+type Ready = (subjects: string[]) => Promise<void>;
+
+/** Ready for a B of ours: its outbound gateways to A know each subject. */
+function oursReady(B: RunningServer[], account = 'APP'): Ready {
+  return async (subjects) => {
+    for (const s of B) for (const subj of subjects) await waitGwInterest(s, 'A', subj, account, 10000);
+  };
+}
+
 /** A fresh connection in B (user APP, or none): stream create, publish with ack, pull and push consumers, KV. */
-async function useJetStream(url: string, stream: string, user: string | null = 'app', cluster?: string): Promise<void> {
+async function useJetStream(url: string, stream: string, ready: Ready, user: string | null = 'app', cluster?: string): Promise<void> {
   const nc = await open(url, user);
   const jsm = await jetstreamManager(nc, { timeout: 3000 });
   const ai = await jsm.getAccountInfo();
   assert.equal(typeof ai.streams, 'number');
   await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], ...(cluster ? { placement: { cluster, tags: [] } } : {}) });
+  await ready([`${stream}.0`]);
   const js = jetstream(nc, { timeout: 3000 });
   for (let k = 0; k < 5; k++) {
     const ack = await js.publish(`${stream}.${k}`, `o${k}`);
@@ -76,6 +92,7 @@ async function useJetStream(url: string, stream: string, user: string | null = '
   }
   // pull consumer: the request's inbox was created just now; messages show their stream subject
   await jsm.consumers.add(stream, { durable_name: 'C', ack_policy: AckPolicy.Explicit });
+  await ready([`$JS.API.CONSUMER.MSG.NEXT.${stream}.C`]);
   const c = await js.consumers.get(stream, 'C');
   const got: string[] = [];
   const msgs = await c.fetch({ max_messages: 5, expires: 3000 });
@@ -96,6 +113,7 @@ async function useJetStream(url: string, stream: string, user: string | null = '
   assert.deepEqual(pushed, [0, 1, 2, 3, 4].map((k) => `${stream}.${k}:ack`));
   await waitFor(async () => (await jsm.consumers.info(stream, 'P')).num_ack_pending === 0, 5000);
   const kv = await new Kvm(nc).create(`CFG_${stream}`, cluster ? { placement: { cluster, tags: [] } } : {});
+  await ready([`$KV.CFG_${stream}.color`, `$JS.API.DIRECT.GET.KV_CFG_${stream}.$KV.CFG_${stream}.color`]);
   await kv.put('color', 'blue');
   assert.equal((await kv.get('color'))?.string(), 'blue');
   assert.equal((await jsm.streams.info(stream)).state.messages, 5);
@@ -130,10 +148,10 @@ describe('JetStream and service imports over gateways: A and B ours', () => {
   });
 
   it('a fresh connection in B creates, publishes to (acked), consumes from a stream in A and uses KV', async () => {
-    await useJetStream(B[1].url, 'ORDERS');
+    await useJetStream(B[1].url, 'ORDERS', oursReady(B));
     // A answered requests of internal subscriptions on their routed replies (Go account gwReplyMapping).
     assert.ok(A.server.lookupAccount('APP')!.gwReplies !== null);
-    await useJetStream(B[0].url, 'MORE');
+    await useJetStream(B[0].url, 'MORE', oursReady(B));
   });
 
   it('a request to a service imported in B is answered by the exporter in A', async () => {
@@ -162,7 +180,7 @@ describe('JetStream and service imports over gateways: A is a Go 2.9.10 JetStrea
 
   it('a fresh connection in B uses JetStream in Go', async () => {
     // Go places a stream in the requester's cluster unless told otherwise
-    await useJetStream(B[1].url, 'ORDERS', 'app', 'A');
+    await useJetStream(B[1].url, 'ORDERS', oursReady(B), 'app', 'A');
   });
 
   it('a service import in B reaches the exporter in Go', async () => {
@@ -184,7 +202,16 @@ describe('JetStream and service imports over gateways: A ours, B is Go 2.9.10', 
   });
 
   it('a fresh connection on Go uses JetStream in ours', async () => {
-    await useJetStream(G.url, 'ORDERS');
+    // B is Go: wait until its /gatewayz counts as many APP subscriptions of A as A announced
+    const ready: Ready = async () => {
+      const announced = () => ((gwOf(A) as unknown as { tally: { accounts: Map<string, Map<string, number>> } }).tally.accounts.get('APP')?.size ?? 0);
+      await waitFor(async () => {
+        const z = (await (await fetch(`http://127.0.0.1:${G.monitorPort}/gatewayz?accs=1`)).json()) as Record<string, any>;
+        const acc = (z.outbound_gateways?.A?.accounts ?? []).find((a: any) => a.name === 'APP');
+        return acc !== undefined && acc.num_subs === announced();
+      }, 10000, 20);
+    };
+    await useJetStream(G.url, 'ORDERS', ready);
   });
 
   it('a service import on Go reaches the exporter in ours', async () => {
