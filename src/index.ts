@@ -12,6 +12,7 @@ import { Server } from './server/server.js';
 import { defaultOptions, type Options } from './config/options.js';
 import { startMonitoring, type MonitorServer } from './monitor/http.js';
 import { Logger } from './log/logger.js';
+import { enableJetStreamForwarding } from './jetstream/forward.js';
 import { enableJetStream } from './jetstream/jetstream.js';
 import { enableSystemAccount } from './system/system.js';
 import { clusterOptions } from './config/cluster.js';
@@ -80,6 +81,8 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   const server = new Server(o, log);
   enableSystemAccount(server);
   if (o.jetstream) enableJetStream(server);
+  // Go standAloneMode: a cluster or gateway listener makes the server part of a larger system
+  else enableJetStreamForwarding(server, gwOpts !== null || clusterOptions(o) !== null);
   const leafnodes = enableLeafNodes(server);
   // Go: remotes added by a reload to a server without any are dialed
   server.leafLauncher = () => {

@@ -10,6 +10,13 @@ import { AccountMappings } from './mappings.js';
 
 export const GLOBAL_ACCOUNT = '$G';
 
+/** Gateway-routed replies shown plainly, by plain reply (Go gwReplyMapping): kept per client, and per account for internal subscriptions. */
+export interface GwReplyTracker {
+  track(plain: string, routed: string): void;
+  get(subject: string): string | null;
+  readonly size: number;
+}
+
 export class Account {
   readonly sl: Sublist<Subscription>;
   numClients = 0;
@@ -25,6 +32,14 @@ export class Account {
   readonly closedStats = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0 };
   /** slow consumers detected on this account's connections */
   slowConsumers = 0;
+  /** messages of this account sent to and received from gateways (Go Account.stats.gw; /accstatz) */
+  readonly gwStats = { inMsgs: 0, inBytes: 0, outMsgs: 0, outBytes: 0 };
+  /**
+   * Gateway-routed replies of requests an internal subscription received
+   * (Go Account.gwReplyMapping): whichever internal client answers on the
+   * plain reply sends it back routed. Null until the first one.
+   */
+  gwReplies: GwReplyTracker | null = null;
 
   constructor(readonly name: string, cacheEnabled = true) {
     this.sl = new Sublist<Subscription>(cacheEnabled);

@@ -13,7 +13,7 @@ import { ClosedReason, type CloseReasonSink } from './closed-reason.js';
 import { decodeConnect, defaultConnectOptions } from './connect.js';
 import { copyBytes, latin1, writeLatin1, writeUint, displayString } from '../util/bytes.js';
 import { isValidLiteralSubject } from '../sublist/subject.js';
-import { GLOBAL_ACCOUNT, type Account } from '../accounts/account.js';
+import { GLOBAL_ACCOUNT, type Account, type GwReplyTracker } from '../accounts/account.js';
 import type { ClientHost } from './host.js';
 import type { Authenticator, AuthResult, ClientPermissions, ConnectOptions, ConnectionType, JwtUserInfo } from '../auth/types.js';
 import type { AuthCallout, CalloutClient, CalloutOutcome } from '../auth/callout.js';
@@ -37,12 +37,6 @@ const CALLOUT_FIRST_CONNECT = 0;
 const CALLOUT_RECONNECT = 1;
 const CALLOUT_NO_CONNECT = 2;
 
-/** Routed replies shown plainly to one client, by plain reply (Go gwReplyMapping; kept by the gateway layer). */
-export interface GwReplyTracker {
-  track(plain: string, routed: string): void;
-  get(subject: string): string | null;
-  readonly size: number;
-}
 
 export class Client implements ParserHandler {
   readonly cid: number;

@@ -4,7 +4,7 @@
  * `_GR_.<cluster>.<server>.<reply>`; subscribers see `<reply>`, and when
  * they publish on it the server sends it on under the routed form.
  */
-import type { GwReplyTracker } from './client.js';
+import type { GwReplyTracker } from '../accounts/account.js';
 
 /** Go defaultGatewayRecentSubExpiration */
 const GW_REPLY_TTL_MS = 2000;

@@ -19,8 +19,10 @@ export class ServerStats {
   outBytes = 0;
   slowConsumers = 0;
   slowConsumersClients = 0;
+  slowConsumersGateways = 0;
   staleConnections = 0;
   staleConnectionsClients = 0;
+  staleConnectionsGateways = 0;
 }
 
 export interface ClientHost {

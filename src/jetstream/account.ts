@@ -52,6 +52,10 @@ export interface JsContext {
   /** Would reserving `bytes` more (max_bytes of streams) go past the server's JetStream limit? */
   serverReservationExceeded(storage: 'file' | 'memory', bytes: number): boolean;
   apiPrefixes(): string[];
+  /** Go consumer nextWaiting: is a pull request's reply (not wanted here) perhaps wanted across a gateway or leaf link? */
+  linkedReplyInterest(acc: string, reply: string, receivedMs: number): boolean;
+  /** Go hasGatewayInterest */
+  gatewayInterest(acc: string, subject: string): boolean;
 }
 
 interface MetaFile {
@@ -105,8 +109,9 @@ export class JsAccount implements StreamHost {
     return this.ctx.ic.publish(this.acc, subject, reply, hdr, payload, shown);
   }
 
+  /** Interest in a deliver subject: here, or (plain) in a remote cluster (Go consumer updateDeliveryInterest). */
   hasInterest(subject: string, queue?: string): boolean {
-    if (queue === undefined) return this.acc.sl.hasInterest(subject);
+    if (queue === undefined) return this.acc.sl.hasInterest(subject) || this.ctx.gatewayInterest(this.acc.name, subject);
     const r = this.acc.sl.match(subject);
     for (const g of r.qsubs) if (g.length > 0 && g[0].queue === queue) return true;
     return false;
@@ -138,6 +143,7 @@ export class JsAccount implements StreamHost {
       publish: (s, r, h, p, shown) => this.publish(s, r, h, p, shown),
       publishRegion: (s, shown, r, rl, buf, st, hl, e) => this.ctx.ic.publishRegion(this.acc, s, shown, r, rl, buf, st, hl, e),
       hasInterest: (s, q) => this.hasInterest(s, q),
+      replyInterest: (r, received) => this.acc.sl.hasInterest(r) || this.ctx.linkedReplyInterest(this.acc.name, r, received),
       advisory: (s, b) => this.advisory(s, b),
       removed: (c) => {
         if (stream.consumers.get(c.name) !== c) return;

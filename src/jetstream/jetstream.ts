@@ -37,6 +37,9 @@ export interface JetStreamConfigView {
   strict?: boolean;
 }
 
+/** Go defaultGatewayRecentSubExpiration */
+const GATEWAY_RECENT_MS = 2000;
+
 export class JetStream implements JsContext {
   readonly accounts = new Map<string, JsAccount>();
   /** accounts without JetStream and the subscriptions answering their API requests */
@@ -77,6 +80,25 @@ export class JetStream implements JsContext {
   }
   get serverVersion(): string {
     return VERSION;
+  }
+
+  /** Go hasGatewayInterest: a remote cluster wants `subject` of account `acc`. */
+  gatewayInterest(acc: string, subject: string): boolean {
+    const g = this.server.gateway;
+    return g !== null && g.nOut > 0 && g.hasInterest(acc, subject);
+  }
+
+  /**
+   * Go consumer nextWaiting: with gateways or leaf nodes, a pull request's
+   * reply without local interest is served for a while after the request
+   * came (its interest may still be on the way), then as long as a remote
+   * cluster wants it.
+   */
+  linkedReplyInterest(acc: string, reply: string, receivedMs: number): boolean {
+    const s = this.server;
+    if (s.gateway === null && s.leafnodes === null) return false;
+    if (Date.now() - receivedMs < GATEWAY_RECENT_MS) return true;
+    return this.gatewayInterest(acc, reply);
   }
 
   apiPrefixes(): string[] {

@@ -46,6 +46,12 @@ export function accountStat(srv: Server, a: Account): Record<string, unknown> {
     outMsgs += c.outMsgs;
     outBytes += c.outBytes;
   }
+  // Go Account.statz: gateway traffic is part of the totals and shown on its own
+  const gw = a.gwStats;
+  inMsgs += gw.inMsgs;
+  inBytes += gw.inBytes;
+  outMsgs += gw.outMsgs;
+  outBytes += gw.outBytes;
   return {
     acc: a.name,
     name: a.name,
@@ -53,8 +59,8 @@ export function accountStat(srv: Server, a: Account): Record<string, unknown> {
     leafnodes: 0,
     total_conns: a.numClients,
     num_subscriptions: a.sl.count(),
-    sent: { msgs: outMsgs, bytes: outBytes, gateways: zero(), routes: zero(), leafs: zero() },
-    received: { msgs: inMsgs, bytes: inBytes, gateways: zero(), routes: zero(), leafs: zero() },
+    sent: { msgs: outMsgs, bytes: outBytes, gateways: { msgs: gw.outMsgs, bytes: gw.outBytes }, routes: zero(), leafs: zero() },
+    received: { msgs: inMsgs, bytes: inBytes, gateways: { msgs: gw.inMsgs, bytes: gw.inBytes }, routes: zero(), leafs: zero() },
     slow_consumers: a.slowConsumers,
   };
 }

@@ -4,20 +4,23 @@
  */
 import type { PubArg } from './parser.js';
 import { copyBytes, writeLatin1 } from '../util/bytes.js';
+import { writeDeliverSuffix } from './deliver-suffix.js';
 
 /**
  * Write the reply and queue part of an RMSG/LMSG line at d[p], each item
  * followed by a space: `+ <reply> <q...> ` when the message goes to queue
  * groups and has a reply, `| <q...> ` for queue groups without one, `<reply> `
- * for a reply alone, nothing otherwise. Returns the position after it.
+ * for a reply alone, nothing otherwise; `deliverSuffix` appends `@<shown
+ * subject>` to the reply (see deliver-suffix.ts). Returns the position after it.
  */
-export function writeReplyAndQueues(d: Buffer, p: number, pa: PubArg, queues: string[], nq: number): number {
+export function writeReplyAndQueues(d: Buffer, p: number, pa: PubArg, queues: string[], nq: number, deliverSuffix = false): number {
   const hasReply = pa.replyStart >= 0;
   if (nq > 0) {
     if (hasReply) {
       d[p++] = 0x2b; // +
       d[p++] = 0x20;
       p = copyBytes(pa.buf, pa.replyStart, pa.replyEnd, d, p);
+      if (deliverSuffix) p = writeDeliverSuffix(d, p, pa);
       d[p++] = 0x20;
     } else {
       d[p++] = 0x7c; // |
@@ -29,6 +32,7 @@ export function writeReplyAndQueues(d: Buffer, p: number, pa: PubArg, queues: st
     }
   } else if (hasReply) {
     p = copyBytes(pa.buf, pa.replyStart, pa.replyEnd, d, p);
+    if (deliverSuffix) p = writeDeliverSuffix(d, p, pa);
     d[p++] = 0x20;
   }
   return p;

@@ -190,6 +190,7 @@ export class PubArg {
     this.hdr = -1;
     this.subject = '';
     this.reply = '';
+    this.shown = null;
   }
 }
 

@@ -198,6 +198,17 @@ export class AccountImports {
 
   // ------------------------------------------------------------------ services
 
+  /**
+   * A service import made by the server itself rather than the config:
+   * requests on `subject` in `importer` go to `exporter` (Go
+   * enableAllJetStreamServiceImportsAndMappings on a server without
+   * JetStream: the account's `$JS.API.>` into the system account).
+   */
+  addServerServiceImport(importer: Account, exporter: Account, subject: string): void {
+    const se: ServiceExport = { acc: exporter, subject, rt: 'Singleton', thresholdMs: DEFAULT_RESPONSE_THRESHOLD_MS };
+    this.addServiceImport(importer, exporter, { kind: 'service', account: exporter.name, subject, share: false, allow_trace: false }, se);
+  }
+
   private addServiceImport(importer: Account, exporter: Account, imp: ImportSpec, se: ServiceExport): void {
     const local = imp.to !== undefined && imp.to !== '' ? imp.to : imp.subject;
     const si: ServiceImport = { importer, exporter, local, remote: imp.subject, export: se, share: imp.share };

@@ -70,6 +70,17 @@ export class InternalClient {
   }
 
   private send(acc: Account, subject: string, shown: string, reply: string, replyBytes: Buffer | null, replyLen: number, buf: Buffer, s: number, hl: number, e: number): boolean {
+    // Go processInboundClientMsg for internal kinds: an answer on the plain
+    // reply of a request that an internal subscription received over a
+    // gateway goes back under its routed `_GR_.` form.
+    const gr = acc.gwReplies;
+    if (gr !== null && gr.size > 0) {
+      const routed = gr.get(subject);
+      if (routed !== null) {
+        if (shown === subject) shown = routed;
+        subject = routed;
+      }
+    }
     const total = e - s;
     // Nested publishes (a callback publishing while an outer route is running)
     // must not reuse the outer control line or PubArg.

@@ -25,6 +25,7 @@
 import type { PubArg } from '../protocol/parser.js';
 import type { Client } from '../conn/client.js';
 import { GwReplyMap } from '../conn/gw-replies.js';
+import { takeDeliverSuffix } from '../protocol/deliver-suffix.js';
 import type { RemoteLink, Subscription } from '../conn/subscription.js';
 import type { Account } from '../accounts/account.js';
 
@@ -212,10 +213,7 @@ function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: 
       continue;
     }
     if (noEcho && c === from && sub.icb === null) continue;
-    if (c.deliver(sub, pa, buf, s, e)) {
-      delivered = true;
-      if (routed !== null) trackReply(c, sub, pa, routed);
-    }
+    if (deliverLocal(acc, c, sub, pa, buf, s, e, routed)) delivered = true;
   }
   // A message from a leaf goes to local queue groups only when it names them (Go: empty queue filter from a LEAF).
   if (!fromLeaf || pa.queuesStart >= 0) {
@@ -223,7 +221,7 @@ function routeResults(from: Client, acc: Account, psubs: Subscription[], qsubs: 
       const group = qsubs[g];
       if (group.length === 0) continue;
       if (fromLeaf && !queueListed(pa, group[0].queue!)) continue;
-      if (deliverToQueue(from, noEcho, group, pa, buf, s, e, t, origin, toRoutes, routed)) {
+      if (deliverToQueue(acc, from, noEcho, group, pa, buf, s, e, t, origin, toRoutes, routed)) {
         delivered = true;
         t.handled[t.nh++] = group[0].queue!;
       }
@@ -256,7 +254,7 @@ function sendToTargets(acc: Account, pa: PubArg, buf: Buffer, s: number, e: numb
  * member is picked and ends the search (the remote server delivers to one of
  * its own); a leaf member is kept as the fallback when no local member takes it.
  */
-function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, origin: string, toRoutes: boolean, routed: string | null): boolean {
+function deliverToQueue(acc: Account, from: Client, noEcho: boolean, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, origin: string, toRoutes: boolean, routed: string | null): boolean {
   const n = group.length;
   let start = 0;
   if (n > 1) {
@@ -284,10 +282,7 @@ function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa
       continue;
     }
     if (noEcho && c === from && sub.icb === null) continue;
-    if (c.deliver(sub, pa, buf, s, e)) {
-      if (routed !== null) trackReply(c, sub, pa, routed);
-      return true;
-    }
+    if (deliverLocal(acc, c, sub, pa, buf, s, e, routed)) return true;
   }
   if (leafSub === null) return false;
   t.leafs.add(leafSub);
@@ -306,6 +301,7 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
   const psubs = r.psubs;
   const qsubs = r.qsubs;
   if (psubs.length === 0 && qsubs.length === 0) return false;
+  takeDeliver(pa);
   const t = levels[depth] ?? (levels[depth] = new Targets());
   depth++;
   // A gateway-routed reply is shown to clients without its prefix (Go processMsgResults creply).
@@ -320,16 +316,13 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
         if (!(c as unknown as LinkClient).isSpoke) t.leafs.add(sub);
         continue;
       }
-      if (c.deliver(sub, pa, buf, s, e)) {
-        delivered = true;
-        if (routed !== null) trackReply(c, sub, pa, routed);
-      }
+      if (deliverLocal(acc, c, sub, pa, buf, s, e, routed)) delivered = true;
     }
     if (nq > 0) {
       for (let g = 0; g < qsubs.length; g++) {
         const group = qsubs[g];
         if (group.length === 0 || !named(group[0].queue!, queues, nq)) continue;
-        if (deliverRoutedToQueue(group, pa, buf, s, e, t)) delivered = true;
+        if (deliverRoutedToQueue(acc, group, pa, buf, s, e, t, routed)) delivered = true;
       }
     }
     if (routed !== null) restoreReply(pa, routed);
@@ -354,6 +347,7 @@ export function routeFromGateway(acc: Account, pa: PubArg, buf: Buffer, s: numbe
   const psubs = r.psubs;
   const qsubs = r.qsubs;
   if (psubs.length === 0 && qsubs.length === 0) return false;
+  takeDeliver(pa);
   const t = levels[depth] ?? (levels[depth] = new Targets());
   depth++;
   const routed = hasRoutedReply(pa) ? stripReply(pa) : null;
@@ -370,16 +364,13 @@ export function routeFromGateway(acc: Account, pa: PubArg, buf: Buffer, s: numbe
         t.leafs.add(sub);
         continue;
       }
-      if (c.deliver(sub, pa, buf, s, e)) {
-        delivered = true;
-        if (routed !== null) trackReply(c, sub, pa, routed);
-      }
+      if (deliverLocal(acc, c, sub, pa, buf, s, e, routed)) delivered = true;
     }
     if (nq > 0 || anyQueue) {
       for (let g = 0; g < qsubs.length; g++) {
         const group = qsubs[g];
         if (group.length === 0 || (!anyQueue && !named(group[0].queue!, queues, nq))) continue;
-        if (deliverGatewayToQueue(group, pa, buf, s, e, t, routed)) delivered = true;
+        if (deliverGatewayToQueue(acc, group, pa, buf, s, e, t, routed)) delivered = true;
       }
     }
     if (routed !== null) restoreReply(pa, routed);
@@ -392,7 +383,7 @@ export function routeFromGateway(acc: Account, pa: PubArg, buf: Buffer, s: numbe
 }
 
 /** One member of a group for a gateway message: a local one first, else a route member, else a leaf. */
-function deliverGatewayToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, routed: string | null): boolean {
+function deliverGatewayToQueue(acc: Account, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, routed: string | null): boolean {
   const n = group.length;
   const start = n === 1 ? 0 : Math.floor(Math.random() * n);
   let remote: Subscription | null = null;
@@ -402,15 +393,22 @@ function deliverGatewayToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s
       if (remote === null || (remote.link !== null && sub.link === null)) remote = sub;
       continue;
     }
-    if (sub.client.deliver(sub, pa, buf, s, e)) {
-      if (routed !== null) trackReply(sub.client, sub, pa, routed);
-      return true;
-    }
+    if (deliverLocal(acc, sub.client, sub, pa, buf, s, e, routed)) return true;
   }
   if (remote === null) return false;
   if (remote.link !== null) t.routes.add(remote.link, remote.queue);
   else t.leafs.add(remote);
   return true;
+}
+
+/** Scratch control line for JetStream deliveries arriving from routes and gateways (never nested). */
+let deliverLine: Buffer = Buffer.allocUnsafe(256);
+
+/** Go processMsgResults: a JetStream delivery from another server is shown under the subject after the `@` of its ack reply. */
+function takeDeliver(pa: PubArg): void {
+  if (pa.replyStart < 0) return;
+  const l = takeDeliverSuffix(pa, deliverLine);
+  if (l !== null) deliverLine = l;
 }
 
 /** Point the reply at its plain part; returns the full routed reply. */
@@ -426,15 +424,30 @@ function restoreReply(pa: PubArg, full: string): void {
   pa.reply = full;
 }
 
-/** Go trackGWReply: the client may answer on the plain reply; map it back for a while. */
-function trackReply(c: Client, sub: Subscription, pa: PubArg, routed: string): void {
-  if (sub.icb !== null) return;
+/**
+ * Deliver to one local subscription (Go deliverMsg). With a gateway-routed
+ * reply (`routed`, shown plainly as pa.reply) the answer must find its way
+ * back (Go trackGWReply): a client's own answers are mapped per client; an
+ * internal subscription's per account, since any internal client of the
+ * account may answer (JetStream, service imports), and before the callback
+ * runs, as it may answer at once.
+ */
+function deliverLocal(acc: Account, c: Client, sub: Subscription, pa: PubArg, buf: Buffer, s: number, e: number, routed: string | null): boolean {
+  if (routed === null) return c.deliver(sub, pa, buf, s, e);
+  if (sub.icb !== null) {
+    let am = acc.gwReplies;
+    if (am === null) am = acc.gwReplies = new GwReplyMap();
+    am.track(pa.reply, routed);
+    return c.deliver(sub, pa, buf, s, e);
+  }
+  if (!c.deliver(sub, pa, buf, s, e)) return false;
   let m = c.gwReplies;
   if (m === null) m = c.gwReplies = new GwReplyMap();
   m.track(pa.reply, routed);
+  return true;
 }
 
-function deliverRoutedToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets): boolean {
+function deliverRoutedToQueue(acc: Account, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, routed: string | null): boolean {
   const n = group.length;
   const start = n === 1 ? 0 : Math.floor(Math.random() * n);
   let leafSub: Subscription | null = null;
@@ -446,7 +459,7 @@ function deliverRoutedToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s:
       if (leafSub === null && !(c as unknown as LinkClient).isSpoke) leafSub = sub;
       continue;
     }
-    if (c.deliver(sub, pa, buf, s, e)) return true;
+    if (deliverLocal(acc, c, sub, pa, buf, s, e, routed)) return true;
   }
   if (leafSub === null) return false;
   t.leafs.add(leafSub);

@@ -50,6 +50,8 @@ export interface ClusterHooks {
 export interface GatewayHooks extends GatewayRouter {
   /** gateway (cluster) name */
   readonly name: string;
+  /** Does any remote cluster have interest in `subject` of account `acc` (Go hasGatewayInterest)? */
+  hasInterest(acc: string, subject: string): boolean;
 }
 
 /** A connection whose queued output the per-read-cycle flush writes out (clients, routes). */

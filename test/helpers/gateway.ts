@@ -8,6 +8,9 @@ import { startServer, type RunningServer, type StartOptions } from '../../src/in
 import { gatewayDelays, type GatewayManager } from '../../src/cluster/gateway/manager.js';
 import { routeURL } from './cluster.js';
 import { waitFor } from './wait.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startGoServer, type GoServer } from './go-server.js';
 
 gatewayDelays.solicit = 20;
@@ -86,4 +89,41 @@ export async function startGoGateway(name: string, remotes: RemoteSpec[], extraC
     return m ? Number(m[1]) : 0;
   }, 5000);
   return Object.assign(g, { gwPort: port });
+}
+
+/**
+ * A cluster of `n` routed Go 2.9.10 servers (`<name>1`...) with gateways to
+ * `remotes`. With `jetstream` each gets a store dir and the first one a
+ * placeholder route (Go refuses a JetStream cluster without configured
+ * routes); resolves once the meta leader is elected.
+ */
+export async function startGoGwCluster(name: string, n: number, remotes: RemoteSpec[], extraConf = '', jetstream = false): Promise<(GoServer & { gwPort: number })[]> {
+  const out: (GoServer & { gwPort: number })[] = [];
+  try {
+    for (let k = 0; k < n; k++) {
+      const routes = k > 0 ? [`nats://127.0.0.1:${out[0].clusterPort}`] : jetstream ? ['nats://127.0.0.1:1'] : [];
+      let js = '';
+      let dir = '';
+      if (jetstream) {
+        dir = mkdtempSync(join(tmpdir(), 'gojs-'));
+        js = `jetstream { store_dir: "${dir}" }\n`;
+      }
+      const cluster = `cluster {\n  name: "${name}"\n  listen: "127.0.0.1:-1"\n  routes: [${routes.map((r) => `"${r}"`).join(', ')}]\n}\n`;
+      const g = await startGoGateway(name, remotes, `server_name: "${name}${k + 1}"\n${js}${cluster}${extraConf}`);
+      if (dir !== '') {
+        const stop = g.stop.bind(g);
+        g.stop = async () => {
+          await stop();
+          rmSync(dir, { recursive: true, force: true });
+        };
+      }
+      out.push(g);
+    }
+    await waitFor(() => out.every((g) => new RegExp(`Route connection created`).test(g.logs())), 10000);
+    if (jetstream) await waitFor(() => out.some((g) => /metadata leader/.test(g.logs())), 15000);
+  } catch (e) {
+    await Promise.all(out.map((g) => g.stop()));
+    throw e;
+  }
+  return out;
 }

@@ -155,6 +155,18 @@ export class GatewayConn implements ParserHandler {
     this.outMsgs++;
     this.outBytes += n;
     if (!this.dirty) this.mgr.server.markDirty(this);
+    // Go queueOutbound: what we hold for the remote beyond max_pending makes it a slow consumer.
+    const max = this.mgr.server.opts.max_pending;
+    if (this.out.queued + this.socket.writableLength > max) this.slowConsumer(max);
+  }
+
+  /** Go queueOutbound for a GATEWAY connection: counted in /varz slow_consumer_stats.gateways, then closed. */
+  private slowConsumer(max: number): void {
+    const st = this.mgr.server.stats;
+    st.slowConsumers++;
+    st.slowConsumersGateways++;
+    this.mgr.server.log.info(`${this.label()} - Slow Consumer Detected: MaxPending of ${max} Exceeded`);
+    this.closeConnection(ClosedReason.SlowConsumerPendingBytes);
   }
 
   // ------------------------------------------------------------------ handshake
@@ -364,6 +376,9 @@ export class GatewayConn implements ParserHandler {
     this.pingsOut++;
     if (this.pingsOut > o.ping_max) {
       this.mgr.server.log.error(`${this.label()} - Stale Connection`);
+      const st = this.mgr.server.stats;
+      st.staleConnections++;
+      st.staleConnectionsGateways++;
       this.sendErr(E.ERR_STALE_CONNECTION);
       this.closeConnection(ClosedReason.StaleConnection);
       return;

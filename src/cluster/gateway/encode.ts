@@ -6,6 +6,7 @@
 import type { PubArg } from '../../protocol/parser.js';
 import { BY_REF_THRESHOLD, type Outbound } from '../../conn/outbound.js';
 import { copyBytes, writeLatin1, writeUint } from '../../util/bytes.js';
+import { deliverSuffixLen, writeDeliverSuffix } from '../../protocol/deliver-suffix.js';
 
 /** Queue one message for a gateway; returns the payload bytes sent. */
 export function encodeGatewayMsg(
@@ -21,7 +22,10 @@ export function encodeGatewayMsg(
   const replyLen = mreply !== null ? mreply.length : pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart : 0;
   let qlen = 0;
   for (let k = 0; k < nq; k++) qlen += queues[k].length + 1;
-  const lineMax = 5 + account.length + 1 + (pa.subjectEnd - pa.subjectStart) + 1 + replyLen + 3 + 2 + qlen + 24 + 2;
+  // A JetStream delivery goes on its deliver subject, the subject it shows after the ack reply (Go sendMsgToGateways).
+  const sfx = deliverSuffixLen(pa);
+  const subjLen = pa.shown === null ? pa.subjectEnd - pa.subjectStart : pa.subject.length;
+  const lineMax = 5 + account.length + 1 + subjLen + 1 + replyLen + sfx + 3 + 2 + qlen + 24 + 2;
   const byRef = plen >= BY_REF_THRESHOLD;
   let p = out.reserve(byRef ? lineMax : lineMax + plen + 2);
   const d = out.slab;
@@ -29,7 +33,7 @@ export function encodeGatewayMsg(
   d[p++] = 0x4d; d[p++] = 0x53; d[p++] = 0x47; d[p++] = 0x20; // "MSG "
   p = writeLatin1(d, account, p);
   d[p++] = 0x20;
-  p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
+  p = pa.shown === null ? copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p) : writeLatin1(d, pa.subject, p);
   d[p++] = 0x20;
   if (nq > 0) {
     d[p++] = hasReply ? 0x2b : 0x7c; // '+' reply follows, '|' queues only
@@ -37,6 +41,7 @@ export function encodeGatewayMsg(
   }
   if (hasReply) {
     p = mreply !== null ? writeLatin1(d, mreply, p) : copyBytes(pb, pa.replyStart, pa.replyEnd, d, p);
+    if (sfx > 0) p = writeDeliverSuffix(d, p, pa);
     d[p++] = 0x20;
   }
   for (let k = 0; k < nq; k++) {

@@ -27,7 +27,7 @@ import {
   GATEWAY_SOLICIT_DELAY_MS, type GatewayOptions,
 } from '../../config/gateway.js';
 import { GatewayConn } from './connection.js';
-import { LocalTally } from './interest.js';
+import { GwInterest, LocalTally } from './interest.js';
 import { withdrawRemoteInterest } from './leaf-bridge.js';
 import { GatewayRouting } from './routing.js';
 import {
@@ -68,6 +68,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
   readonly inbound = new Map<number, GatewayConn>();
   readonly conns = new Set<GatewayConn>();
   private readonly tally = new LocalTally();
+  private readonly gi = new GwInterest();
   /** recent subscriptions: replies matching them get mapped (Go srvGateway.rsubs) */
   readonly recent = new RecentSubs(GATEWAY_RECENT_SUB_MS);
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -527,6 +528,16 @@ export class GatewayManager implements GatewayHooks, InterestSink {
   }
 
   // ------------------------------------------------------------------ messages (see routing.ts)
+
+  /** Go hasGatewayInterest: a remote cluster, by what its connection told us, wants `subject` of `acc`. */
+  hasInterest(acc: string, subject: string): boolean {
+    const gi = this.gi;
+    for (let k = 0; k < this.outo.length; k++) {
+      this.outo[k].interest!.check(acc, subject, gi);
+      if (gi.psi || gi.qr !== null) return true;
+    }
+    return false;
+  }
 
   sendToGateways(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, handled: string[], nh: number, leafQueues: boolean): boolean {
     return this.routing.send(from, acc, pa, buf, s, e, handled, nh, leafQueues);

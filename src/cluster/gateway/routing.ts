@@ -39,6 +39,7 @@ export class GatewayRouting {
         const c = outo[k];
         if ((kind === 1 ? c.cfg!.hash : c.cfg!.oldHash) !== dst) continue;
         c.sendMsg(acc.name, pa, buf, s, e, this.qbuf, 0, null);
+        countOut(acc, e - s);
         delivered = true;
       }
       return delivered;
@@ -73,6 +74,7 @@ export class GatewayRouting {
         if (this.m.recent.matches(acc.name, reply)) mreply = (c.useOldPrefix ? this.m.oldReplyPrefix : this.m.replyPrefix) + reply;
       }
       c.sendMsg(acc.name, pa, buf, s, e, qbuf, nq, mreply);
+      countOut(acc, e - s);
       delivered = true;
     }
     for (let k = 0; k < ns; k++) sent[k] = '';
@@ -95,6 +97,10 @@ export class GatewayRouting {
       }
       return;
     }
+    // Go processInboundGatewayMsg: the account's gateway traffic (routed replies are not counted)
+    const st = acc.gwStats;
+    st.inMsgs++;
+    st.inBytes += e - s;
     routeFromGateway(acc, pa, buf, s, e, queues, nq, false);
   }
 
@@ -141,6 +147,13 @@ export class GatewayRouting {
     return null;
   }
 
+}
+
+/** Go sendMsgToGateways: each copy sent counts in the account's gateway traffic. */
+function countOut(acc: Account, bytes: number): void {
+  const st = acc.gwStats;
+  st.outMsgs++;
+  st.outBytes += bytes;
 }
 
 function listed(q: string, a: string[], n: number): boolean {

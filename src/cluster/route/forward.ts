@@ -8,6 +8,7 @@ import type { PubArg } from '../../protocol/parser.js';
 import { BY_REF_THRESHOLD, type Outbound } from '../../conn/outbound.js';
 import { copyBytes, writeLatin1, writeUint } from '../../util/bytes.js';
 import { writeReplyAndQueues } from '../../protocol/encode.js';
+import { deliverSuffixLen } from '../../protocol/deliver-suffix.js';
 
 /** Queue one routed message; returns the payload bytes sent. */
 export function encodeRouted(
@@ -22,7 +23,10 @@ export function encodeRouted(
   const replyLen = pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart : -1;
   let qlen = 0;
   for (let k = 0; k < nq; k++) qlen += queues[k].length + 1;
-  const lineMax = 5 + account.length + 1 + (pa.subjectEnd - pa.subjectStart) + 1 + (replyLen >= 0 ? replyLen + 3 : 0) + 2 + qlen + 24 + 2;
+  // A JetStream delivery goes on its deliver subject; the subject it shows rides after the ack reply (Go msgHeaderForRouteOrLeaf).
+  const sfx = deliverSuffixLen(pa);
+  const subjLen = pa.shown === null ? pa.subjectEnd - pa.subjectStart : pa.subject.length;
+  const lineMax = 5 + account.length + 1 + subjLen + 1 + (replyLen >= 0 ? replyLen + sfx + 3 : 0) + 2 + qlen + 24 + 2;
   const byRef = plen >= BY_REF_THRESHOLD;
   let p = out.reserve(byRef ? lineMax : lineMax + plen + 2);
   const d = out.slab;
@@ -34,9 +38,9 @@ export function encodeRouted(
     p = writeLatin1(d, account, p);
     d[p++] = 0x20;
   }
-  p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
+  p = pa.shown === null ? copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p) : writeLatin1(d, pa.subject, p);
   d[p++] = 0x20;
-  p = writeReplyAndQueues(d, p, pa, queues, nq);
+  p = writeReplyAndQueues(d, p, pa, queues, nq, sfx > 0);
   if (withHdr) {
     p = copyBytes(pb, pa.hdrStart, pa.hdrEnd, d, p);
     d[p++] = 0x20;

@@ -37,6 +37,8 @@ export interface ConsumerHost {
    */
   publishRegion(subject: string, shown: string, reply: Buffer, replyLen: number, buf: Buffer, s: number, hdrLen: number, e: number): boolean;
   hasInterest(subject: string, queue?: string): boolean;
+  /** interest in a pull request's reply, here or across links (`receivedMs`: when the request came) */
+  replyInterest(reply: string, receivedMs: number): boolean;
   advisory(subject: string, body: Record<string, unknown>): void;
   /** the consumer removed itself (inactivity) */
   removed(c: Consumer): void;
@@ -716,7 +718,7 @@ export class Consumer implements StreamConsumer {
           this.expireOne(wr);
           continue;
         }
-        if (!this.host.hasInterest(wr.reply)) {
+        if (!this.host.replyInterest(wr.reply, wr.received)) {
           this.removeWaiting(wr);
           continue;
         }
