@@ -470,6 +470,17 @@ export class LeafNodes implements LeafHost, InterestSink {
     this.propagate(acc, sub, added ? w : -w);
   }
 
+  /** LeafHost: a leaf queue subscription's weight changed; every interest sink (routes, leafs) hears of it. */
+  queueWeightChanged(acc: Account, sub: Subscription, delta: number): void {
+    this.srv.interest.weightChanged(acc, sub, delta);
+  }
+
+  /** InterestSink: the other leaf links hear of the new weight (Go updateLeafNodes with the difference). */
+  weightChanged(acc: Account, sub: Subscription, delta: number): void {
+    if (this.byAccount.size === 0) return;
+    this.propagate(acc, sub, delta);
+  }
+
   /**
    * Go updateInterestForAccountOnGateway: interest a remote gateway
    * announced (RS+/RS-) reaches the leaf nodes we are hub for; `sub` stands
