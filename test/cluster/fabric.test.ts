@@ -16,7 +16,7 @@ import { GO_SERVER_BIN } from '../helpers/go-server.js';
 import { routesOf } from '../helpers/cluster.js';
 import { gwOf } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/wait.js';
-import { doubledRemoteSubs, gatewaySubs, leafSubs, routeSubs, startFabric, type Fabric } from '../helpers/fabric.js';
+import { doubledRemoteSubs, remoteQueueWeight, gatewaySubs, leafSubs, routeSubs, startFabric, type Fabric } from '../helpers/fabric.js';
 
 const skip = GO_SERVER_BIN ? false : 'Go nats-server not installed';
 const NAMES = ['A1', 'A2', 'A3', 'B1', 'G', 'L1', 'LG'];
@@ -202,6 +202,16 @@ describe('fabric: routes + gateways + leafs, ours and Go 2.9.10', { skip, timeou
       assert.deepEqual(last, exp, 'remote interest is exact');
     }
     for (const s of [...F.A, F.B1]) assert.deepEqual(doubledRemoteSubs(s), [], `${s.server.name}: no doubled remote subscription`);
+    // queue weights: each server counts the remote members of every group once (two members per server)
+    const wexp: Record<string, Record<string, number>> = {
+      A1: { A2: 2, A3: 2, L1: 2, B1: 0, G: 0, LG: 0 },
+      A2: { A2: 0, A3: 2, L1: 2, B1: 0, G: 0, LG: 0 },
+      A3: { A2: 2, A3: 0, L1: 2, B1: 0, G: 0, LG: 0 },
+      B1: { A2: 0, A3: 0, L1: 0, B1: 0, G: 2, LG: 2 },
+    };
+    const weights = () => Object.fromEntries([...F.A, F.B1].map((s) =>
+      [s.server.name, Object.fromEntries(Object.keys(wexp.A1).map((n) => [n, remoteQueueWeight(s, `stormq.${n}`, 'g')]))]));
+    await waitFor(() => isDeepStrictEqual(weights(), wexp), 10000).catch(() => assert.deepEqual(weights(), wexp, 'remote queue weights are exact'));
   }
 
   it('interest is exact after subscribe/unsubscribe storms and client churn', async () => {
@@ -227,6 +237,16 @@ describe('fabric: routes + gateways + leafs, ours and Go 2.9.10', { skip, timeou
       for (let k = 100; k < 110; k++) gone.subscribe(`storm.${n}.${k}`);
       await gone.flush();
       await gone.close();
+      // queue members: three per server, one of them leaves (a closed client) and one unsubscribes and comes back
+      const qs = [await open(n), await open(n), await open(n)];
+      const q0 = qs[0].subscribe(`stormq.${n}`, { queue: 'g' });
+      qs[1].subscribe(`stormq.${n}`, { queue: 'g' });
+      qs[2].subscribe(`stormq.${n}`, { queue: 'g' });
+      await Promise.all(qs.map((c) => c.flush()));
+      await qs[2].close();
+      q0.unsubscribe();
+      qs[0].subscribe(`stormq.${n}`, { queue: 'g' });
+      await qs[0].flush();
       const back = await open(n);
       for (let k = 0; k < 4; k++) {
         back.subscribe(`storm.${n}.${k}`);

@@ -166,3 +166,11 @@ export function doubledRemoteSubs(s: RunningServer): string[] {
 
 /** Sorted copy. */
 export const sorted = (a: string[]) => [...a].sort();
+
+/** Sum of the queue weights of the remote (route or leaf) members of `queue` on `subject` in `s`'s $G sublist. */
+export function remoteQueueWeight(s: RunningServer, subject: string, queue: string): number {
+  const r = s.server.lookupAccount('$G')!.sl.match(subject);
+  let w = 0;
+  for (const g of r.qsubs) for (const sub of g) if (sub.queue === queue && (sub.link !== null || sub.client.kind === LEAF)) w += sub.qw;
+  return w;
+}
