@@ -23,7 +23,7 @@ import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
 import { countLinks } from '../../server/router.js';
 import type { GatewayManager } from '../gateway/manager.js';
 import { remoteInterestOf } from '../gateway/leaf-bridge.js';
-import { LeafConn, LeafSub, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
+import { LeafConn, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
 import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInfo } from './info.js';
 import { authenticateLeaf } from './auth.js';
 import { signWithCreds } from './creds.js';
@@ -440,7 +440,8 @@ export class LeafNodes implements LeafHost, InterestSink {
       }
       if (!c.canAdvertise(sub.subject)) continue;
       const key = sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
-      const w = sub.queue !== null && sub instanceof LeafSub ? sub.qw : 1;
+      // a routed or leaf queue subscription stands for its remote members (Go sub.qw)
+      const w = sub.queue !== null ? sub.qw : 1;
       smap.set(key, (smap.get(key) ?? 0) + w);
     }
     // Go initLeafNodeSmapAndSendSubs: a hub also advertises what remote gateways are interested in.
@@ -466,7 +467,8 @@ export class LeafNodes implements LeafHost, InterestSink {
 
   subChanged(acc: Account, sub: Subscription, added: boolean): void {
     if (this.byAccount.size === 0) return;
-    const w = sub instanceof LeafSub ? sub.qw : 1;
+    // Go processRemoteSub/processLeafSub: a routed or leaf queue subscription counts as its weight
+    const w = sub.queue !== null ? sub.qw : 1;
     this.propagate(acc, sub, added ? w : -w);
   }
 

@@ -271,7 +271,10 @@ export class RouteConn implements ParserHandler, RemoteLink {
     const key = queue === null ? `${f[0]} ${f[1]}` : `${f[0]} ${f[1]} ${queue}`;
     const old = this.subs.get(key);
     if (old !== undefined) {
-      old.qw = qw; // a queue weight update
+      // a queue weight update (Go processRemoteSub: UpdateRemoteQSub, then updateLeafNodes with the difference)
+      const delta = qw - old.qw;
+      old.qw = qw;
+      if (delta !== 0 && queue !== null) this.mgr.server.interest.weightChanged(acc, old, delta);
       return true;
     }
     const sub = new Subscription(this.proxy, f[1], queue, key);
