@@ -208,9 +208,11 @@ describe('fabric: routes + gateways + leafs, ours and Go 2.9.10', { skip, timeou
       A2: { A2: 0, A3: 2, L1: 2, B1: 0, G: 0, LG: 0 },
       A3: { A2: 2, A3: 0, L1: 2, B1: 0, G: 0, LG: 0 },
       B1: { A2: 0, A3: 0, L1: 0, B1: 0, G: 2, LG: 2 },
+      // our leaf hears of A's groups from its hub with their weights (Go updateLeafNodes with the route's qw)
+      L1: { A2: 2, A3: 2, L1: 0 },
     };
-    const weights = () => Object.fromEntries([...F.A, F.B1].map((s) =>
-      [s.server.name, Object.fromEntries(Object.keys(wexp.A1).map((n) => [n, remoteQueueWeight(s, `stormq.${n}`, 'g')]))]));
+    const weights = () => Object.fromEntries([...F.A, F.B1, F.L1].map((s) =>
+      [s.server.name, Object.fromEntries(Object.keys(wexp[s.server.name]).map((n) => [n, remoteQueueWeight(s, `stormq.${n}`, 'g')]))]));
     await waitFor(() => isDeepStrictEqual(weights(), wexp), 10000).catch(() => assert.deepEqual(weights(), wexp, 'remote queue weights are exact'));
   }
 
