@@ -305,6 +305,7 @@ export class LeafConn extends Client implements LinkClient {
       const sc = sub.client;
       if (sc.kind === LEAF && (sc as LeafConn).isSpoke) return;
       if (sc.kind !== LEAF && sc.kind !== 0) return;
+      if (sub.link !== null) return; // Go updateLeafNodes: a route's interest (ROUTER kind) is not local
     }
     const key = sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
     const had = this.smap.get(key);

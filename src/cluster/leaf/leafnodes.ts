@@ -433,6 +433,7 @@ export class LeafNodes implements LeafHost, InterestSink {
       if (c.isSpoke) {
         if (sc.kind === LEAF && (sc as LeafConn).isSpoke) continue;
         if (sc.kind !== LEAF && sc.kind !== 0) continue;
+        if (sub.link !== null) continue; // a route's interest is not ours to announce to the hub
       }
       if (sc.kind === LEAF) {
         const rc = (sc as LeafConn).remoteCluster;

@@ -13,6 +13,7 @@ import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
 import type { Server, ClusterHooks } from '../../server/server.js';
 import type { Account } from '../../accounts/account.js';
 import type { Subscription } from '../../conn/subscription.js';
+import { LEAF } from '../../conn/client.js';
 import type { InterestSink } from '../../server/interest.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
 import { RUNTIME_VERSION } from '../../server/info.js';
@@ -594,6 +595,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   /** Go updateRouteSubscriptionMap: count the change and send RS+/RS- to each remote when it shows. */
   private interestDelta(acc: Account, sub: Subscription, delta: number): void {
     if (sub.link !== null || sub.local || this.stopping) return;
+    // Go processLeafSub: interest a hub sent us (we are its spoke) is not announced to our routes
+    if (sub.client.kind === LEAF && (sub.client as unknown as { isSpoke: boolean }).isSpoke) return;
     if (this.perms !== null && !this.canImport(sub.subject)) return; // Go importFilter
     const line = this.interest.change(acc.name, sub.subject, sub.queue, delta);
     if (line === null || this.conns.size === 0) return;
