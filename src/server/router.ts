@@ -244,7 +244,7 @@ function sendToTargets(acc: Account, pa: PubArg, buf: Buffer, s: number, e: numb
   }
   const rt = t.routes;
   for (let k = 0; k < rt.n; k++) {
-    rt.links[k].sendRouted(acc, pa, buf, s, e, rt.queues[k], rt.nq[k]);
+    rt.links[k].sendRouted(acc, pa, buf, s, e, rt.queues[k], rt.nq[k], origin);
     delivered = true;
   }
   return delivered;
@@ -301,7 +301,7 @@ function deliverToQueue(from: Client, noEcho: boolean, group: Subscription[], pa
  * groups get it only when the sender named them, and then one local member
  * each (a hub-side leaf member when no local one takes it).
  */
-export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): boolean {
+export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, origin = ''): boolean {
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;
@@ -329,11 +329,12 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
       for (let g = 0; g < qsubs.length; g++) {
         const group = qsubs[g];
         if (group.length === 0 || !named(group[0].queue!, queues, nq)) continue;
-        if (deliverRoutedToQueue(group, pa, buf, s, e, t)) delivered = true;
+        if (deliverRoutedToQueue(group, pa, buf, s, e, t, origin)) delivered = true;
       }
     }
     if (routed !== null) restoreReply(pa, routed);
-    if (sendToTargets(acc, pa, buf, s, e, t, '')) delivered = true;
+    // Go processMsgResults: a message a leaf cluster sent (LMSG origin) does not go back to that cluster's leaf links
+    if (sendToTargets(acc, pa, buf, s, e, t, origin)) delivered = true;
     return delivered;
   } finally {
     t.clear();
@@ -434,7 +435,7 @@ function trackReply(c: Client, sub: Subscription, pa: PubArg, routed: string): v
   m.track(pa.reply, routed);
 }
 
-function deliverRoutedToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets): boolean {
+function deliverRoutedToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, origin: string): boolean {
   const n = group.length;
   const start = n === 1 ? 0 : Math.floor(Math.random() * n);
   let leafSub: Subscription | null = null;
@@ -443,7 +444,8 @@ function deliverRoutedToQueue(group: Subscription[], pa: PubArg, buf: Buffer, s:
     if (sub.link !== null) continue;
     const c = sub.client;
     if (c.kind === LEAF_KIND) {
-      if (leafSub === null && !(c as unknown as LinkClient).isSpoke) leafSub = sub;
+      const lc = c as unknown as LinkClient;
+      if (leafSub === null && !lc.isSpoke && (origin === '' || origin !== lc.remoteCluster)) leafSub = sub;
       continue;
     }
     if (c.deliver(sub, pa, buf, s, e)) return true;

@@ -171,7 +171,8 @@ export class LeafNodes implements LeafHost, InterestSink {
       ip,
       cid: c.cid,
       nonce: connectInfo ? '' : (c.nonce ?? ''),
-      cluster: '',
+      // Go leafnode INFO Cluster: a clustered hub names its cluster
+      cluster: this.srv.cluster?.clusterName ?? '',
       connectInfo,
       remoteAccount: connectInfo ? c.acc.name : '',
       isSystemAccount: connectInfo && c.acc === this.srv.systemAccount,
@@ -307,6 +308,9 @@ export class LeafNodes implements LeafHost, InterestSink {
       remote_account: c.acc.name,
       proto: 1,
     };
+    // Go sendLeafConnect: a clustered leaf names its cluster, so that the hub's routes tag its messages (LMSG origin)
+    const cluster = this.srv.cluster?.clusterName ?? '';
+    if (cluster !== '') ci.cluster = cluster;
     if (r.opts.credentials) {
       try {
         const signed = signWithCreds(r.opts.credentials, info.nonce);
