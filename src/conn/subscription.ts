@@ -14,7 +14,7 @@ import type { PubArg } from '../protocol/parser.js';
  */
 export interface RemoteLink {
   /** Forward one message; `queues` holds `nq` queue names picked for this link (Go routeTarget.qs). */
-  sendRouted(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): void;
+  sendRouted(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, origin?: string): void;
 }
 
 /**

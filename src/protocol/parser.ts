@@ -225,11 +225,11 @@ export interface ParserHandler {
   onArgsError(op: string, buf: Buffer, start: number, end: number): void;
   // ---- route connections only (the parser never calls these for clients) ----
   /** `RS+ <account> <subject> [<queue> <weight>]` arguments */
-  onRemoteSub?(buf: Buffer, start: number, end: number): boolean;
+  onRemoteSub?(buf: Buffer, start: number, end: number, withOrigin?: boolean): boolean;
   /** `RS- <account> <subject> [<queue>]` arguments */
   onRemoteUnsub?(buf: Buffer, start: number, end: number): boolean;
   /** RMSG/HMSG argument line: fill `pa` (subject, reply, sizes) and return false to stop. */
-  onRoutedMsgArgs?(pa: PubArg, buf: Buffer, start: number, end: number, isHeader: boolean): boolean;
+  onRoutedMsgArgs?(pa: PubArg, buf: Buffer, start: number, end: number, isHeader: boolean, withOrigin: boolean): boolean;
 }
 
 export class Parser {
@@ -301,8 +301,8 @@ export class Parser {
               if (!this.gateway) return this.fail(buf, i);
               this.state = OP_A;
               break;
-            case 0x4c: case 0x6c: // L
-              if (!this.leaf) return this.fail(buf, i);
+            case 0x4c: case 0x6c: // L (a route sends LMSG for a message from a leaf cluster: Go lnoc)
+              if (!this.leaf && (this.kind !== KIND_ROUTER || this.gateway)) return this.fail(buf, i);
               this.state = OP_L;
               break;
             default: return this.fail(buf, i);
@@ -343,8 +343,9 @@ export class Parser {
           i = this.argNl;
           if (this.isLeafMsg) {
             if (!this.leafMsgArgs(this.argB, this.argS, this.argE)) return false;
-          } else if (this.state === RMSG_ARG || this.state === HMSG_ARG) {
-            if (!h.onRoutedMsgArgs!(this.pa, this.argB, this.argS, this.argE, this.state === HMSG_ARG)) return false;
+          } else if (this.state === RMSG_ARG || this.state === HMSG_ARG || this.state === LMSG_ARG) {
+            // a route's LMSG: <origin cluster> then the HMSG form (header size always present)
+            if (!h.onRoutedMsgArgs!(this.pa, this.argB, this.argS, this.argE, this.state !== RMSG_ARG, this.state === LMSG_ARG)) return false;
           } else if (!this.pubArgs(this.argB, this.argS, this.argE)) return false;
           // Payload starts after the newline.
           const start = i + 1;
@@ -534,7 +535,10 @@ export class Parser {
           if (r === 0) return false;
           i = this.argNl;
           this.state = OP_START;
-          if (plus ? !h.onLeafSub!(this.argB, this.argS, this.argE) : !h.onLeafUnsub!(this.argB, this.argS, this.argE)) return false;
+          if (!this.leaf) {
+            // a route's LS+ <origin> <account> <subject> [<queue> <weight>] / LS- <account> <subject> [<queue>] (Go lnoc)
+            if (plus ? !h.onRemoteSub!(this.argB, this.argS, this.argE, true) : !h.onRemoteUnsub!(this.argB, this.argS, this.argE)) return false;
+          } else if (plus ? !h.onLeafSub!(this.argB, this.argS, this.argE) : !h.onLeafUnsub!(this.argB, this.argS, this.argE)) return false;
           break;
         }
         case OP_LM:
@@ -552,7 +556,7 @@ export class Parser {
         case OP_LMSG_SPC:
           if (b === SPACE || b === TAB) break;
           this.isHeaderPub = false;
-          this.isLeafMsg = true;
+          this.isLeafMsg = this.leaf;
           this.state = LMSG_ARG;
           this.as = i;
           i--;

@@ -12,6 +12,13 @@ import type { Subscription } from '../conn/subscription.js';
 
 export interface InterestSink {
   subChanged(acc: Account, sub: Subscription, added: boolean): void;
+  /**
+   * A leaf's queue subscription changed weight by `delta` members without
+   * being added or removed (Go processLeafSub on an existing queue sub:
+   * UpdateRemoteQSub, then updateRouteSubscriptionMap and updateLeafNodes
+   * with the difference).
+   */
+  weightChanged?(acc: Account, sub: Subscription, delta: number): void;
 }
 
 export class InterestFanout {
@@ -24,6 +31,12 @@ export class InterestFanout {
   removeSink(sink: InterestSink): void {
     const i = this.sinks.indexOf(sink);
     if (i >= 0) this.sinks.splice(i, 1);
+  }
+
+  /** Tell the sinks that `sub` (a leaf queue subscription) now stands for `delta` more (or fewer) members. */
+  weightChanged(acc: Account, sub: Subscription, delta: number): void {
+    const sinks = this.sinks;
+    for (let k = 0; k < sinks.length; k++) sinks[k].weightChanged?.(acc, sub, delta);
   }
 
   /** Hook an account's sublist up to the sinks (every registered account is attached once). */

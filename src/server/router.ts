@@ -242,7 +242,7 @@ function sendToTargets(acc: Account, pa: PubArg, buf: Buffer, s: number, e: numb
   }
   const rt = t.routes;
   for (let k = 0; k < rt.n; k++) {
-    rt.links[k].sendRouted(acc, pa, buf, s, e, rt.queues[k], rt.nq[k]);
+    rt.links[k].sendRouted(acc, pa, buf, s, e, rt.queues[k], rt.nq[k], origin);
     delivered = true;
   }
   return delivered;
@@ -296,7 +296,7 @@ function deliverToQueue(acc: Account, from: Client, noEcho: boolean, group: Subs
  * groups get it only when the sender named them, and then one local member
  * each (a hub-side leaf member when no local one takes it).
  */
-export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): boolean {
+export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, origin = ''): boolean {
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;
@@ -322,11 +322,12 @@ export function routeFromRoute(acc: Account, pa: PubArg, buf: Buffer, s: number,
       for (let g = 0; g < qsubs.length; g++) {
         const group = qsubs[g];
         if (group.length === 0 || !named(group[0].queue!, queues, nq)) continue;
-        if (deliverRoutedToQueue(acc, group, pa, buf, s, e, t, routed)) delivered = true;
+        if (deliverRoutedToQueue(acc, group, pa, buf, s, e, t, routed, origin)) delivered = true;
       }
     }
     if (routed !== null) restoreReply(pa, routed);
-    if (sendToTargets(acc, pa, buf, s, e, t, '')) delivered = true;
+    // Go processMsgResults: a message a leaf cluster sent (LMSG origin) does not go back to that cluster's leaf links
+    if (sendToTargets(acc, pa, buf, s, e, t, origin)) delivered = true;
     return delivered;
   } finally {
     t.clear();
@@ -447,7 +448,7 @@ function deliverLocal(acc: Account, c: Client, sub: Subscription, pa: PubArg, bu
   return true;
 }
 
-function deliverRoutedToQueue(acc: Account, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, routed: string | null): boolean {
+function deliverRoutedToQueue(acc: Account, group: Subscription[], pa: PubArg, buf: Buffer, s: number, e: number, t: Targets, routed: string | null, origin: string): boolean {
   const n = group.length;
   const start = n === 1 ? 0 : Math.floor(Math.random() * n);
   let leafSub: Subscription | null = null;
@@ -456,7 +457,8 @@ function deliverRoutedToQueue(acc: Account, group: Subscription[], pa: PubArg, b
     if (sub.link !== null) continue;
     const c = sub.client;
     if (c.kind === LEAF_KIND) {
-      if (leafSub === null && !(c as unknown as LinkClient).isSpoke) leafSub = sub;
+      const lc = c as unknown as LinkClient;
+      if (leafSub === null && !lc.isSpoke && (origin === '' || origin !== lc.remoteCluster)) leafSub = sub;
       continue;
     }
     if (deliverLocal(acc, c, sub, pa, buf, s, e, routed)) return true;

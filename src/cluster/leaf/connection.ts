@@ -43,6 +43,8 @@ export interface LeafHost {
   ldsOf(acc: Account): string;
   /** apply an interest change of `sub` (delta in members) to the other leaf links of `acc` */
   propagate(acc: Account, sub: Subscription, delta: number): void;
+  /** a queue subscription of this link changed weight by `delta`: routes and the other leaf links learn it */
+  queueWeightChanged(acc: Account, sub: Subscription, delta: number): void;
   /** the soliciting side must wait this long before reconnecting */
   delayReconnect(c: LeafConn, ms: number): void;
 }
@@ -265,7 +267,7 @@ export class LeafConn extends Client implements LinkClient {
     } else if (queue !== null) {
       const delta = qw - old.qw;
       old.qw = qw;
-      if (delta !== 0) this.leafHost.propagate(acc, old, delta);
+      if (delta !== 0) this.leafHost.queueWeightChanged(acc, old, delta);
     }
     return true;
   }
@@ -303,6 +305,7 @@ export class LeafConn extends Client implements LinkClient {
       const sc = sub.client;
       if (sc.kind === LEAF && (sc as LeafConn).isSpoke) return;
       if (sc.kind !== LEAF && sc.kind !== 0) return;
+      if (sub.link !== null) return; // Go updateLeafNodes: a route's interest (ROUTER kind) is not local
     }
     const key = sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
     const had = this.smap.get(key);

@@ -24,7 +24,7 @@ import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
 import { countLinks } from '../../server/router.js';
 import type { GatewayManager } from '../gateway/manager.js';
 import { remoteInterestOf } from '../gateway/leaf-bridge.js';
-import { LeafConn, LeafSub, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
+import { LeafConn, LDS_PREFIX, leafSubLine, type LeafHost } from './connection.js';
 import { leafConnectJSON, leafInfoJSON, type LeafConnectInfo, type RemoteLeafInfo } from './info.js';
 import { authenticateLeaf } from './auth.js';
 import { signWithCreds } from './creds.js';
@@ -187,7 +187,8 @@ export class LeafNodes implements LeafHost, InterestSink {
       ip,
       cid: c.cid,
       nonce: connectInfo ? '' : (c.nonce ?? ''),
-      cluster: '',
+      // Go leafnode INFO Cluster: a clustered hub names its cluster
+      cluster: this.srv.cluster?.clusterName ?? '',
       connectInfo,
       remoteAccount: connectInfo ? c.acc.name : '',
       isSystemAccount: connectInfo && c.acc === this.srv.systemAccount,
@@ -323,6 +324,9 @@ export class LeafNodes implements LeafHost, InterestSink {
       remote_account: c.acc.name,
       proto: 1,
     };
+    // Go sendLeafConnect: a clustered leaf names its cluster, so that the hub's routes tag its messages (LMSG origin)
+    const cluster = this.srv.cluster?.clusterName ?? '';
+    if (cluster !== '') ci.cluster = cluster;
     if (r.opts.credentials) {
       try {
         const signed = signWithCreds(r.opts.credentials, info.nonce);
@@ -449,6 +453,7 @@ export class LeafNodes implements LeafHost, InterestSink {
       if (c.isSpoke) {
         if (sc.kind === LEAF && (sc as LeafConn).isSpoke) continue;
         if (sc.kind !== LEAF && sc.kind !== 0) continue;
+        if (sub.link !== null) continue; // a route's interest is not ours to announce to the hub
       }
       if (sc.kind === LEAF) {
         const rc = (sc as LeafConn).remoteCluster;
@@ -456,7 +461,8 @@ export class LeafNodes implements LeafHost, InterestSink {
       }
       if (!c.canAdvertise(sub.subject)) continue;
       const key = sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
-      const w = sub.queue !== null && sub instanceof LeafSub ? sub.qw : 1;
+      // a routed or leaf queue subscription stands for its remote members (Go sub.qw)
+      const w = sub.queue !== null ? sub.qw : 1;
       smap.set(key, (smap.get(key) ?? 0) + w);
     }
     // Go initLeafNodeSmapAndSendSubs: a hub also advertises what remote gateways are interested in.
@@ -482,8 +488,20 @@ export class LeafNodes implements LeafHost, InterestSink {
 
   subChanged(acc: Account, sub: Subscription, added: boolean): void {
     if (this.byAccount.size === 0) return;
-    const w = sub instanceof LeafSub ? sub.qw : 1;
+    // Go processRemoteSub/processLeafSub: a routed or leaf queue subscription counts as its weight
+    const w = sub.queue !== null ? sub.qw : 1;
     this.propagate(acc, sub, added ? w : -w);
+  }
+
+  /** LeafHost: a leaf queue subscription's weight changed; every interest sink (routes, leafs) hears of it. */
+  queueWeightChanged(acc: Account, sub: Subscription, delta: number): void {
+    this.srv.interest.weightChanged(acc, sub, delta);
+  }
+
+  /** InterestSink: the other leaf links hear of the new weight (Go updateLeafNodes with the difference). */
+  weightChanged(acc: Account, sub: Subscription, delta: number): void {
+    if (this.byAccount.size === 0) return;
+    this.propagate(acc, sub, delta);
   }
 
   /**

@@ -13,11 +13,13 @@ import { deliverSuffixLen } from '../../protocol/deliver-suffix.js';
 /** Queue one routed message; returns the payload bytes sent. */
 export function encodeRouted(
   out: Outbound, account: string, pa: PubArg, buf: Buffer, s: number, e: number,
-  queues: string[], nq: number, headers: boolean,
+  queues: string[], nq: number, headers: boolean, origin = '',
 ): number {
   const pb = pa.buf;
   const hasHdr = pa.hdr > 0;
-  const withHdr = hasHdr && headers;
+  // a leaf cluster's message to a route that understands it (Go lnoc): LMSG <origin> ..., header size always written
+  const lmsg = origin !== '';
+  const withHdr = hasHdr && (headers || lmsg);
   const ps = hasHdr && !withHdr ? s + pa.hdr : s;
   const plen = e - ps;
   const replyLen = pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart : -1;
@@ -26,13 +28,18 @@ export function encodeRouted(
   // A JetStream delivery goes on its deliver subject; the subject it shows rides after the ack reply (Go msgHeaderForRouteOrLeaf).
   const sfx = deliverSuffixLen(pa);
   const subjLen = pa.shown === null ? pa.subjectEnd - pa.subjectStart : pa.subject.length;
-  const lineMax = 5 + account.length + 1 + subjLen + 1 + (replyLen >= 0 ? replyLen + sfx + 3 : 0) + 2 + qlen + 24 + 2;
+  const lineMax = (lmsg ? origin.length + 3 : 0) + 5 + account.length + 1 + subjLen + 1 + (replyLen >= 0 ? replyLen + sfx + 3 : 0) + 2 + qlen + 24 + 2;
   const byRef = plen >= BY_REF_THRESHOLD;
   let p = out.reserve(byRef ? lineMax : lineMax + plen + 2);
   const d = out.slab;
-  if (withHdr) d[p++] = 0x48; // H
+  if (lmsg) d[p++] = 0x4c; // L
+  else if (withHdr) d[p++] = 0x48; // H
   else d[p++] = 0x52; // R
   d[p++] = 0x4d; d[p++] = 0x53; d[p++] = 0x47; d[p++] = 0x20; // "MSG "
+  if (lmsg) {
+    p = writeLatin1(d, origin, p);
+    d[p++] = 0x20;
+  }
   if (account !== '') {
     // a pinned-account route's RMSG names no account (Go msgHeaderForRouteOrLeaf)
     p = writeLatin1(d, account, p);
@@ -47,6 +54,10 @@ export function encodeRouted(
     p = copyBytes(pb, pa.sizeStart, pa.sizeEnd, d, p);
   } else if (hasHdr) {
     p = writeUint(d, plen, p);
+  } else if (lmsg) {
+    d[p++] = 0x30; // "0": no header block
+    d[p++] = 0x20;
+    p = copyBytes(pb, pa.sizeStart, pa.sizeEnd, d, p);
   } else {
     p = copyBytes(pb, pa.sizeStart, pa.sizeEnd, d, p);
   }

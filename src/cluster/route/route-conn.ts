@@ -176,9 +176,11 @@ export class RouteConn implements ParserHandler, RemoteLink {
   }
 
   /** RemoteLink: forward a message that matched this route's interest. */
-  sendRouted(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): void {
+  sendRouted(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, origin = ''): void {
     if (this.closed) return;
-    const n = encodeRouted(this.out, this.accName === '' ? acc.name : '', pa, buf, s, e, queues, nq, this.headers);
+    // Go msgHeaderForRouteOrLeaf: the origin cluster travels only to a route that announced lnoc
+    const o = origin !== '' && this.remoteInfo?.lnoc === true ? origin : '';
+    const n = encodeRouted(this.out, this.accName === '' ? acc.name : '', pa, buf, s, e, queues, nq, this.headers, o);
     this.outMsgs++;
     this.outBytes += n;
     if (!this.dirty) this.mgr.server.markDirty(this);
@@ -255,8 +257,12 @@ export class RouteConn implements ParserHandler, RemoteLink {
 
   // ------------------------------------------------------------------ remote interest
 
-  onRemoteSub(buf: Buffer, s: number, e: number): boolean {
-    const f = this.withAccount(splitArgs(buf, s, e));
+  onRemoteSub(buf: Buffer, s: number, e: number, withOrigin = false): boolean {
+    // LS+ names the leaf cluster the interest comes from first (Go processRemoteSub with hasOrigin); keyed without it,
+    // as the LS- that withdraws it carries none
+    const args = splitArgs(buf, s, e);
+    if (withOrigin && args !== null) args.shift();
+    const f = this.withAccount(args);
     if (f === null || (f.length !== 2 && f.length !== 4)) return this.protoError('processRemoteSub', buf, s, e);
     const acc = this.mgr.server.lookupAccount(f[0]);
     if (acc === null) return true; // Go: unknown account, ignored (debug only)
@@ -274,7 +280,10 @@ export class RouteConn implements ParserHandler, RemoteLink {
     const key = queue === null ? `${f[0]} ${f[1]}` : `${f[0]} ${f[1]} ${queue}`;
     const old = this.subs.get(key);
     if (old !== undefined) {
-      old.qw = qw; // a queue weight update
+      // a queue weight update (Go processRemoteSub: UpdateRemoteQSub, then updateLeafNodes with the difference)
+      const delta = qw - old.qw;
+      old.qw = qw;
+      if (delta !== 0 && queue !== null) this.mgr.server.interest.weightChanged(acc, old, delta);
       return true;
     }
     const sub = new Subscription(this.proxy, f[1], queue, key);
@@ -313,8 +322,8 @@ export class RouteConn implements ParserHandler, RemoteLink {
 
   // ------------------------------------------------------------------ routed messages
 
-  onRoutedMsgArgs(pa: PubArg, buf: Buffer, s: number, e: number, isHeader: boolean): boolean {
-    const err = parseRoutedArgs(this.ra, pa, buf, s, e, isHeader, this.accName);
+  onRoutedMsgArgs(pa: PubArg, buf: Buffer, s: number, e: number, isHeader: boolean, withOrigin = false): boolean {
+    const err = parseRoutedArgs(this.ra, pa, buf, s, e, isHeader, this.accName, withOrigin);
     if (err !== null) {
       this.mgr.server.log.error(`${this.label()} - ${err}`);
       this.closeConnection(ClosedReason.ProtocolViolation);
@@ -326,6 +335,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
   /** A plain PUB on a route names no account: Go finds none and drops the message. */
   onPubArgs(): boolean {
     this.ra.account = '';
+    this.ra.origin = '';
     this.ra.nq = 0;
     return true;
   }
@@ -342,7 +352,7 @@ export class RouteConn implements ParserHandler, RemoteLink {
     // A gateway reply handed over by the cluster peer that received it (Go handleGatewayReply).
     const gw = srv.gateway as GatewayManager | null;
     if (gw !== null && gw.handleReplyFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq)) return !this.closed;
-    routeFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq);
+    routeFromRoute(acc, pa, buf, s, e, this.ra.queues, this.ra.nq, this.ra.origin);
     return !this.closed;
   }
 

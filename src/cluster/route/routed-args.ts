@@ -6,6 +6,8 @@
  *   RMSG <account> <subject> + <reply> <queue>... <size>
  *   RMSG <account> <subject> | <queue>... <size>
  *   HMSG ... the same with <header size> before <size>
+ *   LMSG <origin> ... the HMSG form, header size always present (0 = none):
+ *        a message from a leaf cluster (Go processRoutedOriginClusterMsgArgs)
  *
  * Fields are located as offsets into the line (no allocation); the subject
  * and the account name are decoded through one-entry caches, since a route
@@ -18,6 +20,8 @@ import { latin1 } from '../../util/bytes.js';
 /** Per-connection state of the routed message being parsed. */
 export class RoutedArgs {
   account = '';
+  /** the leaf cluster an LMSG came from ('' for RMSG/HMSG) */
+  origin = '';
   readonly queues: string[] = [];
   nq = 0;
   starts = new Int32Array(16);
@@ -87,12 +91,18 @@ function fields(ra: RoutedArgs, b: Buffer, s: number, e: number): number {
 }
 
 /** Fill `pa` and `ra` from an RMSG/HMSG line; returns Go's error text or null. */
-export function parseRoutedArgs(ra: RoutedArgs, pa: PubArg, b: Buffer, s: number, e: number, isHeader: boolean, pinned = ''): string | null {
+export function parseRoutedArgs(ra: RoutedArgs, pa: PubArg, b: Buffer, s: number, e: number, isHeader: boolean, pinned = '', withOrigin = false): string | null {
   let n = fields(ra, b, s, e);
+  ra.origin = '';
+  if (withOrigin) {
+    if (n < 5) return `processRoutedOriginClusterMsgArgs Parse Error: '${latin1(b, s, e)}'`;
+    ra.origin = latin1(b, ra.starts[0], ra.ends[0]);
+    n = dropFirst(ra, n);
+  }
   if (pinned !== '') n = shiftForAccount(ra, n);
   const st = ra.starts;
   const en = ra.ends;
-  const fn = isHeader ? 'processRoutedHeaderMsgArgs' : 'processRoutedMsgArgs';
+  const fn = withOrigin ? 'processRoutedOriginClusterMsgArgs' : isHeader ? 'processRoutedHeaderMsgArgs' : 'processRoutedMsgArgs';
   const minimal = isHeader ? 4 : 3;
   if (n < minimal) return `${fn} Parse Error: '${latin1(b, s, e)}'`;
   pa.buf = b;
@@ -130,6 +140,12 @@ export function parseRoutedArgs(ra: RoutedArgs, pa: PubArg, b: Buffer, s: number
   if (isHeader) {
     pa.hdr = parseSize(b, pa.hdrStart, pa.hdrEnd);
     if (pa.hdr < 0 || pa.hdr > pa.size) return `${fn} Bad or Missing Header Size: '${latin1(b, s, e)}'`;
+    if (pa.hdr === 0 && withOrigin) {
+      // an LMSG always names a header size; 0 means the message has no header block
+      pa.hdr = -1;
+      pa.hdrStart = -1;
+      pa.hdrEnd = -1;
+    }
   } else pa.hdr = -1;
   ra.account = pinned !== '' ? pinned : ra.accountString(b, st[0], en[0]);
   pa.subjectStart = st[1];
@@ -137,6 +153,15 @@ export function parseRoutedArgs(ra: RoutedArgs, pa: PubArg, b: Buffer, s: number
   pa.subject = ra.subjectString(b, st[1], en[1]);
   pa.reply = pa.replyStart >= 0 ? latin1(b, pa.replyStart, pa.replyEnd) : '';
   return null;
+}
+
+/** Remove field 0 (an LMSG's origin) so the rest parses as HMSG. */
+function dropFirst(ra: RoutedArgs, n: number): number {
+  for (let k = 1; k < n; k++) {
+    ra.starts[k - 1] = ra.starts[k];
+    ra.ends[k - 1] = ra.ends[k];
+  }
+  return n - 1;
 }
 
 /** A pinned-account route sends no account (Go processRoutedMsgArgs): leave field 0 for it. */

@@ -13,6 +13,7 @@ import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
 import type { Server, ClusterHooks } from '../../server/server.js';
 import type { Account } from '../../accounts/account.js';
 import type { Subscription } from '../../conn/subscription.js';
+import { LEAF } from '../../conn/client.js';
 import type { InterestSink } from '../../server/interest.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
 import { RUNTIME_VERSION } from '../../server/info.js';
@@ -122,7 +123,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.server.log.info(`Listening for route connections on ${hostPort(o.host, this.port)}`);
     // Interest that already exists (internal subscriptions) and every change from now on.
     for (const acc of this.server.accounts.values()) {
-      for (const sub of acc.sl.all()) if (sub.link === null && !sub.local && this.canImport(sub.subject)) this.interest.change(acc.name, sub.subject, sub.queue, 1);
+      for (const sub of acc.sl.all()) if (sub.link === null && !sub.local && this.canImport(sub.subject)) this.interest.change(acc.name, sub.subject, sub.queue, sub.queue !== null ? sub.qw : 1);
     }
     this.server.interest.addSink(this);
     this.server.cluster = this;
@@ -604,9 +605,23 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   // ------------------------------------------------------------------ interest
 
   subChanged(acc: Account, sub: Subscription, added: boolean): void {
+    // Go processLeafSub/processLeafUnsub: a leaf's queue subscription counts as the members it stands for (its qw).
+    const w = sub.queue !== null ? sub.qw : 1;
+    this.interestDelta(acc, sub, added ? w : -w);
+  }
+
+  /** InterestSink: a leaf queue subscription now stands for `delta` more (or fewer) members; re-announce the group's weight. */
+  weightChanged(acc: Account, sub: Subscription, delta: number): void {
+    this.interestDelta(acc, sub, delta);
+  }
+
+  /** Go updateRouteSubscriptionMap: count the change and send RS+/RS- to each remote when it shows. */
+  private interestDelta(acc: Account, sub: Subscription, delta: number): void {
     if (sub.link !== null || sub.local || this.stopping) return;
+    // Go processLeafSub: interest a hub sent us (we are its spoke) is not announced to our routes
+    if (sub.client.kind === LEAF && (sub.client as unknown as { isSpoke: boolean }).isSpoke) return;
     if (this.perms !== null && !this.canImport(sub.subject)) return; // Go importFilter
-    const line = this.interest.change(acc.name, sub.subject, sub.queue, added ? 1 : -1);
+    const line = this.interest.change(acc.name, sub.subject, sub.queue, delta);
     if (line === null || this.conns.size === 0) return;
     this.sendInterest(acc.name, line);
   }
