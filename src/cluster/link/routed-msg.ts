@@ -1,14 +1,21 @@
 /**
- * Gateway message encoding (Go gateway.go sendMsgToGateways): the RMSG/HMSG
- * line echoes the producer's subject and size bytes like a routed message;
- * the reply is either the producer's bytes or the mapped `_GR_.` reply.
+ * The RMSG/HMSG line routes and gateways send (Go client.go
+ * msgHeaderForRouteOrLeaf, gateway.go sendMsgToGateways), written straight
+ * into the link's output slab: it echoes the subject, reply and size bytes
+ * of the producer's control line; payloads are copied, or queued by
+ * reference when large.
  */
 import type { PubArg } from '../../protocol/parser.js';
 import { BY_REF_THRESHOLD, type Outbound } from '../../conn/outbound.js';
 import { copyBytes, writeLatin1, writeUint } from '../../util/bytes.js';
+import { writeReplyAndQueues } from '../../protocol/encode.js';
 
-/** Queue one message for a gateway; returns the payload bytes sent. */
-export function encodeGatewayMsg(
+/**
+ * Queue one routed message; returns the payload bytes sent. `account` ''
+ * leaves the account out (a pinned-account route); a non-null `mreply`
+ * replaces the producer's reply (a gateway's mapped `_GR_.` reply).
+ */
+export function encodeRoutedMsg(
   out: Outbound, account: string, pa: PubArg, buf: Buffer, s: number, e: number,
   queues: string[], nq: number, mreply: string | null, headers: boolean,
 ): number {
@@ -17,32 +24,22 @@ export function encodeGatewayMsg(
   const withHdr = hasHdr && headers;
   const ps = hasHdr && !withHdr ? s + pa.hdr : s;
   const plen = e - ps;
-  const hasReply = mreply !== null || pa.replyStart >= 0;
-  const replyLen = mreply !== null ? mreply.length : pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart : 0;
+  const replyLen = mreply !== null ? mreply.length : pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart : -1;
   let qlen = 0;
   for (let k = 0; k < nq; k++) qlen += queues[k].length + 1;
-  const lineMax = 5 + account.length + 1 + (pa.subjectEnd - pa.subjectStart) + 1 + replyLen + 3 + 2 + qlen + 24 + 2;
+  const lineMax = 5 + account.length + 1 + (pa.subjectEnd - pa.subjectStart) + 1 + (replyLen >= 0 ? replyLen + 3 : 0) + 2 + qlen + 24 + 2;
   const byRef = plen >= BY_REF_THRESHOLD;
   let p = out.reserve(byRef ? lineMax : lineMax + plen + 2);
   const d = out.slab;
   d[p++] = withHdr ? 0x48 : 0x52; // H or R
   d[p++] = 0x4d; d[p++] = 0x53; d[p++] = 0x47; d[p++] = 0x20; // "MSG "
-  p = writeLatin1(d, account, p);
-  d[p++] = 0x20;
+  if (account !== '') {
+    p = writeLatin1(d, account, p);
+    d[p++] = 0x20;
+  }
   p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
   d[p++] = 0x20;
-  if (nq > 0) {
-    d[p++] = hasReply ? 0x2b : 0x7c; // '+' reply follows, '|' queues only
-    d[p++] = 0x20;
-  }
-  if (hasReply) {
-    p = mreply !== null ? writeLatin1(d, mreply, p) : copyBytes(pb, pa.replyStart, pa.replyEnd, d, p);
-    d[p++] = 0x20;
-  }
-  for (let k = 0; k < nq; k++) {
-    p = writeLatin1(d, queues[k], p);
-    d[p++] = 0x20;
-  }
+  p = writeReplyAndQueues(d, p, pa, queues, nq, mreply);
   if (withHdr) {
     p = copyBytes(pb, pa.hdrStart, pa.hdrEnd, d, p);
     d[p++] = 0x20;
