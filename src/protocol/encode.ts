@@ -9,16 +9,16 @@ import { copyBytes, writeLatin1 } from '../util/bytes.js';
  * Write the reply and queue part of an RMSG/LMSG line at d[p], each item
  * followed by a space: `+ <reply> <q...> ` when the message goes to queue
  * groups and has a reply, `| <q...> ` for queue groups without one, `<reply> `
- * for a reply alone, nothing otherwise. A non-null `mreply` (a gateway's
- * mapped reply) is written instead of the producer's. Returns the position after it.
+ * for a reply alone, nothing otherwise. Returns the position after it.
  */
-export function writeReplyAndQueues(d: Buffer, p: number, pa: PubArg, queues: string[], nq: number, mreply: string | null = null): number {
-  const hasReply = mreply !== null || pa.replyStart >= 0;
+export function writeReplyAndQueues(d: Buffer, p: number, pa: PubArg, queues: string[], nq: number): number {
+  const hasReply = pa.replyStart >= 0;
   if (nq > 0) {
     if (hasReply) {
       d[p++] = 0x2b; // +
       d[p++] = 0x20;
-      p = writeReply(d, p, pa, mreply);
+      p = copyBytes(pa.buf, pa.replyStart, pa.replyEnd, d, p);
+      d[p++] = 0x20;
     } else {
       d[p++] = 0x7c; // |
       d[p++] = 0x20;
@@ -28,14 +28,26 @@ export function writeReplyAndQueues(d: Buffer, p: number, pa: PubArg, queues: st
       d[p++] = 0x20;
     }
   } else if (hasReply) {
-    p = writeReply(d, p, pa, mreply);
+    p = copyBytes(pa.buf, pa.replyStart, pa.replyEnd, d, p);
+    d[p++] = 0x20;
   }
   return p;
 }
 
-/** `<reply> `: the mapped reply when given, else the producer's reply bytes. */
-function writeReply(d: Buffer, p: number, pa: PubArg, mreply: string | null): number {
-  p = mreply !== null ? writeLatin1(d, mreply, p) : copyBytes(pa.buf, pa.replyStart, pa.replyEnd, d, p);
+/**
+ * As writeReplyAndQueues, with `reply` (a gateway's mapped reply) in place
+ * of the producer's: `+ <reply> <q...> ` or `<reply> `.
+ */
+export function writeMappedReplyAndQueues(d: Buffer, p: number, reply: string, queues: string[], nq: number): number {
+  if (nq > 0) {
+    d[p++] = 0x2b; // +
+    d[p++] = 0x20;
+  }
+  p = writeLatin1(d, reply, p);
   d[p++] = 0x20;
+  for (let k = 0; k < nq; k++) {
+    p = writeLatin1(d, queues[k], p);
+    d[p++] = 0x20;
+  }
   return p;
 }

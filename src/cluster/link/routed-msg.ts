@@ -8,7 +8,7 @@
 import type { PubArg } from '../../protocol/parser.js';
 import { BY_REF_THRESHOLD, type Outbound } from '../../conn/outbound.js';
 import { copyBytes, writeLatin1, writeUint } from '../../util/bytes.js';
-import { writeReplyAndQueues } from '../../protocol/encode.js';
+import { writeMappedReplyAndQueues, writeReplyAndQueues } from '../../protocol/encode.js';
 
 /**
  * Queue one routed message; returns the payload bytes sent. `account` ''
@@ -39,7 +39,7 @@ export function encodeRoutedMsg(
   }
   p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
   d[p++] = 0x20;
-  p = writeReplyAndQueues(d, p, pa, queues, nq, mreply);
+  p = mreply === null ? writeReplyAndQueues(d, p, pa, queues, nq) : writeMappedReplyAndQueues(d, p, mreply, queues, nq);
   if (withHdr) {
     p = copyBytes(pb, pa.hdrStart, pa.hdrEnd, d, p);
     d[p++] = 0x20;
