@@ -153,11 +153,7 @@ export class GatewayConn extends LinkConn {
   }
 
   onMsg(pa: PubArg, buf: Buffer, s: number, e: number): boolean {
-    this.inMsgs++;
-    this.inBytes += e - s;
-    const st = this.mgr.server.stats;
-    st.inMsgs++;
-    st.inBytes += e - s;
+    this.countIn(e - s);
     if (this.ra.account !== '') this.mgr.processInboundMsg(this, this.ra.account, pa, buf, s, e, this.ra.queues, this.ra.nq);
     return !this.closed;
   }

@@ -221,6 +221,15 @@ export abstract class LinkConn implements ParserHandler {
     return false;
   }
 
+  /** Count one message in, on this link and in the server totals. */
+  protected countIn(n: number): void {
+    this.inMsgs++;
+    this.inBytes += n;
+    const st = this.srv.stats;
+    st.inMsgs++;
+    st.inBytes += n;
+  }
+
   /** A plain PUB on a link names no account: Go finds none and drops the message. */
   onPubArgs(): boolean {
     this.ra.account = '';

@@ -175,11 +175,7 @@ export class RouteConn extends LinkConn implements RemoteLink {
   }
 
   onMsg(pa: PubArg, buf: Buffer, s: number, e: number): boolean {
-    this.inMsgs++;
-    this.inBytes += e - s;
-    const st = this.mgr.server.stats;
-    st.inMsgs++;
-    st.inBytes += e - s;
+    this.countIn(e - s);
     const srv = this.mgr.server;
     const acc = srv.lookupAccount(this.ra.account);
     if (acc === null) return !this.closed;
