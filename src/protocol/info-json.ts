@@ -4,6 +4,21 @@
  * present. Client, route and gateway INFOs each pass their field order.
  */
 
+/** The Info fields every server INFO starts with (client, route and gateway INFOs add their own). */
+export interface InfoHead {
+  server_name?: string;
+  version?: string;
+  proto?: number;
+  go?: string;
+  host?: string;
+  port?: number;
+  headers?: boolean;
+  auth_required?: boolean;
+  tls_required?: boolean;
+  tls_verify?: boolean;
+  max_payload?: number;
+}
+
 /** Info fields Go writes even when empty (no omitempty tag) */
 const ALWAYS: ReadonlySet<string> = new Set(['server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'max_payload']);
 /** Go's zero values of those fields */

@@ -2,21 +2,10 @@
  * Gateway INFO and CONNECT documents (Go server.go Info with its gateway
  * fields, gateway.go sendGatewayConnect), in Go's field order.
  */
-import { orderedInfoJSON } from '../../protocol/info-json.js';
+import { orderedInfoJSON, type InfoHead } from '../../protocol/info-json.js';
 
-export interface GatewayInfo {
+export interface GatewayInfo extends InfoHead {
   server_id?: string;
-  server_name?: string;
-  version?: string;
-  proto?: number;
-  go?: string;
-  host?: string;
-  port?: number;
-  headers?: boolean;
-  auth_required?: boolean;
-  tls_required?: boolean;
-  tls_verify?: boolean;
-  max_payload?: number;
   nonce?: string;
   cluster?: string;
   gateway?: string;

@@ -3,22 +3,11 @@
  * route-specific fields, route.go sendRouteConnect), in Go's field order.
  */
 import type { SubjectPermission } from '../../config/options.js';
-import { orderedInfoJSON } from '../../protocol/info-json.js';
+import { orderedInfoJSON, type InfoHead } from '../../protocol/info-json.js';
 
 /** Route INFO as exchanged between servers (the fields this server reads or sends). */
-export interface RouteInfo {
+export interface RouteInfo extends InfoHead {
   server_id: string;
-  server_name?: string;
-  version?: string;
-  proto?: number;
-  go?: string;
-  host?: string;
-  port?: number;
-  headers?: boolean;
-  auth_required?: boolean;
-  tls_required?: boolean;
-  tls_verify?: boolean;
-  max_payload?: number;
   jetstream?: boolean;
   /** the route URL gossip hands to other servers (`nats-route://host:port/`) */
   ip?: string;
