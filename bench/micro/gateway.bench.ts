@@ -2,9 +2,9 @@
 // remote cluster, beside what it costs on a route (the previous only way out
 // of a server), on 128-byte messages with a reply:
 //
-//   route:   encodeRouted (RMSG line echoing the producer's bytes)
+//   route:   encodeRoutedMsg (RMSG line echoing the producer's bytes)
 //   gateway: the outbound's interest check (interest-only sublist match, as
-//            sendMsgToGateways does) + encodeGatewayMsg (same RMSG line)
+//            sendMsgToGateways does) + encodeRoutedMsg (same RMSG line)
 //   mapped:  gateway with the reply rewritten as `_GR_.<c>.<s>.<reply>`
 //
 // The output slab is cleared every 1,000 messages, as a flush would.
@@ -15,8 +15,7 @@
 import { cpus } from 'node:os';
 import { PubArg } from '../../src/protocol/parser.js';
 import { Outbound } from '../../src/conn/outbound.js';
-import { encodeRouted } from '../../src/cluster/route/forward.js';
-import { encodeGatewayMsg } from '../../src/cluster/gateway/encode.js';
+import { encodeRoutedMsg } from '../../src/cluster/link/routed-msg.js';
 import { GwInterest, OutboundInterest } from '../../src/cluster/gateway/interest.js';
 
 const MSGS = Number(process.env.BENCH_MSGS ?? 1_000_000);
@@ -53,11 +52,11 @@ function run(kind: 'route' | 'gateway' | 'mapped'): number {
   const mreply = kind === 'mapped' ? `_GR_.abcdef.ghijkl.${p.reply}` : null;
   let n = 0;
   for (let k = 0; k < MSGS; k++) {
-    if (kind === 'route') n += encodeRouted(out, '$G', p, mbuf, ms, me, queues, 0, true);
+    if (kind === 'route') n += encodeRoutedMsg(out, '$G', p, mbuf, ms, me, queues, 0, null, true);
     else {
       interest.check('$G', p.subject, gi);
       if (!gi.psi) throw new Error('no interest');
-      n += encodeGatewayMsg(out, '$G', p, mbuf, ms, me, queues, 0, mreply, true);
+      n += encodeRoutedMsg(out, '$G', p, mbuf, ms, me, queues, 0, mreply, true);
     }
     if (k % 1000 === 999) out.clear();
   }

@@ -7,8 +7,7 @@
 import type { Options, SubjectPermission, TlsOptions } from './options.js';
 import { isValidSubject } from '../sublist/subject.js';
 import { tlsFromMap } from './tls-map.js';
-import { ConfigError } from '../util/errors.js';
-import { parseGoDuration } from './durations.js';
+import { fail, num, parseLinkURL, parseListen, seconds, str } from './link-values.js';
 
 /** Go DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT / DEFAULT_ROUTE_DIAL */
 export const ROUTE_CONNECT_MS = 1000;
@@ -49,48 +48,9 @@ export interface RoutePermissions {
   export?: SubjectPermission;
 }
 
-function fail(msg: string): never {
-  throw new ConfigError(msg);
-}
-
-function num(k: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) fail(`interface conversion: ${k} is not an integer (${JSON.stringify(v)})`);
-  return v;
-}
-
-function str(k: string, v: unknown): string {
-  if (typeof v !== 'string') fail(`interface conversion: ${k} is not a string (${JSON.stringify(v)})`);
-  return v;
-}
-
-function seconds(k: string, v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    const ms = parseGoDuration(v);
-    if (ms !== null) return ms / 1000;
-  }
-  fail(`error parsing ${k}: ${JSON.stringify(v)}`);
-}
-
 /** `nats-route://user:pass@host:port` (Go parseURLs): each route must be a URL. */
 export function parseRouteURL(raw: string): URL {
-  let u: URL;
-  try {
-    u = new URL(raw.includes('://') ? raw : `nats-route://${raw}`);
-  } catch {
-    fail(`error parsing route url [${JSON.stringify(raw)}]`);
-  }
-  if (!u.port) fail(`error parsing route url [${JSON.stringify(raw)}]: missing port`);
-  return u;
-}
-
-function splitHostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  if (i < 0) fail(`could not parse address string "${s}"`);
-  const host = s.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(s.slice(i + 1));
-  if (!Number.isInteger(port)) fail(`could not parse port "${s.slice(i + 1)}"`);
-  return { host, port };
+  return parseLinkURL(raw, 'nats-route', 'route');
 }
 
 /** The effective cluster options, or null when no cluster listener is configured. */
@@ -107,7 +67,7 @@ export function clusterOptions(opts: Options): ClusterOptions | null {
     for (const [key, v] of Object.entries(raw as Record<string, unknown>)) {
       switch (key.toLowerCase()) {
         case 'name': c.name = str(key, v); break;
-        case 'listen': { const hp = splitHostPort(typeof v === 'number' ? `:${v}` : str(key, v)); if (hp.host) c.host = hp.host; c.port = hp.port; break; }
+        case 'listen': { const hp = parseListen(key, v); if (hp.host) c.host = hp.host; c.port = hp.port; break; }
         case 'host': case 'net': c.host = str(key, v); break;
         case 'port': c.port = num(key, v); break;
         case 'advertise': case 'cluster_advertise': c.advertise = str(key, v); break;

@@ -5,8 +5,7 @@
  * where they are cheap to match.
  */
 import type { Options } from './options.js';
-import { ConfigError } from '../util/errors.js';
-import { parseGoDuration } from './durations.js';
+import { fail, num, parseLinkURL, parseListen, seconds, str } from './link-values.js';
 
 /** Go defaultGatewayConnectDelay / defaultGatewayReconnectDelay */
 export const GATEWAY_CONNECT_DELAY_MS = 1000;
@@ -44,29 +43,6 @@ export interface GatewayOptions {
   tls_timeout: number;
 }
 
-function fail(msg: string): never {
-  throw new ConfigError(msg);
-}
-
-function str(k: string, v: unknown): string {
-  if (typeof v !== 'string') fail(`interface conversion: ${k} is not a string (${JSON.stringify(v)})`);
-  return v;
-}
-
-function num(k: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) fail(`interface conversion: ${k} is not an integer (${JSON.stringify(v)})`);
-  return v;
-}
-
-function seconds(k: string, v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    const ms = parseGoDuration(v);
-    if (ms !== null) return ms / 1000;
-  }
-  fail(`error parsing ${k}: ${JSON.stringify(v)}`);
-}
-
 /** Go GenTLSConfig: a certificate needs its key and the other way round. */
 function tlsBlock(v: unknown): Record<string, unknown> {
   const t = map('tls', v);
@@ -84,14 +60,7 @@ function map(what: string, v: unknown): Record<string, unknown> {
 
 /** `nats://host:port` or `host:port` (Go parseURL). */
 export function parseGatewayURL(raw: string): URL {
-  let u: URL;
-  try {
-    u = new URL(raw.includes('://') ? raw : `nats://${raw}`);
-  } catch {
-    fail(`error parsing gateway url [${JSON.stringify(raw)}]`);
-  }
-  if (!u.port) fail(`error parsing gateway url [${JSON.stringify(raw)}]: missing port`);
-  return u;
+  return parseLinkURL(raw, 'nats', 'gateway');
 }
 
 /** Go parseGateways: the `gateways: [...]` list. */
@@ -143,13 +112,9 @@ export function gatewayOptions(opts: Options): GatewayOptions | null {
         if (g.name.includes(' ')) fail('gateway name cannot contain spaces');
         break;
       case 'listen': {
-        const s = typeof v === 'number' ? `:${v}` : str(key, v);
-        const i = s.lastIndexOf(':');
-        if (i < 0) fail(`could not parse address string "${s}"`);
-        const h = s.slice(0, i).replace(/^\[|\]$/g, '');
-        if (h) g.host = h;
-        g.port = Number(s.slice(i + 1));
-        if (!Number.isInteger(g.port)) fail(`could not parse port "${s.slice(i + 1)}"`);
+        const hp = parseListen(key, v);
+        if (hp.host) g.host = hp.host;
+        g.port = hp.port;
         break;
       }
       case 'port': g.port = num(key, v); break;

@@ -14,9 +14,9 @@
  * monitoring endpoints (nats-server commit 548e575, after 2.12).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Server } from '../server/server.js';
 import { hostPort } from '../server/server.js';
+import { listenOn } from '../util/listen.js';
 import { jsz } from './jsz.js';
 import { VarzBuilder } from './varz.js';
 import { connz } from './connz.js';
@@ -153,14 +153,7 @@ export async function startMonitoring(srv: Server): Promise<MonitorServer> {
   });
   const port = o.http_port < 0 ? 0 : o.http_port;
   const host = o.http_host || o.host;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port, host }, () => {
-      server.removeListener('error', reject);
-      resolve();
-    });
-  });
-  boundPort = (server.address() as AddressInfo).port;
+  boundPort = await listenOn(server, port, host);
   srv.log.info(`Starting http monitor on ${hostPort(host, boundPort)}`);
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {

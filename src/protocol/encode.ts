@@ -37,3 +37,23 @@ export function writeReplyAndQueues(d: Buffer, p: number, pa: PubArg, queues: st
   }
   return p;
 }
+
+/**
+ * As writeReplyAndQueues, with `reply` (a gateway's mapped reply) in place
+ * of the producer's: `+ <reply> <q...> ` or `<reply> ` (with a JetStream
+ * delivery's `@<subject>` after it when `suffixOf` is given).
+ */
+export function writeMappedReplyAndQueues(d: Buffer, p: number, reply: string, queues: string[], nq: number, suffixOf: PubArg | null = null): number {
+  if (nq > 0) {
+    d[p++] = 0x2b; // +
+    d[p++] = 0x20;
+  }
+  p = writeLatin1(d, reply, p);
+  if (suffixOf !== null) p = writeDeliverSuffix(d, p, suffixOf);
+  d[p++] = 0x20;
+  for (let k = 0; k < nq; k++) {
+    p = writeLatin1(d, queues[k], p);
+    d[p++] = 0x20;
+  }
+  return p;
+}

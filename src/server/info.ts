@@ -2,6 +2,7 @@
  * The INFO document sent to clients (Go server.go Info), with Go's field
  * order and omitempty rules.
  */
+import { orderedInfoJSON } from '../protocol/info-json.js';
 
 export interface ServerInfo {
   server_id: string;
@@ -46,17 +47,8 @@ const ORDER: (keyof ServerInfo)[] = [
   'client_id', 'client_ip', 'nonce', 'cluster', 'cluster_dynamic', 'domain', 'connect_urls',
   'ws_connect_urls', 'ldm', 'compression', 'connect_info', 'remote_account', 'acc_is_sys', 'api_lvl', 'xkey',
 ];
-const ALWAYS = new Set<keyof ServerInfo>(['server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'max_payload']);
 
 /** JSON in Go's field order, leaving out empty omitempty fields. */
 export function infoToJSON(info: ServerInfo): string {
-  const o: Record<string, unknown> = {};
-  for (const k of ORDER) {
-    const v = info[k];
-    if (!ALWAYS.has(k)) {
-      if (v === undefined || v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0)) continue;
-    }
-    o[k] = v;
-  }
-  return JSON.stringify(o);
+  return orderedInfoJSON(info, ORDER);
 }

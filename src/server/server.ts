@@ -25,6 +25,7 @@ import type { Authenticator, ConnectionType } from '../auth/types.js';
 import type { PubArg } from '../protocol/parser.js';
 import { errFrame, ERR_MAX_CONNECTIONS } from '../protocol/errors.js';
 import { VERSION, GO_COMPAT_VERSION } from '../util/version.js';
+import { listenOn } from '../util/listen.js';
 import { ClosedClients, type ClosedClientInfo } from './closed-clients.js';
 import { TlsSetup } from './tls.js';
 import { InterestFanout } from './interest.js';
@@ -200,21 +201,11 @@ export class Server implements ClientHost {
     if (this.opts.config_file) this.log.info(`Using configuration file: ${this.opts.config_file}`);
     for (const fn of this.startHooks.splice(0)) fn();
     if (this.opts.dont_listen) return;
-    const port = this.opts.port < 0 ? 0 : this.opts.port;
     const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
     srv.maxConnections = Number.MAX_SAFE_INTEGER;
     this.listener = srv;
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen({ port, host: this.opts.host, backlog: 511 }, () => {
-        srv.removeListener('error', reject);
-        resolve();
-      });
-    });
-    srv.on('error', (e) => this.log.error(`Client listener error: ${e.message}`));
-    const addr = srv.address() as net.AddressInfo;
-    this.boundPort = addr.port;
-    this.log.info(`Listening for client connections on ${hostPort(this.opts.host, addr.port)}`);
+    this.boundPort = await listenOn(srv, this.opts.port, this.opts.host, (e) => this.log.error(`Client listener error: ${e.message}`), 511);
+    this.log.info(`Listening for client connections on ${hostPort(this.opts.host, this.boundPort)}`);
     if (this.tls) this.log.info(this.opts.allow_non_tls ? 'TLS available for client connections' : 'TLS required for client connections');
     this.log.info('Server is ready');
   }

@@ -18,6 +18,7 @@ import type { Authenticator } from '../auth/types.js';
 import { ConfiguredAuth } from '../auth/authenticator.js';
 import { TlsSetup } from '../server/tls.js';
 import { hostPort } from '../server/server.js';
+import { listenOn } from '../util/listen.js';
 import { validateWebsocketOptions } from '../config/websocket.js';
 import { WsSocket } from './adapter.js';
 import { checkUpgrade, upgradeKind, offersCompression, rejectUpgrade, httpErrorBody, OriginPolicy, KIND_LEAF } from './upgrade.js';
@@ -122,16 +123,9 @@ export class WebSocketListener implements ClientTransport {
       if (sock.writable) sock.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else sock.destroy();
     });
-    await new Promise<void>((resolve, reject) => {
-      hs.once('error', reject);
-      hs.listen({ port: o.port < 0 ? 0 : o.port, host: o.host }, () => {
-        hs.removeListener('error', reject);
-        resolve();
-      });
-    });
-    hs.on('error', (e) => this.srv.log.error(`websocket listener error: ${e.message}`));
+    const port = await listenOn(hs, o.port, o.host, (e) => this.srv.log.error(`websocket listener error: ${e.message}`));
     this.http = hs;
-    this.boundPort = (hs.address() as net.AddressInfo).port;
+    this.boundPort = port;
     const scheme = this.tls ? 'wss' : 'ws';
     this.srv.log.info(`Listening for websocket clients on ${scheme}://${hostPort(o.host, this.boundPort)}`);
     if (!this.tls) this.srv.log.warn('Websocket not configured with TLS. DO NOT USE IN PRODUCTION!');

@@ -2,20 +2,10 @@
  * Gateway INFO and CONNECT documents (Go server.go Info with its gateway
  * fields, gateway.go sendGatewayConnect), in Go's field order.
  */
+import { orderedInfoJSON, type InfoHead } from '../../protocol/info-json.js';
 
-export interface GatewayInfo {
+export interface GatewayInfo extends InfoHead {
   server_id?: string;
-  server_name?: string;
-  version?: string;
-  proto?: number;
-  go?: string;
-  host?: string;
-  port?: number;
-  headers?: boolean;
-  auth_required?: boolean;
-  tls_required?: boolean;
-  tls_verify?: boolean;
-  max_payload?: number;
   nonce?: string;
   cluster?: string;
   gateway?: string;
@@ -38,25 +28,13 @@ const ORDER: (keyof GatewayInfo)[] = [
   'max_payload', 'nonce', 'cluster', 'gateway', 'gateway_urls', 'gateway_url', 'gateway_cmd', 'gateway_cmd_payload',
   'gateway_nrp', 'gateway_iom',
 ];
-/** fields Go always writes when the INFO is a full server INFO */
-const ALWAYS = new Set<keyof GatewayInfo>(['server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'max_payload']);
 
 /**
  * `INFO {...}\r\n` in Go's field order. Like Go's marshalled Info, the
  * fields without omitempty are always written (empty in command INFOs).
  */
 export function gatewayInfoProto(info: GatewayInfo): string {
-  const o: Record<string, unknown> = {};
-  for (const k of ORDER) {
-    const v = info[k];
-    if (ALWAYS.has(k)) {
-      o[k] = v ?? (k === 'headers' ? false : k === 'proto' || k === 'port' || k === 'max_payload' ? 0 : '');
-      continue;
-    }
-    if (v === undefined || v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0)) continue;
-    o[k] = v;
-  }
-  return `INFO ${JSON.stringify(o)}\r\n`;
+  return `INFO ${orderedInfoJSON(info, ORDER, true)}\r\n`;
 }
 
 /** INFO for the AllSubsStart/AllSubsComplete commands (Go gatewaySwitchAccountToSendAllSubs); Go marshals the []byte payload as base64. */

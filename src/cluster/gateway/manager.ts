@@ -20,6 +20,7 @@ import type { InterestSink } from '../../server/interest.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
 import { RUNTIME_VERSION } from '../../server/info.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
+import { listenOn } from '../../util/listen.js';
 import * as E from '../../protocol/errors.js';
 import { countLinks } from '../../server/router.js';
 import {
@@ -102,15 +103,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     const log = this.server.log;
     const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
     this.listener = srv;
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen({ port: o.port < 0 ? 0 : o.port, host: o.host }, () => {
-        srv.removeListener('error', reject);
-        resolve();
-      });
-    });
-    srv.on('error', (e) => log.error(`Gateway listener error: ${e.message}`));
-    this.port = (srv.address() as net.AddressInfo).port;
+    this.port = await listenOn(srv, o.port, o.host, (e) => log.error(`Gateway listener error: ${e.message}`));
     log.info(`Gateway name is ${this.name}`);
     log.info(`Listening for gateways connections on ${hostPort(o.host, this.port)}`);
     // Go setGatewayInfoHostPort

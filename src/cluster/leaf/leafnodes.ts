@@ -19,6 +19,7 @@ import { hostPort } from '../../server/server.js';
 import type { LeafNodeOptions, Options, RemoteLeafOptions } from '../../config/options.js';
 import { applyLeafReload, checkLeafReload } from './leaf-reload.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
+import { listenOn } from '../../util/listen.js';
 import { randomBytes } from 'node:crypto';
 import { TlsSetup, dialTls, tlsVersion } from '../../server/tls.js';
 import { countLinks } from '../../server/router.js';
@@ -107,16 +108,9 @@ export class LeafNodes implements LeafHost, InterestSink {
   private async listen(): Promise<void> {
     const o = this.opts;
     const l = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
-    await new Promise<void>((resolve, reject) => {
-      l.once('error', reject);
-      l.listen({ port: o.port < 0 ? 0 : o.port, host: o.host }, () => {
-        l.removeListener('error', reject);
-        resolve();
-      });
-    });
-    l.on('error', (e) => this.srv.log.error(`Leafnode listener error: ${e.message}`));
+    const port = await listenOn(l, o.port, o.host, (e) => this.srv.log.error(`Leafnode listener error: ${e.message}`));
     this.listener = l;
-    this.boundPort = (l.address() as net.AddressInfo).port;
+    this.boundPort = port;
     this.srv.log.info(`Listening for leafnode connections on ${hostPort(o.host, this.boundPort)}`);
   }
 

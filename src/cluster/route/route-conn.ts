@@ -5,26 +5,18 @@
  * messages in (RMSG/HMSG, delivered to local subscribers only) and out, and
  * PING/PONG keepalive.
  */
-import net from 'node:net';
-import { Parser, KIND_ROUTER, type ParserHandler, type PubArg } from '../../protocol/parser.js';
+import type net from 'node:net';
+import type { PubArg } from '../../protocol/parser.js';
 import * as E from '../../protocol/errors.js';
-import { Outbound } from '../../conn/outbound.js';
-import { Client } from '../../conn/client.js';
 import { Subscription, type RemoteLink } from '../../conn/subscription.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
 import type { Account } from '../../accounts/account.js';
 import type { Server } from '../../server/server.js';
-import { latin1 } from '../../util/bytes.js';
-import { parseRoutedArgs, RoutedArgs, splitArgs } from './routed-args.js';
-import { encodeRouted } from './forward.js';
+import { parseRoutedArgs, splitArgs } from './routed-args.js';
+import { LinkConn, FIRST_PING_MS } from '../link/link-conn.js';
 import { routeFromRoute } from '../../server/router.js';
 import type { RouteInfo } from './route-info.js';
 import type { GatewayManager } from '../gateway/manager.js';
-
-const PING = Buffer.from('PING\r\n');
-const PONG = Buffer.from('PONG\r\n');
-/** Go firstPingInterval for routes: an early PING measures the RTT. */
-const FIRST_PING_MS = 1000;
 
 /** What a route connection needs from the route layer. */
 export interface RouteHost {
@@ -40,18 +32,9 @@ export interface RouteHost {
   startNextPooled(rc: RouteConn): void;
 }
 
-export class RouteConn implements ParserHandler, RemoteLink {
-  readonly parser: Parser;
-  readonly out = new Outbound();
-  /** stands in for this route where a Client is expected (subscription owner, producer of deliveries) */
-  readonly proxy: Client;
+export class RouteConn extends LinkConn implements RemoteLink {
   /** remote subscriptions by `<account> <subject>[ <queue>]` */
   readonly subs = new Map<string, Subscription>();
-  readonly start = new Date();
-  readonly host: string;
-  readonly port: number;
-  remoteId = '';
-  remoteName = '';
   /** gateway reply hash of the remote server id (Go routesIDByHash), computed when first needed */
   gwHash = '';
   /** the remote's cluster listener, from its INFO */
@@ -61,15 +44,9 @@ export class RouteConn implements ParserHandler, RemoteLink {
   didSolicit: boolean;
   /** configured in `routes` (explicit), as opposed to found by gossip */
   isConfigured: boolean;
-  /** set when this connection must not be redialed once closed (duplicate, removed) */
-  noReconnect = false;
-  infoReceived = false;
-  connectReceived = false;
   /** credentials of an accepted route's CONNECT, judged again by a reload of the cluster authorization */
   connectUser = '';
   connectPass = '';
-  registered = false;
-  headers = false;
   /** slot in the remote's pool (Go route.poolIdx), -1 until registered or for a pinned-account route */
   poolIdx = -1;
   /** the remote announced no pool size: this one connection carries every account */
@@ -78,42 +55,19 @@ export class RouteConn implements ParserHandler, RemoteLink {
   accName = '';
   /** dial the next pool connection once this one's PING is answered */
   startNewRoute = false;
-  /** ms timestamp of the last input (Go c.last) */
-  lastIn = Date.now();
-  rtt = 0;
-  private rttStart = 0;
-  inMsgs = 0;
-  outMsgs = 0;
-  inBytes = 0;
-  outBytes = 0;
-  closed = false;
-  closeReason: ClosedReason | null = null;
-  dirty = false;
-  private pingsOut = 0;
-  private pingTimer: NodeJS.Timeout | null = null;
-  private authTimer: NodeJS.Timeout | null = null;
-  /** arguments of the routed message being parsed */
-  private readonly ra = new RoutedArgs();
 
   constructor(
     readonly mgr: RouteHost,
-    readonly socket: net.Socket,
-    readonly cid: number,
+    socket: net.Socket,
+    cid: number,
     didSolicit: boolean,
     url: URL | null,
     isConfigured: boolean,
   ) {
-    const srv = mgr.server;
-    // Go lets route, leaf and gateway links use 16 times the client control line limit.
-    this.parser = new Parser(this, srv.opts.max_control_line * 16, KIND_ROUTER);
-    this.proxy = new Client(srv, new net.Socket(), cid, srv.globalAccount);
-    this.proxy.headers = true;
-    this.proxy.connectReceived = true;
+    super(mgr.server, socket, cid, 'Route');
     this.didSolicit = didSolicit;
     this.url = url;
     this.isConfigured = isConfigured;
-    this.host = socket.remoteAddress ?? '';
-    this.port = socket.remotePort ?? 0;
   }
 
   label(): string {
@@ -122,91 +76,28 @@ export class RouteConn implements ParserHandler, RemoteLink {
 
   /** Start reading; the accepting side requires CONNECT first, within the auth timeout. */
   startReading(authRequired: boolean): void {
-    const s = this.socket;
-    s.setNoDelay(true);
-    s.on('data', (chunk: Buffer) => this.onData(chunk));
-    s.on('error', () => this.closeConnection(ClosedReason.ReadError));
-    s.on('close', () => this.closeConnection(ClosedReason.ClientClosed));
+    this.listen();
     if (!this.didSolicit) {
       // Go createRoute: an accepted route must send CONNECT first; the auth timer runs when routes need credentials.
       this.parser.awaitingConnect = true;
       if (!authRequired) return this.setPingTimer(FIRST_PING_MS);
-      this.authTimer = setTimeout(() => this.onAuthTimeout(), this.mgr.authTimeoutMs());
-      this.authTimer.unref?.();
+      this.startAuthTimer(this.mgr.authTimeoutMs());
     }
     this.setPingTimer(FIRST_PING_MS);
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.closed) return;
-    this.lastIn = Date.now();
-    const srv = this.mgr.server;
-    srv.beginRead(this.proxy);
-    try {
-      this.parser.parse(chunk);
-    } catch (e) {
-      srv.log.error(`${this.label()} - internal error while processing route input: ${(e as Error).stack ?? e}`);
-      this.closeConnection(ClosedReason.ProtocolViolation);
-    } finally {
-      srv.endRead();
-    }
-  }
-
-  // ------------------------------------------------------------------ output
-
-  enqueue(buf: Buffer): void {
-    if (this.closed) return;
-    this.out.append(buf);
-    this.mgr.server.markDirty(this);
-  }
-
-  sendErr(text: string): void {
-    this.enqueue(E.errFrame(text));
-  }
-
-  flush(): void {
-    this.dirty = false;
-    if (this.closed) return;
-    this.out.flush(this.socket);
-  }
-
-  /** Bytes waiting to be written (Go pending_size). */
-  pendingBytes(): number {
-    return this.out.queued + (this.closed ? 0 : this.socket.writableLength);
-  }
-
   /** RemoteLink: forward a message that matched this route's interest. */
   sendRouted(acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, origin = ''): void {
-    if (this.closed) return;
     // Go msgHeaderForRouteOrLeaf: the origin cluster travels only to a route that announced lnoc
     const o = origin !== '' && this.remoteInfo?.lnoc === true ? origin : '';
-    const n = encodeRouted(this.out, this.accName === '' ? acc.name : '', pa, buf, s, e, queues, nq, this.headers, o);
-    this.outMsgs++;
-    this.outBytes += n;
-    if (!this.dirty) this.mgr.server.markDirty(this);
+    this.sendRoutedMsg(this.accName === '' ? acc.name : '', pa, buf, s, e, queues, nq, null, o);
   }
 
   // ------------------------------------------------------------------ handshake
 
-  onNonConnectFirstOp(): boolean {
-    this.authViolation();
-    return false;
-  }
-
   onConnect(buf: Buffer, s: number, e: number): boolean {
-    this.clearAuthTimer();
-    let o: unknown;
-    try {
-      o = JSON.parse(buf.toString('utf8', s, e));
-    } catch {
-      this.closeConnection(ClosedReason.ProtocolViolation);
-      return false;
-    }
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) {
-      this.closeConnection(ClosedReason.ProtocolViolation);
-      return false;
-    }
-    const co = o as Record<string, unknown>;
+    const co = this.connectObject(buf, s, e);
+    if (co === null) return false;
     // Go processRouteConnect: a CONNECT carrying a client library name came from a client on the wrong port.
     if (typeof co.lang === 'string' && co.lang !== '') {
       this.mgr.server.log.error(`${this.label()} - attempted to connect to route port`);
@@ -222,37 +113,8 @@ export class RouteConn implements ParserHandler, RemoteLink {
     return true;
   }
 
-  authViolation(): void {
-    this.mgr.server.log.error(`${this.label()} - authentication error`);
-    this.sendErr(E.ERR_AUTH_VIOLATION);
-    this.closeConnection(ClosedReason.AuthenticationViolation);
-  }
-
-  private onAuthTimeout(): void {
-    this.authTimer = null;
-    if (this.closed || this.connectReceived) return;
-    this.sendErr(E.ERR_AUTH_TIMEOUT);
-    this.closeConnection(ClosedReason.AuthenticationTimeout);
-  }
-
-  private clearAuthTimer(): void {
-    if (this.authTimer !== null) {
-      clearTimeout(this.authTimer);
-      this.authTimer = null;
-    }
-  }
-
-  onInfo(buf: Buffer, s: number, e: number): boolean {
-    let info: RouteInfo;
-    try {
-      info = JSON.parse(buf.toString('utf8', s, e)) as RouteInfo;
-    } catch {
-      this.mgr.server.log.error(`${this.label()} - invalid route INFO`);
-      this.closeConnection(ClosedReason.ProtocolViolation);
-      return false;
-    }
-    this.mgr.processInfo(this, info);
-    return !this.closed;
+  protected processInfo(info: unknown): void {
+    this.mgr.processInfo(this, info as RouteInfo);
   }
 
   // ------------------------------------------------------------------ remote interest
@@ -314,38 +176,15 @@ export class RouteConn implements ParserHandler, RemoteLink {
     return f;
   }
 
-  private protoError(what: string, buf: Buffer, s: number, e: number): false {
-    this.mgr.server.log.error(`${this.label()} - ${what} Parse Error: '${latin1(buf, s, e)}'`);
-    this.closeConnection(ClosedReason.ProtocolViolation);
-    return false;
-  }
-
   // ------------------------------------------------------------------ routed messages
 
   onRoutedMsgArgs(pa: PubArg, buf: Buffer, s: number, e: number, isHeader: boolean, withOrigin = false): boolean {
     const err = parseRoutedArgs(this.ra, pa, buf, s, e, isHeader, this.accName, withOrigin);
-    if (err !== null) {
-      this.mgr.server.log.error(`${this.label()} - ${err}`);
-      this.closeConnection(ClosedReason.ProtocolViolation);
-      return false;
-    }
-    return true;
-  }
-
-  /** A plain PUB on a route names no account: Go finds none and drops the message. */
-  onPubArgs(): boolean {
-    this.ra.account = '';
-    this.ra.origin = '';
-    this.ra.nq = 0;
-    return true;
+    return err === null ? true : this.routedArgsError(err);
   }
 
   onMsg(pa: PubArg, buf: Buffer, s: number, e: number): boolean {
-    this.inMsgs++;
-    this.inBytes += e - s;
-    const st = this.mgr.server.stats;
-    st.inMsgs++;
-    st.inBytes += e - s;
+    this.countIn(e - s);
     const srv = this.mgr.server;
     const acc = srv.lookupAccount(this.ra.account);
     if (acc === null) return !this.closed;
@@ -356,23 +195,8 @@ export class RouteConn implements ParserHandler, RemoteLink {
     return !this.closed;
   }
 
-  // Go's parser reads SUB/UNSUB on a route and does nothing with them.
-  onSub(): boolean {
-    return true;
-  }
-
-  onUnsub(): boolean {
-    return true;
-  }
-
-  onPing(): boolean {
-    this.enqueue(PONG);
-    return true;
-  }
-
-  onPong(): boolean {
-    this.pingsOut = 0;
-    if (this.rttStart > 0) this.rtt = performance.now() - this.rttStart;
+  override onPong(): boolean {
+    super.onPong();
     if (this.startNewRoute) {
       this.startNewRoute = false;
       this.mgr.startNextPooled(this);
@@ -380,86 +204,20 @@ export class RouteConn implements ParserHandler, RemoteLink {
     return true;
   }
 
-  /** A PING now (Go sendPing), e.g. to learn that the remote accepted this route before dialing the next one. */
-  sendPing(): void {
-    this.pingsOut++;
-    this.rttStart = performance.now();
-    this.enqueue(PING);
-  }
-
-  onErr(buf: Buffer, s: number, e: number): boolean {
-    this.mgr.server.log.error(`${this.label()} - Route Error ${buf.toString('utf8', s, e)}`);
-    this.closeConnection(ClosedReason.ParseError);
-    return false;
-  }
-
-  onParseError(state: number, buf: Buffer, at: number): void {
-    this.sendErr(E.ERR_UNKNOWN_PROTOCOL);
-    const snip = JSON.stringify(buf.toString('latin1', at, Math.min(buf.length, at + 32)));
-    this.mgr.server.log.error(`${this.label()} - Route parser ERROR, state=${state}, i=${at}: proto='${snip}...'`);
-    this.closeConnection(ClosedReason.ParseError);
-  }
-
-  onMaxControlLine(len: number): void {
-    this.sendErr(E.ERR_MAX_CONTROL_LINE);
-    this.mgr.server.log.error(`${this.label()} - ${E.ERR_MAX_CONTROL_LINE}: ${len} vs ${this.parser.maxControlLine}`);
-    this.closeConnection(ClosedReason.MaxControlLineExceeded);
-  }
-
-  onArgsError(op: string, buf: Buffer, s: number, e: number): void {
-    this.protoError(op, buf, s, e);
-  }
-
   // ------------------------------------------------------------------ pings
 
-  private setPingTimer(ms: number): void {
-    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
-    this.pingTimer = setTimeout(() => this.onPingTimer(), ms);
-    this.pingTimer.unref?.();
+  protected pingIntervalMs(): number {
+    return this.mgr.server.opts.ping_interval;
   }
 
-  private onPingTimer(): void {
-    this.pingTimer = null;
-    if (this.closed) return;
-    const o = this.mgr.server.opts;
-    const now = Date.now();
-    if (this.rtt === 0 || now - this.lastIn >= o.ping_interval) {
-      this.pingsOut++;
-      if (this.pingsOut > o.ping_max) {
-        this.mgr.server.log.error(`${this.label()} - Stale Connection`);
-        this.sendErr(E.ERR_STALE_CONNECTION);
-        this.closeConnection(ClosedReason.StaleConnection);
-        return;
-      }
-      this.rttStart = performance.now();
-      this.enqueue(PING);
-    }
-    this.setPingTimer(o.ping_interval);
+  /** Go: a route sends no keepalive PING while it hears from the remote (once the RTT is known). */
+  protected override pingDue(): boolean {
+    return this.rtt === 0 || Date.now() - this.lastIn >= this.mgr.server.opts.ping_interval;
   }
 
   // ------------------------------------------------------------------ close
 
-  closeConnection(reason: ClosedReason): void {
-    if (this.closed) return;
-    if (this.out.queued > 0 && !this.socket.destroyed) {
-      try {
-        this.out.flush(this.socket);
-      } catch {
-        /* socket already gone */
-      }
-    }
-    this.closed = true;
-    this.closeReason = reason;
-    this.clearAuthTimer();
-    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
-    this.pingTimer = null;
-    this.out.clear();
-    if (!this.socket.destroyed) {
-      this.socket.end();
-      const t = setTimeout(() => this.socket.destroy(), 100);
-      t.unref?.();
-      this.socket.once('close', () => clearTimeout(t));
-    }
+  protected onClosed(reason: ClosedReason): void {
     this.removeRemoteSubs();
     this.mgr.routeClosed(this, reason);
   }

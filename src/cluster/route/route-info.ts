@@ -3,21 +3,11 @@
  * route-specific fields, route.go sendRouteConnect), in Go's field order.
  */
 import type { SubjectPermission } from '../../config/options.js';
+import { orderedInfoJSON, type InfoHead } from '../../protocol/info-json.js';
 
 /** Route INFO as exchanged between servers (the fields this server reads or sends). */
-export interface RouteInfo {
+export interface RouteInfo extends InfoHead {
   server_id: string;
-  server_name?: string;
-  version?: string;
-  proto?: number;
-  go?: string;
-  host?: string;
-  port?: number;
-  headers?: boolean;
-  auth_required?: boolean;
-  tls_required?: boolean;
-  tls_verify?: boolean;
-  max_payload?: number;
   jetstream?: boolean;
   /** the route URL gossip hands to other servers (`nats-route://host:port/`) */
   ip?: string;
@@ -50,17 +40,10 @@ const ORDER: (keyof RouteInfo)[] = [
   'connect_urls', 'ws_connect_urls', 'ldm', 'compression', 'import', 'export', 'lnoc', 'info_on_connect', 'route_pool_size', 'route_pool_idx',
   'route_account', 'gossip_mode', 'gateway', 'gateway_urls', 'gateway_url', 'gateway_cmd',
 ];
-const ALWAYS = new Set<keyof RouteInfo>(['server_id', 'server_name', 'version', 'proto', 'go', 'host', 'port', 'headers', 'max_payload']);
 
 /** JSON in Go's field order without empty omitempty fields. */
 export function routeInfoJSON(info: RouteInfo): string {
-  const o: Record<string, unknown> = {};
-  for (const k of ORDER) {
-    const v = info[k];
-    if (!ALWAYS.has(k) && (v === undefined || v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0))) continue;
-    o[k] = v;
-  }
-  return JSON.stringify(o);
+  return orderedInfoJSON(info, ORDER);
 }
 
 /** The CONNECT a dialing server sends (Go sendRouteConnect). */

@@ -18,6 +18,7 @@ import type { InterestSink } from '../../server/interest.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
 import { RUNTIME_VERSION } from '../../server/info.js';
 import { GO_COMPAT_VERSION } from '../../util/version.js';
+import { listenOn } from '../../util/listen.js';
 import { generateNonce } from '../../auth/nkeys.js';
 import type { ClusterOptions } from '../../config/cluster.js';
 import { DialRun, reconnectDelay, reportConnectError } from './backoff.js';
@@ -109,15 +110,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     const o = this.opts;
     const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
     this.listener = srv;
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen({ port: o.port < 0 ? 0 : o.port, host: o.host }, () => {
-        srv.removeListener('error', reject);
-        resolve();
-      });
-    });
-    srv.on('error', (e) => this.server.log.error(`Route listener error: ${e.message}`));
-    this.port = (srv.address() as net.AddressInfo).port;
+    this.port = await listenOn(srv, o.port, o.host, (e) => this.server.log.error(`Route listener error: ${e.message}`));
     this.server.log.info(`Cluster name is ${this.clusterName}`);
     if (this.dynamicName) this.server.log.warn('Cluster name was dynamically generated, consider setting one');
     this.server.log.info(`Listening for route connections on ${hostPort(o.host, this.port)}`);
