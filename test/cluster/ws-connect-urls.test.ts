@@ -9,17 +9,14 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningServer } from '../../src/index.js';
-import { GO_SERVER_BIN, startGoServer } from '../helpers/go-server.js';
+import { GO_SERVER_BIN, startGoServer, goClusterConf } from '../helpers/go-server.js';
 import { startClustered, stopAll, waitMeshed, routeURL } from '../helpers/cluster.js';
 import { RawConn } from '../helpers/raw.js';
-import { RawWs, wsOpts, goWsPort } from '../helpers/ws.js';
+import { RawWs, wsOpts, wsPort, goWsPort } from '../helpers/ws.js';
 import { waitFor } from '../helpers/wait.js';
 
 const skipGo = GO_SERVER_BIN ? false : 'Go nats-server not installed';
-
-function wsPort(s: RunningServer): number {
-  return (s.server.websocket as unknown as { port: number }).port;
-}
+const GO_WS = 'websocket { listen: "127.0.0.1:-1", no_tls: true }\n';
 
 const wsURL = (s: RunningServer): string => `127.0.0.1:${wsPort(s)}`;
 const cliURL = (s: RunningServer): string => `127.0.0.1:${s.port}`;
@@ -147,7 +144,7 @@ describe('ws_connect_urls in a cluster mixed with Go 2.9.10', { skip: skipGo }, 
   it('a websocket client of Go and one of ours get the same connect_urls; TCP clients too', async (t) => {
     const ours = await startWsClustered([], 'OURS');
     t.after(() => ours.stop());
-    const go = await startGoServer([], `server_name: GO\nwebsocket { listen: "127.0.0.1:-1", no_tls: true }\ncluster {\n  name: test-cluster\n  listen: "127.0.0.1:-1"\n  routes: ["${routeURL(ours)}"]\n}\n`);
+    const go = await startGoServer([], `server_name: GO\n${GO_WS}${goClusterConf([routeURL(ours)])}`);
     t.after(() => go.stop());
     await waitMeshed([ours], 1);
     const goWs = `127.0.0.1:${await goWsPort(go)}`;
@@ -188,7 +185,7 @@ describe('ws_connect_urls in a cluster mixed with Go 2.9.10', { skip: skipGo }, 
   it('Go and ours both send an async INFO with the new member\'s websocket URL to their websocket clients', async (t) => {
     const ours = await startWsClustered([], 'OURS2');
     t.after(() => ours.stop());
-    const go = await startGoServer([], `server_name: GO2\nwebsocket { listen: "127.0.0.1:-1", no_tls: true }\ncluster {\n  name: test-cluster\n  listen: "127.0.0.1:-1"\n  routes: ["${routeURL(ours)}"]\n}\n`);
+    const go = await startGoServer([], `server_name: GO2\n${GO_WS}${goClusterConf([routeURL(ours)])}`);
     t.after(() => go.stop());
     await waitMeshed([ours], 1);
     const goWsPortN = await goWsPort(go);
