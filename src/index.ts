@@ -93,9 +93,10 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   try {
     // Gateways listen before routes so the route INFO carries our gateway URL (Go gateway_url).
     await startGateways(server, gwOpts);
+    // Go Start: the websocket listener is up before routes, whose INFO carries its ws_connect_urls.
+    await enableWebSocket(server);
     await startRoutes(server);
     if (leafnodes) await leafnodes.start();
-    await enableWebSocket(server);
   } catch (e) {
     await server.shutdown();
     throw e;

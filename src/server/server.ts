@@ -38,8 +38,8 @@ export const SYSTEM_ACCOUNT = '$SYS';
 /** What the cluster layer (routes) offers the core: client INFO fields and counts. */
 export interface ClusterHooks {
   readonly clusterName: string;
-  /** URLs for INFO connect_urls (empty with no_advertise) */
-  clientConnectURLs(): string[];
+  /** URLs for INFO connect_urls (empty with no_advertise); `ws` = the websocket URLs (Go WSConnectURLs) */
+  clientConnectURLs(ws?: boolean): string[];
   numRoutes(): number;
   /** config reload: throw Go's text when `next` changes the cluster in a way that cannot be applied */
   checkReload(next: Options): void;
@@ -69,6 +69,8 @@ export interface ClientTransport {
   readonly connectionType: ConnectionType;
   /** INFO fields that differ for this transport (Go generateClientInfoJSON for websocket clients) */
   info(): Partial<ServerInfo>;
+  /** this server's own URLs for the transport (Go websocket connectURLs: `advertise` or host:port) */
+  connectURLs(): string[];
   /** the transport's authorization override (null = the server's users) */
   readonly auth: Authenticator | null;
   /** ms; 0 = the server's auth timeout */
@@ -298,8 +300,9 @@ export class Server implements ClientHost {
     const l = this.listener;
     this.listener = null;
     if (l) l.close();
-    const info = Buffer.from(`INFO ${infoToJSON({ ...this.baseInfo(), ldm: true })}\r\n`);
-    for (const c of this.clients.values()) if (c.opts.protocol >= 1 && c.connectReceived) c.enqueue(info);
+    for (const c of this.clients.values()) {
+      if (c.opts.protocol >= 1 && c.connectReceived) c.enqueue(Buffer.from(`INFO ${infoToJSON({ ...this.clientInfo(c, false), ldm: true })}\r\n`));
+    }
     const grace = this.opts.lame_duck_grace_period;
     await delay(grace);
     const clients = [...this.clients.values()];
@@ -436,7 +439,11 @@ export class Server implements ClientHost {
     if (authn !== this.auth) info.auth_required = this.auth.authRequired || authn.authRequired;
     const noAuthUser = authn !== this.auth ? this.opts.websocket?.no_auth_user : this.opts.no_auth_user;
     if (info.auth_required && noAuthUser && !connectInfo) info.auth_required = false;
-    if (c.connectionType === 'WEBSOCKET' && this.websocket !== null) Object.assign(info, this.websocket.info());
+    if (c.connectionType === 'WEBSOCKET' && this.websocket !== null) {
+      // Go generateClientInfoJSON: a websocket client's connect_urls are the cluster's websocket URLs.
+      Object.assign(info, this.websocket.info());
+      info.connect_urls = this.cluster?.clientConnectURLs(true);
+    }
     info.client_id = c.cid;
     info.client_ip = c.host;
     // Go generateClientInfoJSON: the connection's own payload limit (a JWT user's may be lower).

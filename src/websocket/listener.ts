@@ -97,6 +97,25 @@ export class WebSocketListener implements ClientTransport {
     return { tls_required: this.secure, tls_available: this.secure, host: this.o.host, port: this.boundPort, connect_urls: undefined };
   }
 
+  /**
+   * Go getConnectURLs(o.Advertise, o.Host, o.Port) for the websocket
+   * listener: `advertise` (its port defaulting to the bound one), else the
+   * listen host and port (loopback for an any-address, as for client URLs).
+   */
+  connectURLs(): string[] {
+    const port = this.boundPort;
+    const adv = this.o.advertise.trim();
+    if (adv !== '') {
+      const m = /^\[([^\]]*)\](?::(-?\d+))?$/.exec(adv) ?? /^([^:]*)(?::(-?\d+))?$/.exec(adv);
+      if (m === null) return [adv];
+      const p = m[2] === undefined ? port : Number(m[2]);
+      return [hostPort(m[1].trim(), p === 0 || p === -1 ? port : p)];
+    }
+    let h = this.o.host;
+    if (h === '0.0.0.0' || h === '::' || h === '') h = '127.0.0.1';
+    return [hostPort(h, port)];
+  }
+
   async start(): Promise<void> {
     const o = this.o;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => this.onRequest(req, res);

@@ -7,19 +7,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RunningServer } from '../../src/index.js';
 import { startCluster, stopAll, waitRemoteInterest } from '../helpers/cluster.js';
 import { leafOpts, leafURL, remote, startLeaf, waitInterest, waitLeafs } from '../helpers/leaf.js';
 import { waitFor } from '../helpers/wait.js';
-
-function collect(sub: Subscription): string[] {
-  const got: string[] = [];
-  (async () => {
-    for await (const m of sub) got.push(m.string());
-  })().catch(() => {});
-  return got;
-}
+import { collect } from '../helpers/clients.js';
 
 describe('a leaf node on a routed cluster', () => {
   let cluster: RunningServer[];

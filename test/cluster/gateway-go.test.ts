@@ -7,11 +7,11 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RunningServer } from '../../src/index.js';
 import { GO_SERVER_BIN, type GoServer } from '../helpers/go-server.js';
 import { waitMeshed } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
+import { clientPool } from '../helpers/clients.js';
 import { gwOf, gwURL, startGoGateway, startGwCluster, startGwServer, waitGwInterest } from '../helpers/gateway.js';
 
 const skip = GO_SERVER_BIN ? false : 'Go nats-server not installed';
@@ -26,15 +26,8 @@ function keys(o: Record<string, unknown>): string[] {
 }
 
 describe('gateways with Go 2.9.10', { skip }, () => {
-  const conns: NatsConnection[] = [];
-  const open = async (url: string) => {
-    const nc = await connect({ servers: url });
-    conns.push(nc);
-    return nc;
-  };
-  after(async () => {
-    await Promise.all(conns.map((c) => c.close().catch(() => {})));
-  });
+  const { open, closeAll } = clientPool();
+  after(closeAll);
 
   describe('Go solicits our cluster of two', () => {
     let A: RunningServer[];

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, credsAuthenticator, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from '@nats-io/jwt';
 import { createAccount, createOperator, createUser } from '@nats-io/nkeys';
 import { startServer, defaultOptions, type RunningServer } from '../../src/index.js';
@@ -18,16 +18,9 @@ import { loadConfigFile } from '../../src/config/from-file.js';
 import { GO_SERVER_BIN, startGoServer, type GoServer } from '../helpers/go-server.js';
 import { startLeaf, remote, waitLeafs } from '../helpers/leaf.js';
 import { waitFor } from '../helpers/wait.js';
+import { collect } from '../helpers/clients.js';
 
 const NO_LIMITS = { subs: -1, data: -1, payload: -1, conn: -1, leaf: -1, imports: -1, exports: -1, wildcards: true };
-
-function collect(sub: Subscription): string[] {
-  const got: string[] = [];
-  (async () => {
-    for await (const m of sub) got.push(m.string());
-  })().catch(() => {});
-  return got;
-}
 
 async function makeEnv(dir: string) {
   const op = createOperator();

@@ -5,44 +5,30 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { connect, type Subscription } from '@nats-io/transport-node';
-import { defaultTlsOptions, type TlsOptions } from '../../src/config/options.js';
 import { GO_SERVER_BIN, startGoServer } from '../helpers/go-server.js';
 import { RawConn } from '../helpers/raw.js';
-import { startHub, startLeaf, remote, leafURL, waitLeafs, waitInterest } from '../helpers/leaf.js';
+import { startHub, startLeaf, remote, leafURL, waitLeafs, waitLinked, waitInterest, goLeafPort } from '../helpers/leaf.js';
 import { waitFor } from '../helpers/wait.js';
+import { collect, connectEach } from '../helpers/clients.js';
+import { serverTls, clientTls, CA_FILE } from '../helpers/tls.js';
 
-const dir = join(import.meta.dirname, '../../../test/fixtures/tls');
-const CA = join(dir, 'ca.pem');
-const serverTls: TlsOptions = { ...defaultTlsOptions(), cert_file: join(dir, 'server-cert.pem'), key_file: join(dir, 'server-key.pem'), ca_file: CA };
-const clientTls: TlsOptions = { ...defaultTlsOptions(), ca_file: CA };
-
-function collect(sub: Subscription): string[] {
-  const got: string[] = [];
-  (async () => {
-    for await (const m of sub) got.push(m.string());
-  })().catch(() => {});
-  return got;
-}
+const CA = CA_FILE;
+const hubTls = serverTls({ ca_file: CA });
+const leafTls = clientTls();
 
 describe('leaf nodes over TLS', () => {
   it('our hub with TLS: INFO says tls_required, our leaf handshakes and messages flow', async (t) => {
-    const hub = await startHub({}, { tls: serverTls });
+    const hub = await startHub({}, { tls: hubTls });
     t.after(() => hub.stop());
     const raw = await RawConn.connect(hub.server.leafnodes!.port);
     const info = await raw.info();
     raw.sock.destroy();
     assert.equal(info.tls_required, true);
-    const leaf = await startLeaf([remote(leafURL(hub), { tls: clientTls })]);
+    const leaf = await startLeaf([remote(leafURL(hub), { tls: leafTls })]);
     t.after(() => leaf.stop());
-    await waitLeafs(hub, 1);
-    await waitLeafs(leaf, 1);
+    await waitLinked(hub, leaf);
     assert.match(leaf.server.leafnodes!.list()[0].tlsVersion, /^1\.[23]$/);
-    const nh = await connect({ servers: hub.url });
-    const nl = await connect({ servers: leaf.url });
-    t.after(() => nh.close());
-    t.after(() => nl.close());
+    const [nh, nl] = await connectEach(t, hub, leaf);
     const got = collect(nh.subscribe('tls.x'));
     await nh.flush();
     await waitInterest(leaf, 'tls.x');
@@ -53,7 +39,7 @@ describe('leaf nodes over TLS', () => {
 
   it('a leaf that does not trust the hub certificate is refused and not connected', async (t) => {
     const logs: string[] = [];
-    const hub = await startHub({}, { tls: serverTls });
+    const hub = await startHub({}, { tls: hubTls });
     t.after(() => hub.stop());
     const leaf = await startLeaf([remote(leafURL(hub))], { no_log: true, logSink: (l) => logs.push(l) });
     t.after(() => leaf.stop());
@@ -62,15 +48,12 @@ describe('leaf nodes over TLS', () => {
   });
 
   it('a Go leaf connects to our TLS hub', { skip: GO_SERVER_BIN ? false : 'Go nats-server not installed' }, async (t) => {
-    const hub = await startHub({}, { tls: serverTls });
+    const hub = await startHub({}, { tls: hubTls });
     t.after(() => hub.stop());
     const go = await startGoServer([], `leafnodes { remotes [ { url: "${leafURL(hub)}", tls { ca_file: "${CA}" } } ] }\n`);
     t.after(() => go.stop());
     await waitLeafs(hub, 1);
-    const nh = await connect({ servers: hub.url });
-    const ng = await connect({ servers: go.url });
-    t.after(() => nh.close());
-    t.after(() => ng.close());
+    const [nh, ng] = await connectEach(t, hub, go);
     const got = collect(ng.subscribe('gotls'));
     await ng.flush();
     await waitInterest(hub, 'gotls');
@@ -82,17 +65,13 @@ describe('leaf nodes over TLS', () => {
   it('our leaf connects to a Go TLS hub', { skip: GO_SERVER_BIN ? false : 'Go nats-server not installed' }, async (t) => {
     const go = await startGoServer(
       [],
-      `leafnodes { listen: "127.0.0.1:-1", tls { cert_file: "${serverTls.cert_file}", key_file: "${serverTls.key_file}", ca_file: "${CA}" } }\n`,
+      `leafnodes { listen: "127.0.0.1:-1", tls { cert_file: "${hubTls.cert_file}", key_file: "${hubTls.key_file}", ca_file: "${CA}" } }\n`,
     );
     t.after(() => go.stop());
-    const m = await waitFor(() => /Listening for leafnode connections on [^\s]+:(\d+)/.exec(go.logs()), 5000);
-    const leaf = await startLeaf([remote(`nats-leaf://127.0.0.1:${m![1]}`, { tls: clientTls })]);
+    const leaf = await startLeaf([remote(`nats-leaf://127.0.0.1:${await goLeafPort(go)}`, { tls: leafTls })]);
     t.after(() => leaf.stop());
     await waitLeafs(leaf, 1);
-    const nl = await connect({ servers: leaf.url });
-    const ng = await connect({ servers: go.url });
-    t.after(() => nl.close());
-    t.after(() => ng.close());
+    const [nl, ng] = await connectEach(t, leaf, go);
     const got = collect(nl.subscribe('fromgo'));
     await nl.flush();
     // the Go hub's interest reaches us as LS+; ours reaches Go: prove both with a round trip

@@ -8,121 +8,35 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RunningServer } from '../../src/index.js';
 import { ClosedReason } from '../../src/conn/closed-reason.js';
-import { defaultTlsOptions, type TlsOptions } from '../../src/config/options.js';
 import { GO_SERVER_BIN, startGoServer, type GoServer } from '../helpers/go-server.js';
-import { startHub, startLeaf, remote, waitLeafs } from '../helpers/leaf.js';
-import { wsOpts, goWsPort, RawWs } from '../helpers/ws.js';
+import { startHub, startLeaf, remote, waitLeafs, waitLinked, leafInterest, goLeafCount, startGoLeaf } from '../helpers/leaf.js';
+import { wsOpts, wsPort, goWsPort, RawWs } from '../helpers/ws.js';
+import { collect, connectEach, connectAll, closeAndStop } from '../helpers/clients.js';
+import { linkScenario, oursKnows, oursForgets, goKnows, goForgets, type LinkSides } from '../helpers/leaf-scenario.js';
+import { serverTls, clientTls, CA_FILE } from '../helpers/tls.js';
 import { waitFor } from '../helpers/wait.js';
 
 const skipGo = GO_SERVER_BIN ? false : 'Go nats-server not installed';
-const tlsDir = join(import.meta.dirname, '../../../test/fixtures/tls');
-const serverTls: TlsOptions = { ...defaultTlsOptions(), cert_file: join(tlsDir, 'server-cert.pem'), key_file: join(tlsDir, 'server-key.pem') };
-const clientTls: TlsOptions = { ...defaultTlsOptions(), ca_file: join(tlsDir, 'ca.pem') };
 
-function collect(sub: Subscription): string[] {
-  const got: string[] = [];
-  (async () => {
-    for await (const m of sub) got.push(m.string());
-  })().catch(() => {});
-  return got;
-}
-
-function wsPort(srv: RunningServer): number {
-  return (srv.server.websocket as unknown as { port: number }).port;
-}
-
-/** Has `srv` got leaf interest (a LEAF subscription) on `subject` [`queue`]? */
-function leafInterest(srv: RunningServer, subject: string, acc = '$G'): boolean {
-  const [s, q] = subject.split(' ');
-  const r = srv.server.lookupAccount(acc)!.sl.match(s.replace('>', 'x'));
-  return q ? r.qsubs.some((g) => g[0]?.queue === q && g.some((x) => x.client.kind === 4)) : r.psubs.some((x) => x.client.kind === 4);
-}
-
-async function goLeafSubs(g: GoServer): Promise<string[]> {
-  const r = await fetch(`http://127.0.0.1:${g.monitorPort}/leafz?subs=1`);
-  const j = (await r.json()) as { leafs?: { subscriptions_list?: string[] }[] };
-  return (j.leafs ?? []).flatMap((l) => l.subscriptions_list ?? []);
-}
-
-async function goLeafCount(g: GoServer): Promise<number> {
-  const r = await fetch(`http://127.0.0.1:${g.monitorPort}/leafz`);
-  return ((await r.json()) as { leafnodes: number }).leafnodes;
-}
-
-/** The scenario every pairing runs: `a` and `b` are clients on the two sides. */
-function scenario(
-  ctx: () => { a: NatsConnection; b: NatsConnection },
-  aKnows: (subject: string) => Promise<void>,
-  bKnows: (subject: string) => Promise<void>,
-  bForgets: (subject: string) => Promise<void>,
-): void {
-  it('delivers both ways', async () => {
-    const { a, b } = ctx();
-    const onA = collect(a.subscribe('ws.toA'));
-    const onB = collect(b.subscribe('ws.toB'));
-    await a.flush();
-    await b.flush();
-    await bKnows('ws.toA');
-    await aKnows('ws.toB');
-    b.publish('ws.toA', 'from-b');
-    a.publish('ws.toB', 'from-a');
-    await waitFor(() => onA.length === 1 && onB.length === 1);
-    assert.deepEqual(onA, ['from-b']);
-    assert.deepEqual(onB, ['from-a']);
-  });
+/** The shared leaf checks over a ws link, and a wildcard run with many messages and a large payload. */
+function scenario(s: LinkSides): void {
+  linkScenario('ws', s);
 
   it('wildcards, many messages and a large payload', async () => {
-    const { a, b } = ctx();
+    const { a, b } = s.ctx();
     const got = collect(a.subscribe('wswc.>'));
     await a.flush();
-    await bKnows('wswc.>');
+    await s.bKnows('wswc.>');
     for (let i = 0; i < 200; i++) b.publish(`wswc.${i % 3}.x`, `${i}`);
     const big = 'B'.repeat(200_000);
     b.publish('wswc.big', big);
     await waitFor(() => got.length === 201);
     assert.deepEqual(got.slice(0, 200).map(Number), Array.from({ length: 200 }, (_, i) => i));
     assert.equal(got[200], big);
-  });
-
-  it('request/reply in both directions', async () => {
-    const { a, b } = ctx();
-    const sa = a.subscribe('ws.svcA', { callback: (_e, m) => void m.respond(`A:${m.string()}`) });
-    const sb = b.subscribe('ws.svcB', { callback: (_e, m) => void m.respond(`B:${m.string()}`) });
-    await a.flush();
-    await b.flush();
-    await bKnows('ws.svcA');
-    await aKnows('ws.svcB');
-    assert.equal((await b.request('ws.svcA', 'q1', { timeout: 3000 })).string(), 'A:q1');
-    assert.equal((await a.request('ws.svcB', 'q2', { timeout: 3000 })).string(), 'B:q2');
-    sa.unsubscribe();
-    sb.unsubscribe();
-  });
-
-  it('queue group: a remote member gets each message once', async () => {
-    const { a, b } = ctx();
-    const q1 = collect(a.subscribe('ws.q', { queue: 'g' }));
-    const q2 = collect(a.subscribe('ws.q', { queue: 'g' }));
-    await a.flush();
-    await bKnows('ws.q g');
-    for (let i = 0; i < 20; i++) b.publish('ws.q', `${i}`);
-    await b.flush();
-    await waitFor(() => q1.length + q2.length === 20);
-    assert.deepEqual([...q1, ...q2].map(Number).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i));
-  });
-
-  it('propagates unsubscribe', async () => {
-    const { a } = ctx();
-    const sub = a.subscribe('ws.unsub');
-    await a.flush();
-    await bKnows('ws.unsub');
-    sub.unsubscribe();
-    await a.flush();
-    await bForgets('ws.unsub');
   });
 }
 
@@ -134,23 +48,11 @@ describe('leaf over ws: our leaf into our hub', () => {
   before(async () => {
     hub = await startHub({ websocket: wsOpts() });
     leaf = await startLeaf([remote(`ws://127.0.0.1:${wsPort(hub)}`)]);
-    await waitLeafs(hub, 1);
-    await waitLeafs(leaf, 1);
-    a = await connect({ servers: hub.url });
-    b = await connect({ servers: leaf.url });
+    await waitLinked(hub, leaf);
+    [a, b] = await connectAll(hub, leaf);
   });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await leaf?.stop();
-    await hub?.stop();
-  });
-  scenario(
-    () => ({ a, b }),
-    async (s) => void (await waitFor(() => leafInterest(hub, s))),
-    async (s) => void (await waitFor(() => leafInterest(leaf, s))),
-    async (s) => void (await waitFor(() => !leaf.server.globalAccount.sl.hasInterest(s))),
-  );
+  after(() => closeAndStop([a, b], [leaf, hub]));
+  scenario({ ctx: () => ({ a, b }), aKnows: (s) => oursKnows(hub)(s), bKnows: (s) => oursKnows(leaf)(s), bForgets: (s) => oursForgets(leaf)(s) });
 
   it('both sides see the link as a websocket leaf; the hub did not count it as a client', () => {
     const h = hub.server.leafnodes!.list()[0];
@@ -267,16 +169,12 @@ describe('leaf over ws: authorization and account binding', () => {
 
 describe('leaf over wss (TLS on the websocket listener)', () => {
   it('our leaf dials wss:// with the CA; messages flow', async (t) => {
-    const hub = await startHub({ websocket: wsOpts({ no_tls: false, tls: serverTls }) });
+    const hub = await startHub({ websocket: wsOpts({ no_tls: false, tls: serverTls() }) });
     t.after(() => hub.stop());
-    const leaf = await startLeaf([remote(`wss://127.0.0.1:${wsPort(hub)}`, { tls: clientTls })]);
+    const leaf = await startLeaf([remote(`wss://127.0.0.1:${wsPort(hub)}`, { tls: clientTls() })]);
     t.after(() => leaf.stop());
-    await waitLeafs(hub, 1);
-    await waitLeafs(leaf, 1);
-    const a = await connect({ servers: hub.url });
-    t.after(() => a.close());
-    const b = await connect({ servers: leaf.url });
-    t.after(() => b.close());
+    await waitLinked(hub, leaf);
+    const [a, b] = await connectEach(t, hub, leaf);
     const got = collect(a.subscribe('wss.x'));
     await a.flush();
     await waitFor(() => leafInterest(leaf, 'wss.x'));
@@ -286,12 +184,12 @@ describe('leaf over wss (TLS on the websocket listener)', () => {
   });
 
   it('without the CA the wss dial fails and no link comes up', async (t) => {
-    const hub = await startHub({ websocket: wsOpts({ no_tls: false, tls: serverTls }) });
+    const hub = await startHub({ websocket: wsOpts({ no_tls: false, tls: serverTls() }) });
     t.after(() => hub.stop());
     const leaf = await startLeaf([remote(`wss://127.0.0.1:${wsPort(hub)}`)]);
     t.after(() => leaf.stop());
     // a raw wss client with the CA proves the listener is up
-    const c = await RawWs.connect(`wss://127.0.0.1:${wsPort(hub)}`, { ca: readFileSync(join(tlsDir, 'ca.pem')) });
+    const c = await RawWs.connect(`wss://127.0.0.1:${wsPort(hub)}`, { ca: readFileSync(CA_FILE) });
     c.close();
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(hub.server.leafnodes!.count(), 0);
@@ -309,21 +207,10 @@ describe('leaf over ws: our leaf into a Go 2.9.10 hub', { skip: skipGo }, () => 
     leaf = await startLeaf([remote(`ws://127.0.0.1:${await goWsPort(go)}`)]);
     await waitLeafs(leaf, 1);
     await waitFor(async () => (await goLeafCount(go)) === 1);
-    a = await connect({ servers: go.url });
-    b = await connect({ servers: leaf.url });
+    [a, b] = await connectAll(go, leaf);
   });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await leaf?.stop();
-    await go?.stop();
-  });
-  scenario(
-    () => ({ a, b }),
-    async (s) => void (await waitFor(async () => (await goLeafSubs(go)).includes(s.split(' ')[0]))),
-    async (s) => void (await waitFor(() => leafInterest(leaf, s))),
-    async (s) => void (await waitFor(() => !leaf.server.globalAccount.sl.hasInterest(s))),
-  );
+  after(() => closeAndStop([a, b], [leaf, go]));
+  scenario({ ctx: () => ({ a, b }), aKnows: (s) => goKnows(go)(s), bKnows: (s) => oursKnows(leaf)(s), bForgets: (s) => oursForgets(leaf)(s) });
 });
 
 describe('leaf over ws: a Go 2.9.10 leaf (ws:// remote) into our hub', { skip: skipGo }, () => {
@@ -333,24 +220,11 @@ describe('leaf over ws: a Go 2.9.10 leaf (ws:// remote) into our hub', { skip: s
   let b: NatsConnection; // on the Go leaf
   before(async () => {
     hub = await startHub({ websocket: wsOpts() });
-    go = await startGoServer(['-m', '-1'], `leafnodes { remotes [ { url: "ws://127.0.0.1:${wsPort(hub)}" } ] }\n`);
-    await waitLeafs(hub, 1);
-    await waitFor(async () => (await goLeafCount(go)) === 1);
-    a = await connect({ servers: hub.url });
-    b = await connect({ servers: go.url });
+    go = await startGoLeaf(hub, `ws://127.0.0.1:${wsPort(hub)}`);
+    [a, b] = await connectAll(hub, go);
   });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await go?.stop();
-    await hub?.stop();
-  });
-  scenario(
-    () => ({ a, b }),
-    async (s) => void (await waitFor(() => leafInterest(hub, s))),
-    async (s) => void (await waitFor(async () => (await goLeafSubs(go)).includes(s.split(' ')[0]))),
-    async (s) => void (await waitFor(async () => !(await goLeafSubs(go)).includes(s))),
-  );
+  after(() => closeAndStop([a, b], [go, hub]));
+  scenario({ ctx: () => ({ a, b }), aKnows: (s) => oursKnows(hub)(s), bKnows: (s) => goKnows(go)(s), bForgets: (s) => goForgets(go)(s) });
 
   it('the hub sees a websocket link from the Go leaf', () => {
     const link = hub.server.leafnodes!.list()[0];

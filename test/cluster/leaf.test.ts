@@ -4,19 +4,11 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, headers, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type { RunningServer } from '../../src/index.js';
-import { startHub, startLeaf, remote, leafURL, waitLeafs, waitInterest } from '../helpers/leaf.js';
+import { startHub, startLeaf, remote, leafURL, waitLeafs, waitLinked, waitInterest, startSpokes } from '../helpers/leaf.js';
 import { waitFor } from '../helpers/wait.js';
-
-/** Collect what a subscription receives. */
-function collect(sub: Subscription): string[] {
-  const got: string[] = [];
-  (async () => {
-    for await (const m of sub) got.push(m.string());
-  })().catch(() => {});
-  return got;
-}
+import { collect, connectEach, connectAll, closeAndStop } from '../helpers/clients.js';
 
 /** Publish on `nc` until the other side's interest has propagated and `got` has an entry. */
 async function noInterest(srv: RunningServer, subject: string, acc = '$G'): Promise<void> {
@@ -32,17 +24,10 @@ describe('leaf nodes: our hub and our leaf', () => {
   before(async () => {
     hub = await startHub();
     leaf = await startLeaf([remote(leafURL(hub))]);
-    await waitLeafs(hub, 1);
-    await waitLeafs(leaf, 1);
-    nh = await connect({ servers: hub.url });
-    nl = await connect({ servers: leaf.url });
+    await waitLinked(hub, leaf);
+    [nh, nl] = await connectAll(hub, leaf);
   });
-  after(async () => {
-    await nh?.close();
-    await nl?.close();
-    await leaf?.stop();
-    await hub?.stop();
-  });
+  after(() => closeAndStop([nh, nl], [leaf, hub]));
 
   it('delivers from the leaf to the hub and from the hub to the leaf', async () => {
     const onHub = collect(nh.subscribe('l2h'));
@@ -169,15 +154,8 @@ describe('leaf nodes: hub between two spokes', () => {
   it('forwards between spokes and never back to the origin', async (t) => {
     const hub = await startHub();
     t.after(() => hub.stop());
-    const a = await startLeaf([remote(leafURL(hub))]);
-    t.after(() => a.stop());
-    const b = await startLeaf([remote(leafURL(hub))]);
-    t.after(() => b.stop());
-    await waitLeafs(hub, 2);
-    const na = await connect({ servers: a.url });
-    const nb = await connect({ servers: b.url });
-    t.after(() => na.close());
-    t.after(() => nb.close());
+    const [a, b] = await startSpokes(t, hub);
+    const [na, nb] = await connectEach(t, a, b);
     const onA = collect(na.subscribe('spoke.x'));
     const onB = collect(nb.subscribe('spoke.x'));
     await na.flush();
@@ -236,8 +214,7 @@ describe('leaf nodes: accounts and authorization', () => {
     t.after(() => hub.stop());
     const leaf = await startLeaf([remote(leafURL(hub, 'u:p'))]);
     t.after(() => leaf.stop());
-    await waitLeafs(hub, 1);
-    await waitLeafs(leaf, 1);
+    await waitLinked(hub, leaf);
   });
 });
 
@@ -277,10 +254,7 @@ describe('leaf nodes: deny_imports and deny_exports of a remote', () => {
     const leaf = await startLeaf([remote(leafURL(hub), { deny_imports: ['secret.>'], deny_exports: ['private.>'] })]);
     t.after(() => leaf.stop());
     await waitLeafs(hub, 1);
-    const nh = await connect({ servers: hub.url });
-    const nl = await connect({ servers: leaf.url });
-    t.after(() => nh.close());
-    t.after(() => nl.close());
+    const [nh, nl] = await connectEach(t, hub, leaf);
     const leafSecret = collect(nl.subscribe('secret.x'));
     const leafOpen = collect(nl.subscribe('open.x'));
     const hubPrivate = collect(nh.subscribe('private.x'));
@@ -312,10 +286,7 @@ describe('leaf nodes: deny_imports and deny_exports of a remote', () => {
     await waitLeafs(hub, 1);
     const link = hub.server.leafnodes!.list()[0];
     assert.ok(link.sendDeny.includes('secret.>'));
-    const nh = await connect({ servers: hub.url });
-    const nl = await connect({ servers: leaf.url });
-    t.after(() => nh.close());
-    t.after(() => nl.close());
+    const [nh, nl] = await connectEach(t, hub, leaf);
     // a wildcard the spoke may advertise covers secret.* too; the hub still must not send those
     const all = collect(nl.subscribe('>'));
     await nl.flush();
@@ -352,11 +323,7 @@ describe('leaf nodes: link loss', () => {
   it('a queue group spread over two spokes gets each hub message once', async (t) => {
     const hub = await startHub();
     t.after(() => hub.stop());
-    const a = await startLeaf([remote(leafURL(hub))]);
-    t.after(() => a.stop());
-    const b = await startLeaf([remote(leafURL(hub))]);
-    t.after(() => b.stop());
-    await waitLeafs(hub, 2);
+    const [a, b] = await startSpokes(t, hub);
     const na = await connect({ servers: a.url });
     const nb = await connect({ servers: b.url });
     const nh = await connect({ servers: hub.url });

@@ -6,29 +6,19 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers } from '@nats-io/transport-node';
 import type { RunningServer } from '../../src/index.js';
-import { GO_SERVER_BIN, startGoServer, type GoServer } from '../helpers/go-server.js';
+import { GO_SERVER_BIN, startGoServer, goClusterConf, type GoServer } from '../helpers/go-server.js';
+import { clientPool } from '../helpers/clients.js';
 import { startClustered, stopAll, waitMeshed, waitRemoteInterest, routeURL, routesOf } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
 const skip = GO_SERVER_BIN ? false : 'Go nats-server not installed';
 
-function goClusterConf(routes: string[]): string {
-  return `cluster {\n  name: test-cluster\n  listen: "127.0.0.1:-1"\n  routes: [${routes.map((r) => `"${r}"`).join(', ')}]\n}\n`;
-}
-
 /** Pairs of clients for one topology; shared scenario checks below. */
 function scenarios(get: () => { ours: RunningServer[]; go: GoServer }): void {
-  const conns: NatsConnection[] = [];
-  const open = async (url: string) => {
-    const nc = await connect({ servers: url });
-    conns.push(nc);
-    return nc;
-  };
-  after(async () => {
-    await Promise.all(conns.map((c) => c.close().catch(() => {})));
-  });
+  const { open, closeAll, conns } = clientPool();
+  after(closeAll);
 
   it('a Go client and ours see each other\'s messages (both ways, with headers)', async () => {
     const { ours, go } = get();

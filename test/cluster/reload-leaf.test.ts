@@ -13,23 +13,12 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RunningServer } from '../../src/index.js';
 import type { RemoteLeafOptions } from '../../src/config/options.js';
-import { GO_SERVER_BIN, OURS_CMD, startGoServer, type GoServer } from '../helpers/go-server.js';
-import { leafOpts, leafURL, remote, startHub, startLeaf } from '../helpers/leaf.js';
+import { GO_SERVER_BIN, OURS_CMD, startGoServer } from '../helpers/go-server.js';
+import { leafOpts, leafURL, remote, startHub, startLeaf, goLeafPort, goLeafCount } from '../helpers/leaf.js';
 import { startServer } from '../../src/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The Go server's leafnode port, from its log line. */
-async function goLeafPort(g: GoServer): Promise<number> {
-  const m = await waitFor(() => /Listening for leafnode connections on [^\s]+:(\d+)/.exec(g.logs()), 5000);
-  return Number(m![1]);
-}
-
-async function goLeafCount(g: GoServer): Promise<number> {
-  const r = await fetch(`http://127.0.0.1:${g.monitorPort}/leafz`);
-  return ((await r.json()) as { leafnodes: number }).leafnodes;
-}
 
 function reloadRemotes(leaf: RunningServer, remotes: RemoteLeafOptions[]): void {
   const o = leaf.server.opts;

@@ -73,3 +73,8 @@ export async function startGoServer(args: string[] = [], config?: string, cmd?: 
     },
   };
 }
+
+/** A Go `cluster {}` block on a random port soliciting `routes` (the name our test clusters use). */
+export function goClusterConf(routes: string[], name = 'test-cluster'): string {
+  return `cluster {\n  name: ${name}\n  listen: "127.0.0.1:-1"\n  routes: [${routes.map((r) => `"${r}"`).join(', ')}]\n}\n`;
+}

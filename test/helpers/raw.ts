@@ -67,12 +67,9 @@ export class RawConn {
 
   /** Read the INFO line the server sends on accept and return its JSON. */
   async info(): Promise<Record<string, unknown>> {
-    const d = await this.waitUntil((x) => x.includes('\r\n'));
-    const end = d.indexOf('\r\n');
-    const line = d.slice(0, end);
-    this.data = d.slice(end + 2);
-    if (!line.startsWith('INFO ')) throw new Error(`expected INFO, got ${JSON.stringify(line)}`);
-    return JSON.parse(line.slice(5)) as Record<string, unknown>;
+    const r = splitInfo(await this.waitUntil((x) => x.includes('\r\n')));
+    this.data = r.rest;
+    return r.info;
   }
 
   /** Send PING and wait for the PONG that answers it; returns everything before it. */
@@ -94,4 +91,12 @@ export class RawConn {
   close(): void {
     this.sock.destroy();
   }
+}
+
+/** The INFO line that starts `d`, parsed, and what follows it (throws when `d` starts with something else). */
+export function splitInfo(d: string): { info: Record<string, unknown>; rest: string } {
+  const end = d.indexOf('\r\n');
+  const line = end < 0 ? d : d.slice(0, end);
+  if (!line.startsWith('INFO ')) throw new Error(`expected INFO, got ${JSON.stringify(line)}`);
+  return { info: JSON.parse(line.slice(5)) as Record<string, unknown>, rest: d.slice(end + 2) };
 }

@@ -8,6 +8,8 @@ import net from 'node:net';
 import { WebSocket, type ClientOptions } from 'ws';
 import { waitFor } from './wait.js';
 import type { GoServer } from './go-server.js';
+import { splitInfo } from './raw.js';
+import type { RunningServer } from '../../src/index.js';
 import { defaultWebsocketOptions, type WebsocketOptions } from '../../src/config/options.js';
 
 export function wsOpts(extra: Partial<WebsocketOptions> = {}): WebsocketOptions {
@@ -69,12 +71,9 @@ export class RawWs {
   }
 
   async info(): Promise<Record<string, unknown>> {
-    const d = await this.waitUntil((x) => x.includes('\r\n'));
-    const end = d.indexOf('\r\n');
-    const line = d.slice(0, end);
-    this.data = d.slice(end + 2);
-    if (!line.startsWith('INFO ')) throw new Error(`expected INFO, got ${JSON.stringify(line)}`);
-    return JSON.parse(line.slice(5)) as Record<string, unknown>;
+    const r = splitInfo(await this.waitUntil((x) => x.includes('\r\n')));
+    this.data = r.rest;
+    return r.info;
   }
 
   /**
@@ -118,6 +117,11 @@ export function httpStatus(port: number, request: string): Promise<{ status: num
     s.on('end', done);
     s.on('error', () => done());
   });
+}
+
+/** The websocket port of one of our servers. */
+export function wsPort(srv: RunningServer): number {
+  return (srv.server.websocket as unknown as { port: number }).port;
 }
 
 /** The websocket port of a Go server, from its log line. */

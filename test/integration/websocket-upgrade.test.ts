@@ -16,15 +16,11 @@ import { startServer, type RunningServer } from '../../src/index.js';
 import { loadConfigFile } from '../../src/config/from-file.js';
 import { defaultOptions, defaultTlsOptions } from '../../src/config/options.js';
 import { GO_SERVER_BIN, startGoServer, OURS_CMD } from '../helpers/go-server.js';
-import { RawWs, wsOpts, goWsPort, httpStatus, upgradeRequest } from '../helpers/ws.js';
+import { RawWs, wsOpts, wsPort, goWsPort, httpStatus, upgradeRequest } from '../helpers/ws.js';
 import { waitFor } from '../helpers/wait.js';
 
 const skipGo = GO_SERVER_BIN ? false : 'Go nats-server not installed';
 const tlsDir = join(import.meta.dirname, '../../../test/fixtures/tls');
-
-function wsPort(srv: RunningServer): number {
-  return (srv.server.websocket as unknown as { port: number }).port;
-}
 
 async function startWs(extra: Parameters<typeof startServer>[0] = {}, ws: Parameters<typeof wsOpts>[0] = {}): Promise<RunningServer> {
   return startServer({ ...extra, websocket: wsOpts(ws) });

@@ -45,6 +45,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
   interest = new InterestMap();
   /** client URLs each remote server advertised, by server id */
   private readonly remoteURLs = new Map<string, string[]>();
+  /** each remote server's websocket URLs (its route INFO's ws_connect_urls) */
+  private readonly remoteWsURLs = new Map<string, string[]>();
   /** route URLs being dialed for gossip (implicit), to dial each once */
   private readonly dialing = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -324,6 +326,8 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       cluster: this.clusterName,
       cluster_dynamic: this.dynamicName,
       connect_urls: o.no_advertise ? undefined : this.ownClientURLs(),
+      // Go routeInfo: the websocket listener's URLs too, unless no_advertise
+      ws_connect_urls: o.no_advertise ? undefined : s.websocket?.connectURLs(),
       // Go selectCompressionMode: a peer that says "off" gets no compression, whatever its own mode.
       compression: 'off',
       lnoc: true,
@@ -393,7 +397,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
       if (rc.remoteInfo !== null && (!samePerm(rc.remoteInfo.import, info.import) || !samePerm(rc.remoteInfo.export, info.export))) {
         updateRemoteRoutePerms(this, rc, info);
       }
-      if (Array.isArray(info.connect_urls)) this.setRemoteURLs(info.server_id, info.connect_urls);
+      this.setRemoteURLs(info.server_id, info);
       return;
     }
     if (info.cluster && info.cluster !== this.clusterName && !this.adoptClusterName(info.cluster, info.cluster_dynamic === true)) {
@@ -446,7 +450,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     this.server.log.info(`${rc.label()} - Route connection registered for "${rc.remoteName || id}"${p.pool ? ` (pool index ${p.idx})` : ''}`);
     this.sendSubsToRoute(rc);
     if (p.first) {
-      if (Array.isArray(info.connect_urls)) this.setRemoteURLs(id, info.connect_urls);
+      this.setRemoteURLs(id, info);
       // Go forwardNewRouteInfoToKnownServers: the accepting side tells the others about the newcomer.
       this.gateway()?.routeRegistered(rc);
       if (!rc.didSolicit) this.forwardNewRouteInfo(rc, info);
@@ -652,11 +656,17 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     return [h.includes(':') ? h : `${h}:${s.port}`];
   }
 
-  /** ClusterHooks: URLs clients get in INFO connect_urls: ours and every route's once there is one, none with no_advertise. */
-  clientConnectURLs(): string[] {
-    if (this.opts.no_advertise || this.remoteURLs.size === 0) return [];
-    const out = this.ownClientURLs();
-    for (const l of this.remoteURLs.values()) for (const u of l) if (!out.includes(u)) out.push(u);
+  /**
+   * ClusterHooks: URLs clients get in INFO connect_urls: ours and every
+   * route's once a route brought some, none with no_advertise. With `ws`, the
+   * websocket URLs (Go updateServerINFOAndSendINFOToClients keeps the two
+   * lists apart: a websocket client's connect_urls are the ws ones).
+   */
+  clientConnectURLs(ws = false): string[] {
+    const remote = ws ? this.remoteWsURLs : this.remoteURLs;
+    if (this.opts.no_advertise || remote.size === 0) return [];
+    const out = ws ? (this.server.websocket?.connectURLs() ?? []) : this.ownClientURLs();
+    for (const l of remote.values()) for (const u of l) if (!out.includes(u)) out.push(u);
     return out;
   }
 
@@ -670,18 +680,33 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     return this.pool.remotes.size;
   }
 
-  private setRemoteURLs(id: string, urls: string[] | null): void {
-    const before = JSON.stringify(this.remoteURLs.get(id) ?? []);
-    if (urls === null || urls.length === 0) this.remoteURLs.delete(id);
-    else this.remoteURLs.set(id, urls);
-    if (JSON.stringify(urls ?? []) !== before && !this.opts.no_advertise) this.sendAsyncInfoToClients();
+  /**
+   * A remote's client and websocket URLs from its INFO (null: its last route
+   * is gone). Go updateServerINFOAndSendINFOToClients: TCP clients hear of a
+   * change in the client list, websocket clients of one in the ws list.
+   */
+  private setRemoteURLs(id: string, info: RouteInfo | null): void {
+    const cli = this.updateURLs(this.remoteURLs, id, info === null ? [] : info.connect_urls);
+    const ws = this.updateURLs(this.remoteWsURLs, id, info === null ? [] : info.ws_connect_urls);
+    if ((cli || ws) && !this.opts.no_advertise) this.sendAsyncInfoToClients(cli, ws);
   }
 
-  /** Go sendAsyncInfoToClients: clients that speak protocol 1 hear of cluster changes. */
-  private sendAsyncInfoToClients(): void {
+  /** Set (or, when empty, drop) one remote's list; true when the cluster-wide list changed. A missing field keeps what we had. */
+  private updateURLs(m: Map<string, string[]>, id: string, urls: string[] | undefined): boolean {
+    if (!Array.isArray(urls)) return false;
+    const before = union(m);
+    if (urls.length === 0) m.delete(id);
+    else m.set(id, urls);
+    const after = union(m);
+    return before.size !== after.size || [...after].some((u) => !before.has(u));
+  }
+
+  /** Go sendAsyncInfoToClients: clients that speak protocol 1 hear of cluster changes (TCP and websocket apart). */
+  private sendAsyncInfoToClients(regCli: boolean, wsCli: boolean): void {
     const s = this.server;
     for (const c of s.clients.values()) {
       if (!c.connectReceived || c.opts.protocol < 1 || c.closed) continue;
+      if (!(c.connectionType === 'WEBSOCKET' ? wsCli : regCli)) continue;
       c.enqueue(Buffer.from(`INFO ${s.infoJSON(c, false)}\r\n`));
     }
   }
@@ -701,4 +726,10 @@ function randomName(): string {
   let s = '';
   for (let k = 0; k < 22; k++) s += abc[Math.floor(Math.random() * abc.length)];
   return s;
+}
+
+function union(m: Map<string, string[]>): Set<string> {
+  const out = new Set<string>();
+  for (const l of m.values()) for (const u of l) out.add(u);
+  return out;
 }
