@@ -51,7 +51,28 @@ function ours(name: string, clusterName: string, clusterPort: number, routes: st
   });
 }
 
+/** Was this start refused because a port picked by freePort was taken meanwhile (by another test process)? */
+export function portTaken(e: unknown): boolean {
+  return /EADDRINUSE|address already in use/.test(String((e as Error)?.message ?? e));
+}
+
+/**
+ * Start the fabric. Cluster A's route ports are picked before the servers
+ * start (each server lists the others), so another process may bind one in
+ * between: such a start is undone and tried again with new ports, 3 times
+ * at most.
+ */
 export async function startFabric(): Promise<Fabric> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startFabricOnce();
+    } catch (e) {
+      if (attempt >= 3 || !portTaken(e)) throw e;
+    }
+  }
+}
+
+async function startFabricOnce(): Promise<Fabric> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => {});
