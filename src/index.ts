@@ -80,9 +80,10 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   validateWebsocketOptions(o);
   const server = new Server(o, log);
   enableSystemAccount(server);
-  if (o.jetstream) enableJetStream(server);
   // Go standAloneMode: a cluster or gateway listener makes the server part of a larger system
-  else enableJetStreamForwarding(server, gwOpts !== null || clusterOptions(o) !== null);
+  const clustered = gwOpts !== null || clusterOptions(o) !== null;
+  if (o.jetstream) enableJetStream(server, clustered);
+  else enableJetStreamForwarding(server, clustered);
   const leafnodes = enableLeafNodes(server);
   // Go: remotes added by a reload to a server without any are dialed
   server.leafLauncher = () => {

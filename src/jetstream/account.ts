@@ -97,8 +97,8 @@ export class JsAccount implements StreamHost {
   }
 
   /** `cb` also gets the publishing client (null for internal publishers), as the API needs for advisories. */
-  subscribe(subject: string, queue: string | null, cb: (subject: string, reply: string, hdr: Buffer | null, payload: Buffer, from: Client | null) => void): Subscription {
-    return this.ctx.ic.subscribe(this.acc, subject, queue, (_sub, subj, reply, hdr, payload, from) => cb(subj, reply, hdr, payload, from));
+  subscribe(subject: string, queue: string | null, cb: (subject: string, reply: string, hdr: Buffer | null, payload: Buffer, from: Client | null) => void, local = false): Subscription {
+    return this.ctx.ic.subscribe(this.acc, subject, queue, (_sub, subj, reply, hdr, payload, from) => cb(subj, reply, hdr, payload, from), local);
   }
 
   unsubscribe(sub: Subscription): void {

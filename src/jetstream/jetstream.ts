@@ -19,6 +19,8 @@ import { randomId } from './ids.js';
 import { rfc3339 } from './time.js';
 import { responseBody } from './api/request.js';
 import { API_LEVEL } from './stream/config.js';
+import { getHeader } from '../protocol/headers.js';
+import { REQUEST_INFO_HEADER } from '../server/imports.js';
 
 /** Go JetStreamMaxStoreDefault (1 TB) and the default sync interval (2 min). */
 const MAX_STORE_DEFAULT = 1024 ** 4;
@@ -36,6 +38,9 @@ export interface JetStreamConfigView {
   unique_tag?: string;
   strict?: boolean;
 }
+
+/** Go jsAllAPI */
+const FORWARDED_API = '$JS.API.>';
 
 /** Go defaultGatewayRecentSubExpiration */
 const GATEWAY_RECENT_MS = 2000;
@@ -56,7 +61,12 @@ export class JetStream implements JsContext {
   readonly duplicateWindowLimit: number;
   readonly strict: boolean;
 
-  constructor(readonly server: Server) {
+  /**
+   * Part of a cluster or super-cluster (Go !standAloneMode): the accounts'
+   * API subscriptions stay off routes and gateways, and the system account
+   * answers API requests other servers forward there.
+   */
+  constructor(readonly server: Server, readonly clustered = false) {
     const o = server.opts;
     const js = o.jetstream_opts ?? {};
     const base = o.store_dir ? resolve(o.store_dir) : join(os.tmpdir(), 'nats');
@@ -121,6 +131,7 @@ export class JetStream implements JsContext {
     // account gets JetStream; otherwise each account whose config enables it,
     // and the others only answer $JS.API.INFO with "not enabled".
     const srv = this.server;
+    if (this.clustered) this.answerForwarded();
     const others = [...srv.accounts.values()].filter((a) => a !== srv.globalAccount && a !== srv.systemAccount);
     if (others.length === 0) {
       this.enableAccount(srv.globalAccount);
@@ -163,6 +174,36 @@ export class JetStream implements JsContext {
     this.ic.publish(sys, subject, '', null, Buffer.from(JSON.stringify(body)));
   }
 
+  /**
+   * Go setJetStreamExportSubs + apiDispatch: `$JS.API.>` in the system
+   * account, where servers without JetStream forward their accounts'
+   * requests with a `Nats-Request-Info` header naming the account (its `svc`
+   * over its `acc`, Go getRequestInfo). The request is served for that
+   * account and answered in the system account on the (import's) reply.
+   * Requests without the header, for accounts without JetStream here, or on
+   * subjects that are no API call (a pull's MSG.NEXT reaches the consumer in
+   * its own account) are left alone.
+   */
+  private answerForwarded(): void {
+    const sys = this.server.systemAccount;
+    const sub = this.ic.subscribe(sys, FORWARDED_API, null, (_sub, subject, reply, hdr, payload, from) => {
+      const raw = getHeader(hdr, REQUEST_INFO_HEADER);
+      if (raw === null || raw === '') return;
+      let name = '';
+      try {
+        const ci = JSON.parse(raw) as { acc?: string; svc?: string };
+        name = ci.svc || ci.acc || '';
+      } catch {
+        return;
+      }
+      if (name === '' || name === sys.name) return;
+      const d = this.dispatchers.get(name);
+      if (d === undefined) return;
+      d.forwarded(subject, reply, hdr, payload, from, (r, body) => this.ic.publish(sys, r, '', null, body));
+    });
+    this.server.onShutdown(() => this.ic.unsubscribe(sys, sub));
+  }
+
   /** An account without JetStream: every API request gets Go's "not enabled for account" error in its response type. */
   private answerNotEnabled(acc: Account): void {
     const err = jsError('JSNotEnabledForAccountErr');
@@ -186,7 +227,7 @@ export class JetStream implements JsContext {
     jsa = new JsAccount(this, acc, limits);
     this.accounts.set(acc.name, jsa);
     const d = new ApiDispatcher(jsa, this.server.opts.jetstream_opts.request_queue_limit || DEFAULT_REQUEST_QUEUE_LIMIT, (dropped) => this.apiLimitReached(dropped));
-    d.start(this.apiPrefixes());
+    d.start(this.apiPrefixes(), this.clustered);
     this.dispatchers.set(acc.name, d);
     log(this, `  Enabled JetStream for account "${acc.name}"`);
     jsa.recover();
@@ -315,8 +356,8 @@ export function friendlyBytes(n: number): string {
 }
 
 /** Enable JetStream when the server starts (after its banner, before clients); registers shutdown. */
-export function enableJetStream(server: Server): JetStream {
-  const js = new JetStream(server);
+export function enableJetStream(server: Server, clustered = false): JetStream {
+  const js = new JetStream(server, clustered);
   server.jetstream = js;
   server.onStart(() => js.start());
   server.onShutdown(() => js.shutdown());

@@ -139,6 +139,8 @@ export function countLinks(delta: number): void {
 }
 
 export function routeMessage(from: Client, acc: Account, pa: PubArg, buf: Buffer, s: number, e: number, gateways: GatewayRouter | null): boolean {
+  // Go processMsgResults: a JetStream delivery over a leaf link shows the subject after the `@` of its ack reply.
+  if (pa.replyStart >= 0 && from.kind === LEAF_KIND) takeDeliver(pa);
   const r = acc.sl.match(pa.subject);
   const psubs = r.psubs;
   const qsubs = r.qsubs;

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, AckPolicy } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { RunningServer } from '../../src/index.js';
@@ -105,13 +105,18 @@ async function useJetStream(url: string, stream: string, ready: Ready, user: str
   await waitFor(async () => (await jsm.consumers.info(stream, 'C')).num_ack_pending === 0, 5000);
   // push consumer delivering to a subject subscribed in B
   const pushed: string[] = [];
+  const toAck: Msg[] = [];
   const deliver = `push.${stream}`;
-  nc.subscribe(deliver, { callback: (_e, m) => { pushed.push(`${m.subject}:${m.reply?.startsWith('$JS.ACK.') ? 'ack' : m.reply}`); m.respond(); } });
+  nc.subscribe(deliver, { callback: (_e, m) => { pushed.push(`${m.subject}:${m.reply?.startsWith('$JS.ACK.') ? 'ack' : m.reply}`); toAck.push(m); } });
   await nc.flush();
   await jsm.consumers.add(stream, { durable_name: 'P', deliver_subject: deliver, ack_policy: AckPolicy.Explicit });
   await waitFor(() => pushed.length === 5, 8000);
   assert.deepEqual(pushed, [0, 1, 2, 3, 4].map((k) => `${stream}.${k}:ack`));
-  await waitFor(async () => (await jsm.consumers.info(stream, 'P')).num_ack_pending === 0, 5000);
+  // the consumer's ack subscription is made with it and may reach B after the deliveries: ack again until A has them (acks are idempotent)
+  await waitFor(async () => {
+    for (const m of toAck) m.respond();
+    return (await jsm.consumers.info(stream, 'P')).num_ack_pending === 0;
+  }, 8000);
   const kv = await new Kvm(nc).create(`CFG_${stream}`, cluster ? { placement: { cluster, tags: [] } } : {});
   await ready([`$KV.CFG_${stream}.color`, `$JS.API.DIRECT.GET.KV_CFG_${stream}.$KV.CFG_${stream}.color`]);
   await kv.put('color', 'blue');

@@ -20,6 +20,7 @@ import type { Account } from '../../accounts/account.js';
 import type { LinkClient } from '../../server/router.js';
 import { decodeLeafConnect, decodeLeafInfo, type RemoteLeafInfo } from './info.js';
 import { writeReplyAndQueues } from '../../protocol/encode.js';
+import { deliverSuffixLen } from '../../protocol/deliver-suffix.js';
 
 export const LDS_PREFIX = '$LDS.';
 /** Go leafNodeReconnectDelayAfterLoopDetected */
@@ -381,11 +382,13 @@ export class LeafConn extends Client implements LinkClient {
     const withHdr = hasHdr && this.headers;
     const ps = hasHdr && !withHdr ? s + pa.hdr : s;
     const plen = e - ps;
+    // A JetStream delivery goes on its deliver subject; the subject it shows rides after the ack reply (Go processMsgResults, msgHeaderForRouteOrLeaf).
+    const sfx = deliverSuffixLen(pa);
     const subjLen = pa.shown === null ? pa.subjectEnd - pa.subjectStart : pa.subject.length;
     const replyLen = pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart : -1;
     let qLen = 0;
     for (let k = 0; k < nq; k++) qLen += queues[k].length + 1;
-    const lineMax = 5 + subjLen + 1 + (replyLen >= 0 ? replyLen + 1 : 0) + 2 + qLen + 24;
+    const lineMax = 5 + subjLen + 1 + (replyLen >= 0 ? replyLen + sfx + 1 : 0) + 2 + qLen + 24;
     const out = this.out;
     const byRef = plen >= BY_REF_THRESHOLD;
     let p = out.reserve(byRef ? lineMax : lineMax + plen + 2);
@@ -395,7 +398,7 @@ export class LeafConn extends Client implements LinkClient {
     if (pa.shown === null) p = copyBytes(pb, pa.subjectStart, pa.subjectEnd, d, p);
     else p = writeLatin1(d, pa.subject, p);
     d[p++] = 0x20;
-    p = writeReplyAndQueues(d, p, pa, queues, nq);
+    p = writeReplyAndQueues(d, p, pa, queues, nq, sfx > 0);
     if (withHdr) {
       p = writeUint(d, pa.hdr, p);
       d[p++] = 0x20;

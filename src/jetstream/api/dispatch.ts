@@ -13,6 +13,12 @@ import { respond, type ApiRequest, type ApiRoute } from './request.js';
 import { STREAM_HANDLERS } from './stream-api.js';
 import { CONSUMER_HANDLERS } from './consumer-api.js';
 import { ACCOUNT_HANDLERS } from './account-api.js';
+import { matchLiteral } from '../../sublist/subject.js';
+import type { Client } from '../../conn/client.js';
+
+/** Go jsAllAPI: the API as the system account carries it. */
+const FORWARDED_PREFIX = '$JS.API';
+const FORWARDED_DEPTH = 2;
 
 export const ROUTES: ApiRoute[] = [...ACCOUNT_HANDLERS, ...STREAM_HANDLERS, ...CONSUMER_HANDLERS];
 
@@ -37,28 +43,51 @@ export class ApiDispatcher {
     private readonly onLimit: (dropped: number) => void = () => {},
   ) {}
 
-  /** Subscribe every API pattern under each prefix (`$JS.API`, `$JS.<domain>.API`). */
-  start(prefixes: string[]): void {
+  /**
+   * Subscribe every API pattern under each prefix (`$JS.API`, `$JS.<domain>.API`).
+   * `local`: not announced to routes and gateways (Go reaches an account's
+   * API only through its import into the system account, whose subscription
+   * is the one other servers see).
+   */
+  start(prefixes: string[], local = false): void {
     for (const prefix of prefixes) {
       const depth = prefix.split('.').length;
       for (const r of ROUTES) {
         this.subs.push(
-          this.jsa.subscribe(`${prefix}.${r.pattern}`, null, (subject, reply, hdr, payload, from) => {
-            // Copy out of the socket buffer before deferring.
-            const req: ApiRequest = {
-              jsa: this.jsa,
-              subject,
-              tokens: subject.split('.').slice(depth),
-              reply,
-              hdr: hdr === null ? null : Buffer.from(hdr),
-              body: Buffer.from(payload),
-              from,
-            };
-            this.enqueue(() => this.run(r, req));
-          }),
+          this.jsa.subscribe(`${prefix}.${r.pattern}`, null, (subject, reply, hdr, payload, from) => this.accept(r, subject, depth, reply, hdr, payload, from, null), local),
         );
       }
     }
+  }
+
+  /**
+   * A request for this account that came through the system account (Go
+   * apiDispatch on a request forwarded by a server without JetStream): served
+   * like the account's own, answered by `via` (in the system account).
+   * Subjects that are no API call here (Go apiSubs) are ignored.
+   */
+  forwarded(subject: string, reply: string, hdr: Buffer | null, payload: Buffer, from: Client | null, via: (reply: string, body: Buffer) => void): boolean {
+    for (const r of ROUTES) {
+      if (!matchLiteral(subject, `${FORWARDED_PREFIX}.${r.pattern}`)) continue;
+      this.accept(r, subject, FORWARDED_DEPTH, reply, hdr, payload, from, via);
+      return true;
+    }
+    return false;
+  }
+
+  private accept(r: ApiRoute, subject: string, depth: number, reply: string, hdr: Buffer | null, payload: Buffer, from: Client | null, via: ApiRequest['via']): void {
+    // Copy out of the socket buffer before deferring.
+    const req: ApiRequest = {
+      jsa: this.jsa,
+      subject,
+      tokens: subject.split('.').slice(depth),
+      reply,
+      hdr: hdr === null ? null : Buffer.from(hdr),
+      body: Buffer.from(payload),
+      from,
+      via,
+    };
+    this.enqueue(() => this.run(r, req));
   }
 
   stop(): void {

@@ -17,6 +17,8 @@ export interface ApiRequest {
   body: Buffer;
   /** the client that sent the request (null when published internally) */
   from: Client | null;
+  /** how to answer a request forwarded through the system account (null: in the request's account) */
+  via?: ((reply: string, body: Buffer) => void) | null;
 }
 
 /** A handler returns the response fields (without `type`), an ApiError, or null when it answers by itself / stays silent. */
@@ -76,7 +78,10 @@ export function responseBody(type: string, out: Record<string, unknown> | ApiErr
 export function respond(req: ApiRequest, type: string, out: Record<string, unknown> | ApiError): void {
   if (out instanceof ApiError) req.jsa.apiErrors++;
   const body = responseBody(type, out);
-  if (req.reply !== '') req.jsa.publish(req.reply, '', null, Buffer.from(body));
+  if (req.reply !== '') {
+    if (req.via) req.via(req.reply, Buffer.from(body));
+    else req.jsa.publish(req.reply, '', null, Buffer.from(body));
+  }
   audit(req, body);
 }
 
