@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { Parser, type ParserHandler, type PubArg } from '../protocol/parser.js';
+import { rewriteControlLine } from '../protocol/control-line.js';
 import * as E from '../protocol/errors.js';
 import { Outbound, BY_REF_THRESHOLD } from './outbound.js';
 import { Subscription } from './subscription.js';
@@ -516,37 +517,7 @@ export class Client implements ParserHandler {
 
   /** Rewrite the control line of this publish with subject `ns` into a per-connection scratch buffer. */
   private rewriteSubject(pa: PubArg, ns: string): void {
-    const ob = pa.buf;
-    const rl = pa.replyStart >= 0 ? pa.replyEnd - pa.replyStart + 1 : 0;
-    const hl = pa.hdrStart >= 0 ? pa.hdrEnd - pa.hdrStart + 1 : 0;
-    const need = ns.length + rl + hl + 1 + (pa.sizeEnd - pa.sizeStart);
-    let line = this.mapLine;
-    if (line.length < need) line = this.mapLine = Buffer.allocUnsafe(Math.max(256, need * 2));
-    // `<subject>[ <reply>][ <hdr size>] <size>`
-    let p = writeLatin1(line, ns, 0);
-    const subjectEnd = p;
-    if (rl > 0) {
-      line[p++] = 32;
-      const rs = p;
-      p = copyBytes(ob, pa.replyStart, pa.replyEnd, line, p);
-      pa.replyStart = rs;
-      pa.replyEnd = p;
-    }
-    if (hl > 0) {
-      line[p++] = 32;
-      const hs = p;
-      p = copyBytes(ob, pa.hdrStart, pa.hdrEnd, line, p);
-      pa.hdrStart = hs;
-      pa.hdrEnd = p;
-    }
-    line[p++] = 32;
-    const ss = p;
-    p = copyBytes(ob, pa.sizeStart, pa.sizeEnd, line, p);
-    pa.sizeStart = ss;
-    pa.sizeEnd = p;
-    pa.buf = line;
-    pa.subjectStart = 0;
-    pa.subjectEnd = subjectEnd;
+    this.mapLine = rewriteControlLine(pa, this.mapLine, ns, pa.replyStart, pa.replyEnd);
     pa.subject = ns;
   }
 

@@ -8,7 +8,8 @@
  * server takes it off again before delivering.
  */
 import type { PubArg } from './parser.js';
-import { copyBytes, writeLatin1 } from '../util/bytes.js';
+import { rewriteControlLine } from './control-line.js';
+import { writeLatin1 } from '../util/bytes.js';
 
 /** `$JS.ACK.` */
 const ACK = [0x24, 0x4a, 0x53, 0x2e, 0x41, 0x43, 0x4b, 0x2e];
@@ -71,34 +72,8 @@ export function takeDeliverSuffix(pa: PubArg, line: Buffer): Buffer | null {
   const at = jsAckDeliverIdx(ob, plainReplyStart(pa), pa.replyEnd);
   if (at < 0 || at === pa.replyEnd - 1) return null;
   const shown = ob.latin1Slice(at + 1, pa.replyEnd);
-  const rl = at - pa.replyStart;
-  const hl = pa.hdrStart >= 0 ? pa.hdrEnd - pa.hdrStart + 1 : 0;
-  const need = shown.length + 1 + rl + hl + 1 + (pa.sizeEnd - pa.sizeStart);
-  if (line.length < need) line = Buffer.allocUnsafe(Math.max(256, need * 2));
-  // `<shown> <reply>[ <hdr size>] <size>`
-  let p = writeLatin1(line, shown, 0);
-  const subjectEnd = p;
-  line[p++] = 32;
-  const rs = p;
-  p = copyBytes(ob, pa.replyStart, at, line, p);
-  const re = p;
-  if (hl > 0) {
-    line[p++] = 32;
-    const hs = p;
-    p = copyBytes(ob, pa.hdrStart, pa.hdrEnd, line, p);
-    pa.hdrStart = hs;
-    pa.hdrEnd = p;
-  }
-  line[p++] = 32;
-  const ss = p;
-  p = copyBytes(ob, pa.sizeStart, pa.sizeEnd, line, p);
-  pa.sizeStart = ss;
-  pa.sizeEnd = p;
-  pa.buf = line;
-  pa.subjectStart = 0;
-  pa.subjectEnd = subjectEnd;
-  pa.replyStart = rs;
-  pa.replyEnd = re;
+  // `<shown> <reply before the @>[ <hdr size>] <size>`
+  line = rewriteControlLine(pa, line, shown, pa.replyStart, at);
   pa.replyInBuf();
   pa.shown = shown;
   return line;
