@@ -3,6 +3,7 @@
  * order and omitempty rules.
  */
 import { orderedInfoJSON } from '../protocol/info-json.js';
+import { GO_COMPAT_VERSION } from '../util/version.js';
 
 export interface ServerInfo {
   server_id: string;
@@ -40,6 +41,17 @@ export interface ServerInfo {
 
 /** What this runtime puts in the `go` field: the truthful runtime, in Go's "go1.x" slot. */
 export const RUNTIME_VERSION = `node${process.versions.node}`;
+
+/** The fields every INFO this server sends begins with: client, route and gateway INFO (Go Info). */
+export function infoIdentity(
+  s: { readonly id: string; readonly name: string; readonly opts: { readonly no_header_support: boolean } },
+  host: string, port: number,
+): { server_id: string; server_name: string; version: string; proto: number; go: string; host: string; port: number; headers: boolean } {
+  return {
+    server_id: s.id, server_name: s.name, version: GO_COMPAT_VERSION, proto: 1, go: RUNTIME_VERSION,
+    host, port, headers: !s.opts.no_header_support,
+  };
+}
 
 const ORDER: (keyof ServerInfo)[] = [
   'server_id', 'server_name', 'version', 'proto', 'git_commit', 'go', 'host', 'port', 'headers',

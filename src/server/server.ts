@@ -16,7 +16,7 @@ import { applyReload, reloadBase, validateReload } from './reload.js';
 import { loadConfigFile } from '../config/from-file.js';
 import { InternalClient } from './internal-client.js';
 import { routeMessage, type GatewayRouter } from './router.js';
-import { infoToJSON, RUNTIME_VERSION, type ServerInfo } from './info.js';
+import { infoToJSON, infoIdentity, RUNTIME_VERSION, type ServerInfo } from './info.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { isOperatorMode } from '../auth/jwt-auth.js';
 import { OperatorMode } from './jwt-accounts.js';
@@ -414,14 +414,7 @@ export class Server implements ClientHost {
     const o = this.opts;
     const tls = o.tls;
     return {
-      server_id: this.id,
-      server_name: this.name,
-      version: GO_COMPAT_VERSION,
-      proto: 1,
-      go: RUNTIME_VERSION,
-      host: o.host,
-      port: this.boundPort,
-      headers: !o.no_header_support,
+      ...infoIdentity(this, o.host, this.boundPort),
       auth_required: this.auth.authRequired,
       tls_required: !!tls && !o.allow_non_tls,
       tls_verify: !!tls && tls.verify,

@@ -18,8 +18,7 @@ import type { Client } from '../../conn/client.js';
 import type { PubArg } from '../../protocol/parser.js';
 import type { InterestSink } from '../../server/interest.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
-import { RUNTIME_VERSION } from '../../server/info.js';
-import { GO_COMPAT_VERSION } from '../../util/version.js';
+import { infoIdentity } from '../../server/info.js';
 import { listenOn } from '../../util/listen.js';
 import * as E from '../../protocol/errors.js';
 import { countLinks } from '../../server/router.js';
@@ -258,14 +257,7 @@ export class GatewayManager implements GatewayHooks, InterestSink {
     const o = this.opts;
     const i = this.url.lastIndexOf(':');
     return {
-      server_id: s.id,
-      server_name: s.name,
-      version: GO_COMPAT_VERSION,
-      proto: 1,
-      go: RUNTIME_VERSION,
-      host: this.url.slice(0, i).replace(/^\[|\]$/g, ''),
-      port: Number(this.url.slice(i + 1)),
-      headers: !s.opts.no_header_support,
+      ...infoIdentity(s, this.url.slice(0, i).replace(/^\[|\]$/g, ''), Number(this.url.slice(i + 1))),
       auth_required: o.username !== '' || undefined,
       tls_required: o.tls !== null || undefined,
       tls_verify: o.tls !== null || undefined,

@@ -16,8 +16,7 @@ import type { Subscription } from '../../conn/subscription.js';
 import { LEAF } from '../../conn/client.js';
 import type { InterestSink } from '../../server/interest.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
-import { RUNTIME_VERSION } from '../../server/info.js';
-import { GO_COMPAT_VERSION } from '../../util/version.js';
+import { infoIdentity } from '../../server/info.js';
 import { listenOn } from '../../util/listen.js';
 import { generateNonce } from '../../auth/nkeys.js';
 import type { ClusterOptions } from '../../config/cluster.js';
@@ -307,14 +306,7 @@ export class RouteManager implements RouteHost, InterestSink, ClusterHooks {
     }
     const authRequired = o.username !== '';
     return {
-      server_id: s.id,
-      server_name: s.name,
-      version: GO_COMPAT_VERSION,
-      proto: 1,
-      go: RUNTIME_VERSION,
-      host,
-      port,
-      headers: !s.opts.no_header_support,
+      ...infoIdentity(s, host, port),
       auth_required: authRequired,
       tls_required: this.tls !== null,
       tls_verify: this.tls !== null,
