@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { Parser, type ParserHandler, type PubArg } from '../protocol/parser.js';
 import { rewriteControlLine } from '../protocol/control-line.js';
+import { AuthTimer } from './auth-timer.js';
 import * as E from '../protocol/errors.js';
 import { Outbound, BY_REF_THRESHOLD } from './outbound.js';
 import { Subscription } from './subscription.js';
@@ -97,7 +98,7 @@ export class Client implements ParserHandler {
   gwReplies: GwReplyTracker | null = null;
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
-  private authTimer: NodeJS.Timeout | null = null;
+  private readonly authTimer = new AuthTimer();
   private writeDeadlineTimer: NodeJS.Timeout | null = null;
   /** input that arrived while the login waits for the auth callout (parser paused) */
   private pendingIn: Buffer[] | null = null;
@@ -134,8 +135,7 @@ export class Client implements ParserHandler {
     s.on('drain', () => this.onDrain());
     if (authRequired) {
       this.parser.awaitingConnect = true;
-      this.authTimer = setTimeout(() => this.onAuthTimeout(), authTimeoutMs);
-      this.authTimer.unref?.();
+      this.authTimer.start(this, authTimeoutMs);
     }
   }
 
@@ -227,7 +227,7 @@ export class Client implements ParserHandler {
     // Go lets a client skip CONNECT when no_auth_user is configured (telnet demos).
     let r = this.authn.noAuthUser({ opts: this.opts, nonce: this.nonce, connectionType: this.connectionType });
     if (r !== null) {
-      this.clearAuthTimer();
+      this.authTimer.clear();
       const co = this.host_.callout;
       if (co) {
         // Go: the no_auth_user shortcut goes through the auth callout like a CONNECT does.
@@ -249,7 +249,7 @@ export class Client implements ParserHandler {
   }
 
   onConnect(buf: Buffer, s: number, e: number): boolean {
-    this.clearAuthTimer();
+    this.authTimer.clear();
     this.lastActivity = new Date();
     if (this.host_.log.traceEnabled) this.host_.log.trace(`${this.label()} - <<- [CONNECT ${redactConnect(buf.toString('utf8', s, e))}]`);
     const firstConnect = !this.connectReceived;
@@ -430,20 +430,6 @@ export class Client implements ParserHandler {
     this.host_.log.error(`${this.label()} - authentication error${this.opts.user ? ` - User "${this.opts.user}"` : ''}`);
     this.sendErr(E.ERR_AUTH_VIOLATION);
     this.closeConnection(ClosedReason.AuthenticationViolation);
-  }
-
-  private onAuthTimeout(): void {
-    this.authTimer = null;
-    if (this.closed || this.connectReceived) return;
-    this.sendErr(E.ERR_AUTH_TIMEOUT);
-    this.closeConnection(ClosedReason.AuthenticationTimeout);
-  }
-
-  private clearAuthTimer(): void {
-    if (this.authTimer !== null) {
-      clearTimeout(this.authTimer);
-      this.authTimer = null;
-    }
   }
 
   onPubArgs(pa: PubArg, isHeader: boolean): boolean {
@@ -824,7 +810,7 @@ export class Client implements ParserHandler {
     this.closed = true;
     this.closeReason = reason;
     this.stop = new Date();
-    this.clearAuthTimer();
+    this.authTimer.clear();
     if (this.calloutCancel !== null) {
       this.calloutCancel();
       this.calloutCancel = null;

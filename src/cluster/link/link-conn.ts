@@ -12,6 +12,7 @@ import * as E from '../../protocol/errors.js';
 import { Outbound } from '../../conn/outbound.js';
 import { Client } from '../../conn/client.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
+import { AuthTimer } from '../../conn/auth-timer.js';
 import type { Server } from '../../server/server.js';
 import { latin1 } from '../../util/bytes.js';
 import { RoutedArgs } from '../route/routed-args.js';
@@ -51,7 +52,7 @@ export abstract class LinkConn implements ParserHandler {
   dirty = false;
   protected pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
-  private authTimer: NodeJS.Timeout | null = null;
+  private readonly authTimer = new AuthTimer();
   /** arguments of the routed message being parsed */
   protected readonly ra = new RoutedArgs();
 
@@ -147,7 +148,7 @@ export abstract class LinkConn implements ParserHandler {
 
   /** The CONNECT JSON object, or null after closing the link for a malformed one; stops the auth timer. */
   protected connectObject(buf: Buffer, s: number, e: number): Record<string, unknown> | null {
-    this.clearAuthTimer();
+    this.authTimer.clear();
     let o: unknown;
     try {
       o = JSON.parse(buf.toString('utf8', s, e));
@@ -163,28 +164,13 @@ export abstract class LinkConn implements ParserHandler {
 
   /** An accepted link must send CONNECT within the auth timeout (Go setAuthTimer). */
   protected startAuthTimer(ms: number): void {
-    this.authTimer = setTimeout(() => this.onAuthTimeout(), ms);
-    this.authTimer.unref?.();
+    this.authTimer.start(this, ms);
   }
 
   authViolation(): void {
     this.srv.log.error(`${this.label()} - authentication error`);
     this.sendErr(E.ERR_AUTH_VIOLATION);
     this.closeConnection(ClosedReason.AuthenticationViolation);
-  }
-
-  private onAuthTimeout(): void {
-    this.authTimer = null;
-    if (this.closed || this.connectReceived) return;
-    this.sendErr(E.ERR_AUTH_TIMEOUT);
-    this.closeConnection(ClosedReason.AuthenticationTimeout);
-  }
-
-  private clearAuthTimer(): void {
-    if (this.authTimer !== null) {
-      clearTimeout(this.authTimer);
-      this.authTimer = null;
-    }
   }
 
   /** May this parsed INFO be handed to the link layer? */
@@ -343,7 +329,7 @@ export abstract class LinkConn implements ParserHandler {
     }
     this.closed = true;
     this.closeReason = reason;
-    this.clearAuthTimer();
+    this.authTimer.clear();
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
     this.pingTimer = null;
     this.out.clear();
