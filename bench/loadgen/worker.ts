@@ -9,9 +9,13 @@
  *                                                    publishes, KV puts/direct gets); "start"/"done <ms>"
  *   pull <port> <stream> <consumer> <count> <ack> -> pull-consume <count> msgs in batches, acking each
  *                                                    when <ack> is 1; "start"/"done <ms>"
+ *   jssub <port> <subject> <count>                 -> a nats.js subscriber (a real client's parsing cost):
+ *                                                    "ready", then "done <ms>", or "lost <n>" if its
+ *                                                    connection closed before <count> msgs arrived
  * Times come from performance.timeOrigin + now() so the parent can compare processes.
  */
 import { CONNECT, FrameCounter, dial } from './proto.js';
+import { connect } from '@nats-io/transport-node';
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: string) => process.send!(m);
@@ -230,6 +234,25 @@ async function pull(port: number, stream: string, consumer: string, count: numbe
   s.write(CONNECT + `SUB ${inbox} 1\r\nPING\r\n`);
 }
 
+async function jssub(port: number, subject: string, count: number): Promise<void> {
+  // No reconnect: a server that cuts this subscriber must show as lost messages.
+  const nc = await connect({ servers: `127.0.0.1:${port}`, reconnect: false });
+  let n = 0;
+  nc.subscribe(subject, {
+    callback: () => {
+      if (++n === count) {
+        send(`done ${now()}`);
+        process.exit(0);
+      }
+    },
+  });
+  await nc.flush();
+  send('ready');
+  await nc.closed();
+  send(`lost ${n}`);
+  process.exit(0);
+}
+
 const [role, port, subject, count, size] = process.argv.slice(2);
 const p = Number(port);
 const c = Number(count);
@@ -238,6 +261,8 @@ const a = process.argv.slice(2);
 const run =
   role === 'sub'
     ? sub(p, subject, c)
+    : role === 'jssub'
+      ? jssub(p, subject, c)
     : role === 'pub'
       ? pub(p, subject, c, z)
       : role === 'resp'

@@ -10,6 +10,8 @@ import { rewriteControlLine } from '../protocol/control-line.js';
 import { AuthTimer } from './auth-timer.js';
 import * as E from '../protocol/errors.js';
 import { Outbound, BY_REF_THRESHOLD } from './outbound.js';
+import { Stall, STALL_REPORT_MS, gatedDelivery, closeGate } from './stall.js';
+import { WriteDeadline } from './write-deadline.js';
 import { Subscription } from './subscription.js';
 import { ClosedReason, type CloseReasonSink } from './closed-reason.js';
 import { decodeConnect, defaultConnectOptions } from './connect.js';
@@ -99,7 +101,11 @@ export class Client implements ParserHandler {
   private pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private readonly authTimer = new AuthTimer();
-  private writeDeadlineTimer: NodeJS.Timeout | null = null;
+  private readonly writeDeadline: WriteDeadline;
+  /** fast-producer stall: this connection's gate (as a consumer) and waits (as a producer) */
+  stall: Stall;
+  /** a route or gateway link's stand-in producer (Go does not stall or drop for those) */
+  linkProxy = false;
   /** input that arrived while the login waits for the auth callout (parser paused) */
   private pendingIn: Buffer[] | null = null;
   /** cancels the auth callout in flight */
@@ -121,6 +127,22 @@ export class Client implements ParserHandler {
     this.applyLimits();
     this.host = socket.remoteAddress ?? '';
     this.port = socket.remotePort ?? 0;
+    this.stall = new Stall(socket, {
+      mayResume: () => !this.closed && !this.parser.paused,
+      caughtUp: () => this.socket.writableLength < this.host_.opts.max_pending * 0.75,
+      stalled: (ms) => this.reportStall(ms),
+    });
+    this.writeDeadline = new WriteDeadline(socket, {
+      label: () => this.label(),
+      info: (m) => this.host_.log.info(m),
+      countSlow: () => this.host_.noteSlowConsumer(this),
+      closeSlow: () => this.closeConnection(ClosedReason.SlowConsumerWriteDeadline),
+    });
+    // Go: clients close on a write timeout unless write_timeout says retry; leaf links retry by default.
+    this.writeDeadline.policy = () => {
+      const w = this.host_.opts.write_timeout;
+      return w === 'retry' || (w === 'default' && this.kind === LEAF) ? 'retry' : 'close';
+    };
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -164,8 +186,28 @@ export class Client implements ParserHandler {
     return this.authSource?.auth ?? this.host_.auth;
   }
 
+  /** what log lines name this connection by (Go c.ncs), set at accept and extended at the first CONNECT */
+  private labelText = '';
+
   label(): string {
-    return `${this.host}:${this.port} - cid:${this.cid}`;
+    if (this.labelText === '') this.labelText = `${this.host}:${this.port} - cid:${this.cid}`;
+    return this.labelText;
+  }
+
+  /**
+   * Go processConnect, first CONNECT of a client: log lines go on to name the
+   * client's version, language and name, and its account and auth user
+   * (`... - cid:5 - "v3.4.0:nats.js:app" - "ACC/user:bob"`).
+   */
+  private extendLabel(): void {
+    const o = this.opts;
+    const ncs = [o.version ? `v${o.version}` : '', o.lang ?? '', o.name ?? ''].filter((x) => x !== '').join(':');
+    const user = o.jwt && !o.nkey && !o.user ? `jwt:${this.jwtUser?.pub ?? ''}` : authUserLabel(o);
+    const acs = user !== '' ? `${this.acc.name}/${user}` : '';
+    let l = this.label();
+    if (ncs !== '') l += ` - ${JSON.stringify(ncs)}`;
+    if (acs !== '') l += ` - ${JSON.stringify(acs)}`;
+    this.labelText = l;
   }
 
   // ------------------------------------------------------------------ output
@@ -194,26 +236,22 @@ export class Client implements ParserHandler {
     if (n === 0) return;
     const pending = this.socket.writableLength;
     this.sockPending = pending;
-    if (pending > 0 && this.writeDeadlineTimer === null && this.host_.opts.write_deadline > 0) {
-      this.writeDeadlineTimer = setTimeout(() => this.onWriteDeadline(), this.host_.opts.write_deadline);
-    }
+    // Go flushOutbound: a consumer that caught up (below 3/4 of max_pending) releases stalled producers.
+    if (this.stall.gated && pending < this.host_.opts.max_pending * 0.75) this.stall.open();
+    this.writeDeadline.afterFlush(pending, this.host_.opts.write_deadline);
   }
 
   private onDrain(): void {
     this.sockPending = this.socket.writableLength;
-    if (this.writeDeadlineTimer !== null) {
-      clearTimeout(this.writeDeadlineTimer);
-      this.writeDeadlineTimer = null;
+    if (this.sockPending === 0) {
+      this.stall.open();
+      this.writeDeadline.drained();
     }
   }
 
-  private onWriteDeadline(): void {
-    this.writeDeadlineTimer = null;
-    if (this.closed || this.socket.writableLength === 0) return;
-    this.host_.noteSlowConsumer(this);
-    if (this.host_.opts.write_timeout === 'retry') return;
-    this.host_.log.debug(`${this.label()} - Slow Consumer Detected: WriteDeadline of ${this.host_.opts.write_deadline}ms exceeded`);
-    this.closeConnection(ClosedReason.SlowConsumerWriteDeadline);
+  /** Go resetReadLoopStallTime: a producer held back for long is reported, at most once a second. */
+  private reportStall(ms: number): void {
+    if (ms >= STALL_REPORT_MS) this.host_.log.warnRateLimited('producer-stalled', `${this.label()} - Producer was stalled for a total of ${Math.round(ms)}ms`);
   }
 
   /** Pending bytes as Go counts them: queued here plus not yet written by the socket. */
@@ -312,7 +350,10 @@ export class Client implements ParserHandler {
       return false;
     }
     if (this.verbose) this.sendOK();
-    if (firstConnect) this.host_.clientConnected(this);
+    if (firstConnect) {
+      if (this.kind === CLIENT) this.extendLabel();
+      this.host_.clientConnected(this);
+    }
     return true;
   }
 
@@ -677,6 +718,7 @@ export class Client implements ParserHandler {
    */
   deliver(sub: Subscription, pa: PubArg, buf: Buffer, s: number, e: number): boolean {
     if (this.closed || sub.closed) return false;
+    if (this.stall.gated && !this.gatedDelivery()) return false;
     const perms = this.perms;
     if (perms !== null && perms.hasSubDeny && perms.denyDelivery(pa.subject, sub.queue)) return false;
     sub.nm++;
@@ -737,15 +779,34 @@ export class Client implements ParserHandler {
     stats.outMsgs++;
     stats.outBytes += plen;
     if (!this.dirty) this.host_.markDirty(this);
-    // Slow consumer: our queue plus what the socket still holds (Go max_pending).
-    if (out.queued + this.sockPending > this.host_.opts.max_pending) this.slowConsumer();
+    // Our queue plus what the socket still holds, against Go's stall mark and max_pending.
+    if (out.queued + this.sockPending > this.host_.opts.max_pending * 0.75) this.overStallMark();
     return true;
   }
 
-  private slowConsumer(): void {
-    this.host_.noteSlowConsumer(this);
-    this.host_.log.debug(`${this.label()} - Slow Consumer Detected: MaxPending of ${this.host_.opts.max_pending} Exceeded`);
-    this.closeConnection(ClosedReason.SlowConsumerPendingBytes);
+  /** a client's own publishes are dropped for a gated consumer under no_fast_producer_stall (not a link's) */
+  get dropsWhenGated(): boolean {
+    return this.kind === CLIENT && !this.linkProxy;
+  }
+
+  /** Go deliverMsg for a consumer whose stall gate is closed; false drops the message. */
+  protected gatedDelivery(): boolean {
+    return gatedDelivery(this.host_, this.stall);
+  }
+
+  /**
+   * Go queueOutbound: pending output above 3/4 of max_pending closes the stall
+   * gate; above max_pending a client is a slow consumer and is closed.
+   */
+  protected overStallMark(): void {
+    const mp = this.host_.opts.max_pending;
+    if (this.kind === CLIENT && this.out.queued + this.sockPending > mp) {
+      this.host_.noteSlowConsumer(this);
+      this.host_.log.info(`${this.label()} - Slow Consumer Detected: MaxPending of ${mp} Exceeded`);
+      this.closeConnection(ClosedReason.SlowConsumerPendingBytes);
+      return;
+    }
+    closeGate(this.host_, this.stall);
   }
 
   private traceMsg(pa: PubArg, buf: Buffer, s: number, e: number): void {
@@ -817,11 +878,12 @@ export class Client implements ParserHandler {
     }
     this.pendingIn = null;
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
-    if (this.writeDeadlineTimer !== null) clearTimeout(this.writeDeadlineTimer);
+    this.writeDeadline.clear();
+    // Go closeConnection: anyone stalled on us goes on.
+    this.stall.dispose();
     if (this.jwtExpTimer !== null) clearTimeout(this.jwtExpTimer);
     this.jwtExpTimer = null;
     this.pingTimer = null;
-    this.writeDeadlineTimer = null;
     this.out.clear();
     if (!this.socket.destroyed) {
       (this.socket as Partial<CloseReasonSink>).noteCloseReason?.(reason);
@@ -936,6 +998,14 @@ function countTokens(subject: string): number {
   let n = 1;
   for (let k = 0; k < subject.length; k++) if (subject.charCodeAt(k) === 46) n++;
   return n;
+}
+
+/** Go getAuthUserLabel: how log lines name the credentials a client logged in with. */
+function authUserLabel(o: ConnectOptions): string {
+  if (o.nkey) return `nkey:${o.nkey}`;
+  if (o.user) return `user:${o.user}`;
+  if (o.auth_token) return 'token';
+  return '';
 }
 
 /** Go getRawAuthUser: the identity a client claimed, as auth_users and the callout see it. */

@@ -20,6 +20,10 @@ export class ServerStats {
   slowConsumers = 0;
   slowConsumersClients = 0;
   slowConsumersGateways = 0;
+  slowConsumersRoutes = 0;
+  slowConsumersLeafs = 0;
+  /** times producers were stalled on a consumer (Go s.stalls, /varz stalled_clients) */
+  stalls = 0;
   staleConnections = 0;
   staleConnectionsClients = 0;
   staleConnectionsGateways = 0;

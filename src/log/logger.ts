@@ -29,6 +29,8 @@ export class Logger {
   private enabled: boolean;
   private readonly sink: ((line: string) => void) | undefined;
   private readonly pidPrefix: string;
+  /** when each rate-limited warning was last written */
+  private readonly limited = new Map<string, number>();
 
   constructor(opts: LoggerOptions = {}) {
     this.debugEnabled = !!opts.debug;
@@ -88,6 +90,14 @@ export class Logger {
   warn(msg: string): void { this.log('WRN', msg); }
   error(msg: string): void { this.log('ERR', msg); }
   fatal(msg: string): void { this.log('FTL', msg); }
+  /** Go rateLimitFormatWarnf: a warning of this `key` at most once a second. */
+  warnRateLimited(key: string, msg: string): void {
+    const now = Date.now();
+    const last = this.limited.get(key);
+    if (last !== undefined && now - last < 1000) return;
+    this.limited.set(key, now);
+    this.log('WRN', msg);
+  }
   debug(msg: string): void { if (this.debugEnabled) this.log('DBG', msg); }
   trace(msg: string): void { if (this.traceEnabled) this.log('TRC', msg); }
 }

@@ -175,6 +175,7 @@ function connInfo(r: Row, now: Date, subs: SubsMode, auth: boolean): Record<stri
   o.out_msgs = c.outMsgs;
   o.in_bytes = c.inBytes;
   o.out_bytes = c.outBytes;
+  if (c.stall.stalls > 0) o.stalls = c.stall.stalls;
   o.subscriptions = c.subs.size;
   if (c.opts.name) o.name = c.opts.name;
   if (c.opts.lang) o.lang = c.opts.lang;

@@ -96,7 +96,7 @@ export class VarzBuilder {
       out_client_bytes: st.outBytes,
       slow_consumers: st.slowConsumers,
       stale_connections: st.staleConnections,
-      stalled_clients: 0,
+      stalled_clients: st.stalls,
       subscriptions: s.numSubscriptions(),
       http_req_stats: Object.fromEntries(this.httpReqStats),
       config_load_time: goTime(s.configLoadTime),
@@ -104,7 +104,7 @@ export class VarzBuilder {
       tags: o.tags.length > 0 ? o.tags : undefined,
       metadata: Object.keys(o.metadata).length > 0 ? o.metadata : undefined,
       system_account: o.no_system_account ? undefined : s.systemAccount.name,
-      slow_consumer_stats: { clients: st.slowConsumersClients, routes: 0, gateways: st.slowConsumersGateways, leafs: 0 },
+      slow_consumer_stats: { clients: st.slowConsumersClients, routes: st.slowConsumersRoutes, gateways: st.slowConsumersGateways, leafs: st.slowConsumersLeafs },
       stale_connection_stats: { clients: st.staleConnectionsClients, routes: 0, gateways: st.staleConnectionsGateways, leafs: 0 },
       // Go's disk I/O semaphore has no counterpart (file I/O goes through libuv's pool): always zero
       disk_io_wait_stats: { waiters: 0, waits: 0, wait_time: 0, max_wait_time: 0 },

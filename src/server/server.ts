@@ -7,7 +7,7 @@ import net from 'node:net';
 import { createServer as createServerKey } from '@nats-io/nkeys';
 import { defaultOptions, type Options } from '../config/options.js';
 import { Logger } from '../log/logger.js';
-import { Client } from '../conn/client.js';
+import { Client, LEAF } from '../conn/client.js';
 import { ClosedReason } from '../conn/closed-reason.js';
 import { ServerStats, type ClientHost } from '../conn/host.js';
 import { Account, GLOBAL_ACCOUNT } from '../accounts/account.js';
@@ -493,8 +493,11 @@ export class Server implements ClientHost {
 
   endRead(): void {
     if (--this.readDepth === 0) {
+      const p = this.producer;
       this.producer = null;
       this.flushDirty();
+      // Fast-producer stall: the read fed a consumer above its stall mark (conn/stall.ts).
+      if (p !== null && p.stall.pending) p.stall.begin();
     }
   }
 
@@ -521,7 +524,8 @@ export class Server implements ClientHost {
   noteSlowConsumer(c: Client): void {
     c.acc.slowConsumers++;
     this.stats.slowConsumers++;
-    this.stats.slowConsumersClients++;
+    if (c.kind === LEAF) this.stats.slowConsumersLeafs++;
+    else this.stats.slowConsumersClients++;
   }
 
   noteStaleConnection(_c: Client): void {

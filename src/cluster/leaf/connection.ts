@@ -373,6 +373,7 @@ export class LeafConn extends Client implements LinkClient {
    */
   sendLinkMsg(pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number): boolean {
     if (this.closed || !this.ready) return false;
+    if (this.stall.gated && !this.gatedDelivery()) return false;
     const sd = this.sendDeny;
     if (sd.length > 0) {
       for (let k = 0; k < sd.length; k++) if (matchLiteral(pa.subject, sd[k])) return false;
@@ -412,6 +413,7 @@ export class LeafConn extends Client implements LinkClient {
     st.outMsgs++;
     st.outBytes += plen;
     if (!this.dirty) this.host_.markDirty(this);
+    if (out.queued + this.sockPending > this.host_.opts.max_pending * 0.75) this.overStallMark();
     return true;
   }
 

@@ -13,6 +13,8 @@ import { Outbound } from '../../conn/outbound.js';
 import { Client } from '../../conn/client.js';
 import { ClosedReason } from '../../conn/closed-reason.js';
 import { AuthTimer } from '../../conn/auth-timer.js';
+import { Stall, STALL_REPORT_MS, gatedDelivery, closeGate } from '../../conn/stall.js';
+import { WriteDeadline } from '../../conn/write-deadline.js';
 import type { Server } from '../../server/server.js';
 import { latin1 } from '../../util/bytes.js';
 import { RoutedArgs } from '../route/routed-args.js';
@@ -50,6 +52,11 @@ export abstract class LinkConn implements ParserHandler {
   closed = false;
   closeReason: ClosedReason | null = null;
   dirty = false;
+  /** bytes handed to the socket but not yet written, as of the last flush */
+  sockPending = 0;
+  /** fast-producer stall: the link's gate as a consumer, its waits as a producer (shared with the proxy) */
+  readonly stall: Stall;
+  private readonly writeDeadline: WriteDeadline;
   protected pingsOut = 0;
   private pingTimer: NodeJS.Timeout | null = null;
   private readonly authTimer = new AuthTimer();
@@ -70,6 +77,31 @@ export abstract class LinkConn implements ParserHandler {
     this.proxy.connectReceived = true;
     this.host = socket.remoteAddress ?? '';
     this.port = socket.remotePort ?? 0;
+    this.stall = new Stall(socket, {
+      mayResume: () => !this.closed,
+      caughtUp: () => this.socket.writableLength < srv.opts.max_pending * 0.75,
+      stalled: (ms) => {
+        if (ms >= STALL_REPORT_MS) srv.log.warnRateLimited('producer-stalled', `${this.label()} - Producer was stalled for a total of ${Math.round(ms)}ms`);
+      },
+    });
+    this.proxy.stall = this.stall;
+    this.proxy.linkProxy = true;
+    this.writeDeadline = new WriteDeadline(socket, {
+      label: () => this.label(),
+      info: (m) => srv.log.info(m),
+      countSlow: (already) => this.countSlow(already),
+      closeSlow: () => this.closeConnection(ClosedReason.SlowConsumerWriteDeadline),
+    });
+    // Go: routes and gateways retry a write timeout unless their block says close.
+    this.writeDeadline.policy = () => (srv.opts.write_timeout === 'close' ? 'close' : 'retry');
+  }
+
+  /** A write-deadline slow consumer, counted per kind (Go handleWriteTimeout: a route once per episode). */
+  protected countSlow(already: boolean): void {
+    const st = this.srv.stats;
+    st.slowConsumers++;
+    if (this.kind === 'Gateway') st.slowConsumersGateways++;
+    else if (!already) st.slowConsumersRoutes++;
   }
 
   abstract label(): string;
@@ -87,6 +119,15 @@ export abstract class LinkConn implements ParserHandler {
     s.on('data', (chunk: Buffer) => this.onData(chunk));
     s.on('error', () => this.closeConnection(ClosedReason.ReadError));
     s.on('close', () => this.closeConnection(ClosedReason.ClientClosed));
+    s.on('drain', () => this.onDrain());
+  }
+
+  private onDrain(): void {
+    this.sockPending = this.socket.writableLength;
+    if (this.sockPending === 0) {
+      this.stall.open();
+      this.writeDeadline.drained();
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -119,7 +160,11 @@ export abstract class LinkConn implements ParserHandler {
   flush(): void {
     this.dirty = false;
     if (this.closed) return;
-    this.out.flush(this.socket);
+    if (this.out.flush(this.socket) === 0) return;
+    const pending = this.socket.writableLength;
+    this.sockPending = pending;
+    if (this.stall.gated && pending < this.srv.opts.max_pending * 0.75) this.stall.open();
+    this.writeDeadline.afterFlush(pending, this.srv.opts.write_deadline);
   }
 
   /** Bytes waiting to be written (Go pending_size). */
@@ -130,10 +175,13 @@ export abstract class LinkConn implements ParserHandler {
   /** Queue one RMSG/HMSG (account '' = implied by the link; mreply replaces the producer's reply; origin makes it an LMSG). */
   protected sendRoutedMsg(account: string, pa: PubArg, buf: Buffer, s: number, e: number, queues: string[], nq: number, mreply: string | null, origin = ''): void {
     if (this.closed) return;
+    // Go deliverMsg/queueOutbound: the stall gate of a link that falls behind (conn/stall.ts).
+    if (this.stall.gated && !gatedDelivery(this.srv, this.stall)) return;
     const n = encodeRoutedMsg(this.out, account, pa, buf, s, e, queues, nq, mreply, this.headers, origin);
     this.outMsgs++;
     this.outBytes += n;
     if (!this.dirty) this.srv.markDirty(this);
+    if (this.out.queued + this.sockPending > this.srv.opts.max_pending * 0.75) closeGate(this.srv, this.stall);
   }
 
   // ------------------------------------------------------------------ handshake
@@ -332,6 +380,8 @@ export abstract class LinkConn implements ParserHandler {
     this.authTimer.clear();
     if (this.pingTimer !== null) clearTimeout(this.pingTimer);
     this.pingTimer = null;
+    this.writeDeadline.clear();
+    this.stall.dispose();
     this.out.clear();
     if (!this.socket.destroyed) {
       this.socket.end();
