@@ -8,6 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import { copyBytes } from '../util/bytes.js';
+import { writeHeld } from '../util/write-barrier.js';
 
 const SLAB_SIZE = 64 * 1024;
 /** Payloads at least this big are queued by reference rather than copied. */
@@ -93,6 +94,8 @@ export class Outbound {
   flush(socket: Socket): number {
     const n = this.queued;
     if (n === 0) return 0;
+    // What this output acknowledges reaches the OS first (util/write-barrier.ts).
+    writeHeld();
     this.cut();
     const chunks = this.chunks;
     if (chunks.length === 1) {

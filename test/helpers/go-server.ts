@@ -64,7 +64,7 @@ export async function startGoServer(args: string[] = [], config?: string, cmd?: 
     proc,
     logs: () => stderr,
     async stop() {
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGKILL');
         await exited;

@@ -244,14 +244,15 @@ export class Consumer implements StreamConsumer {
    * sees the same state as with a fresh object per call, without allocating
    * three objects per ack.
    */
-  private persist(): void {
+  /** `acknowledged`: a client is told the change was taken (an ack with a reply). */
+  private persist(acknowledged = false): void {
     if (this.store === null || this.closed) return;
     const st = this.persisted;
     st.delivered.consumer_seq = this.dseq - 1;
     st.delivered.stream_seq = this.sseq - 1;
     st.ack_floor.consumer_seq = this.adflr;
     st.ack_floor.stream_seq = this.asflr;
-    this.store.update(st);
+    this.store.update(st, acknowledged);
   }
 
   /** Subscriptions: acks, flow control, pull requests. */
@@ -854,8 +855,9 @@ export class Consumer implements StreamConsumer {
     else if (text.startsWith('+WPI')) this.progress(sseq);
     else if (text.startsWith('+TERM')) this.term(sseq, dseq, dc, text.slice(5).trim());
     else handled = false;
-    if (handled && reply !== '') this.host.publish(reply, '', null, EMPTY);
-    if (handled) this.persist();
+    if (!handled) return;
+    this.persist(reply !== '');
+    if (reply !== '') this.host.publish(reply, '', null, EMPTY);
   }
 
   ackMsg(sseq: number, dseq: number, _dc: number): void {

@@ -184,8 +184,12 @@ export interface ConsumerState {
 export interface ConsumerStore {
   /** Persist the consumer's config (file store writes obs/<name>/meta.inf). */
   setConfig(cfg: unknown, created: number): void;
-  /** Persist state (may coalesce writes). */
-  update(state: ConsumerState): void;
+  /**
+   * Persist state (may coalesce writes). `acknowledged`: the caller is about
+   * to tell a client this state was taken (an ack with a reply): it is written
+   * before any socket output leaves (util/write-barrier.ts).
+   */
+  update(state: ConsumerState, acknowledged?: boolean): void;
   /** The last persisted state, or null for a new consumer. */
   load(): { config: unknown; created: number; state: ConsumerState } | null;
   flush(): void;

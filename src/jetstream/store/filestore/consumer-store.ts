@@ -5,11 +5,14 @@
  * write per event-loop turn with sync 'always', otherwise at most one every
  * STATE_WRITE_MS (a crash may then redeliver what was acked in that window,
  * as with Go's periodic consumer state flush); `flush()` writes the latest now.
+ * An acknowledged update (an ack with a reply) is written before the reply
+ * leaves (util/write-barrier.ts).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyConsumerState, type ConsumerState, type ConsumerStore } from '../store.js';
 import { atomicWriteFile } from './index-file.js';
+import { holdOutputFor } from '../../../util/write-barrier.js';
 
 interface StateFile {
   delivered: { consumer_seq: number; stream_seq: number };
@@ -48,9 +51,10 @@ export class FileConsumerStore implements ConsumerStore {
     atomicWriteFile(join(this.dir, 'meta.inf'), JSON.stringify({ config: cfg, created }), this.opts.sync === true);
   }
 
-  update(state: ConsumerState): void {
+  update(state: ConsumerState, acknowledged = false): void {
     if (this.closed) return;
     this.latest = state;
+    if (acknowledged) holdOutputFor(this.writeBeforeOutput);
     if (this.scheduled) return;
     this.scheduled = true;
     const run = (): void => {
@@ -64,6 +68,15 @@ export class FileConsumerStore implements ConsumerStore {
     if (this.opts.sync === true) setImmediate(run);
     else setTimeout(run, STATE_WRITE_MS).unref?.();
   }
+
+  /** The write-barrier writer: an acknowledged state is on disk before the ack reply leaves. */
+  private readonly writeBeforeOutput = (): void => {
+    try {
+      this.flush();
+    } catch (e) {
+      this.opts.log?.('error', `writing consumer state ${this.dir} failed: ${(e as Error).message}`);
+    }
+  };
 
   flush(): void {
     const st = this.latest;

@@ -12,7 +12,8 @@
  *
  * Write path: a record is encoded straight into the tail's buffer; the
  * unwritten part is handed to the OS with one writeSync per event-loop turn
- * (setImmediate) or whenever 256 KiB are pending. sync_interval fsyncs on a
+ * (setImmediate), whenever 256 KiB are pending, and before any socket flush
+ * (util/write-barrier.ts: a PubAck never leaves ahead of its message). sync_interval fsyncs on a
  * timer; 'always' writes and fsyncs before each mutating call returns.
  *
  * Blocks that lose more than half their bytes are rewritten without the dead
@@ -53,6 +54,7 @@ import { SubjectIndex, wantsSeqTracking, type SubjectEntry } from '../subject-in
 import { Block, GHOST, NONE } from './block.js';
 import { FileConsumerStore } from './consumer-store.js';
 import { readIndex, writeIndex } from './index-file.js';
+import { holdOutputFor, releaseHold } from '../../../util/write-barrier.js';
 import { FLAG_ERASED, FLAG_HDR, FLAG_TOMB, LEN_MASK, MAX_RECORD, REC_HEAD, REC_TRAILER, TOMB_LEN, eraseRecordInPlace, msgRecordLen, writeMsgRecord, writeTombstone } from './record.js';
 import { fsyncDir, listBlockIds, packBlock, readBlockFile, readFileBytes, scanRecords, truncateFile, unpackBlock } from './recover.js';
 
@@ -121,6 +123,8 @@ export class FileStore implements StreamStore {
   private sweepTimer: NodeJS.Timeout | null = null;
 
   private flushScheduled = false;
+  /** registered with the write barrier: bytes in the tail not yet handed to the OS */
+  private outputHeld = false;
   /** written (or pending) since the last fsync */
   private dirty = false;
   /** rolled blocks written since the last fsync */
@@ -356,8 +360,16 @@ export class FileStore implements StreamStore {
     this.dirty = true;
     if (this.syncAlways) return; // commit() writes and syncs
     const t = this.tail;
-    if (t.bytes - t.flushed >= WRITE_CHUNK) this.writePending();
-    else if (!this.flushScheduled) {
+    if (t.bytes - t.flushed >= WRITE_CHUNK) {
+      this.writePending();
+      return;
+    }
+    // Unwritten bytes: no output (a PubAck for them) leaves before they are written.
+    if (!this.outputHeld) {
+      this.outputHeld = true;
+      holdOutputFor(this.writeBeforeOutput);
+    }
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.onImmediate);
     }
@@ -368,8 +380,18 @@ export class FileStore implements StreamStore {
     if (!this.closed) this.guard('write', () => this.writePending());
   };
 
+  /** The write-barrier writer (util/write-barrier.ts): runs before any socket flush. */
+  private readonly writeBeforeOutput = (): void => {
+    this.outputHeld = false;
+    this.guard('write', () => this.writePending());
+  };
+
   /** Hand the tail's unwritten bytes to the OS. */
   private writePending(): void {
+    if (this.outputHeld) {
+      this.outputHeld = false;
+      releaseHold(this.writeBeforeOutput);
+    }
     const t = this.tail;
     if (t.flushed >= t.bytes || this.fd < 0) return;
     const buf = t.buf!;
