@@ -29,12 +29,12 @@ async function trials(sync: 'default' | 'always', count: number, maxAcks: number
   console.log(`# kill -9 ${sync}: ${count} trials, acked/restored ${report.join(' ')} (seed ${SEED})`);
 }
 
-describe('JetStream kill -9 mid-publish', { timeout: 600_000 }, () => {
-  it('keeps every acknowledged message, default sync (20 trials)', async () => {
+describe('JetStream kill -9 mid-publish', () => {
+  it('keeps every acknowledged message, default sync (20 trials)', { timeout: 400_000 }, async () => {
     await trials('default', Math.max(1, Math.round(20 * SCALE)), 20000);
   });
 
-  it('keeps every acknowledged message, sync_interval: always (10 trials)', async () => {
+  it('keeps every acknowledged message, sync_interval: always (10 trials)', { timeout: 300_000 }, async () => {
     await trials('always', Math.max(1, Math.round(10 * SCALE)), 3000);
   });
 });
