@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { startGoServer } from './go-server.js';
+import assert from 'node:assert/strict';
+import { OURS_CMD, startGoServer } from './go-server.js';
+import { rng } from './rng.js';
+import { startServer } from '../../src/index.js';
+
+async function inProcess(store: string, sync: Kill9Options['sync']): Promise<{ url: string; stop(): Promise<void> }> {
+  const srv = await startServer({ jetstream: true, store_dir: store, ...(sync === 'always' ? { sync_interval: 'always' } : {}) });
+  return { url: srv.url, stop: () => srv.stop() };
+}
 
 export interface Kill9Options {
   /** server command (OURS_CMD, or undefined for Go's) */
@@ -23,6 +31,8 @@ export interface Kill9Options {
   window?: number;
   /** payload tag, so payloads differ between trials */
   tag: string;
+  /** restart on the store in this process (our server only; quicker than a second child) */
+  restartInProcess?: boolean;
 }
 
 export interface Kill9Result {
@@ -76,7 +86,7 @@ export async function kill9Trial(o: Kill9Options): Promise<Kill9Result> {
       await srv.stop();
     }
 
-    const again = await startGoServer([], conf, o.cmd);
+    const again = o.restartInProcess ? await inProcess(store, o.sync) : await startGoServer([], conf, o.cmd);
     try {
       const nc = await connect({ servers: again.url, reconnect: false });
       try {
@@ -112,4 +122,28 @@ export async function kill9Trial(o: Kill9Options): Promise<Kill9Result> {
   } finally {
     rmSync(store, { recursive: true, force: true });
   }
+}
+
+/**
+ * `count` trials against our server (scaled by KILL9_TRIALS), each killed
+ * after a random number of acks in [1, maxAcks] (seeded by KILL9_SEED); fails
+ * on the first trial that lost an acknowledged message.
+ */
+export async function kill9Trials(sync: Kill9Options['sync'], count: number, maxAcks: number): Promise<void> {
+  const n = Math.max(1, Math.round(count * Number(process.env.KILL9_TRIALS ?? 1)));
+  const seed = Number(process.env.KILL9_SEED ?? Date.now() % 100000);
+  const rand = rng(seed);
+  const report: string[] = [];
+  for (let t = 0; t < n; t++) {
+    const killAfterAcks = 1 + Math.floor(rand() * maxAcks);
+    const r = await kill9Trial({ cmd: OURS_CMD, sync, killAfterAcks, tag: `${sync}${t}`, restartInProcess: true });
+    report.push(`${r.acked}/${r.restored}`);
+    assert.ok(r.acked >= killAfterAcks, `trial ${t}: only ${r.acked} acks before the kill`);
+    assert.deepEqual(
+      r.lost,
+      [],
+      `trial ${t} (KILL9_SEED=${seed}, kill after ${killAfterAcks} acks): acknowledged through seq ${r.lastAckedSeq}, ${r.restored} restored, lost ${r.lost.length}: ${r.lost.slice(0, 20).join(',')}`,
+    );
+  }
+  console.log(`# kill -9 ${sync}: ${n} trials, none lost an acknowledged message; acked/restored ${report.join(' ')} (KILL9_SEED=${seed})`);
 }
