@@ -16,7 +16,7 @@
  *   extra.cluster_connect_retries, extra.routes (string[]), extra.prof_port.
  */
 import { ConfigError } from '../util/errors.js';
-import { VERSION } from '../util/version.js';
+import { GO_COMPAT_VERSION } from '../util/version.js';
 import { DEFAULT_PORT, defaultOptions, defaultTlsOptions, type Options, type TlsOptions } from './options.js';
 
 export interface CliResult {
@@ -42,9 +42,13 @@ export class FlagSyntaxError extends ConfigError {
   }
 }
 
-/** `nats-server: v<version>` as printed by `-v` (Go prints its own release there). */
+/**
+ * `nats-server: v<version>` as printed by `-v`: the Go release whose behaviour
+ * we follow (the one INFO and /varz report), because client test harnesses
+ * (nats.c, nats.go) read `-v` to decide which server features to test.
+ */
 export function versionString(): string {
-  return `nats-server: v${VERSION}`;
+  return `nats-server: v${GO_COMPAT_VERSION}`;
 }
 
 type Kind = 'bool' | 'int' | 'string';

@@ -373,10 +373,10 @@ describe('parseGoInt', () => {
 });
 
 describe('version and help', () => {
-  it('version string uses the package version', () => {
+  it('version string is the Go release we follow (as INFO and /varz report it)', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
     assert.equal(VERSION, pkg.version);
-    assert.equal(versionString(), `nats-server: v${pkg.version}`);
+    assert.equal(versionString(), `nats-server: v${GO_COMPAT_VERSION}`);
     assert.match(GO_COMPAT_VERSION, /^2\.14\.\d+$/);
   });
 
