@@ -17,6 +17,7 @@
  */
 import { ConfigError } from '../util/errors.js';
 import { GO_COMPAT_VERSION } from '../util/version.js';
+import { UNSUPPORTED_FLAGS } from './unsupported.js';
 import { DEFAULT_PORT, defaultOptions, defaultTlsOptions, type Options, type TlsOptions } from './options.js';
 
 export interface CliResult {
@@ -322,6 +323,8 @@ function buildOverrides(p: Parsed): { overrides: Partial<Options>; setFields: Se
   const tls = tlsFromFlags(p);
   if (tls !== null) put('tls', tls);
   if (Object.keys(extra).length > 0) o.extra = extra;
+  const ignored = [...p.seen].filter((d) => UNSUPPORTED_FLAGS.has(d)).map((d) => ({ kind: 'flag' as const, name: UNSUPPORTED_FLAGS.get(d)! }));
+  if (ignored.length > 0) o.unsupported = ignored;
   return { overrides: o, setFields };
 }
 
@@ -496,7 +499,10 @@ export function mergeOptions(base: Options, overrides: Partial<Options>): Option
   const out: Options = { ...base, extra: { ...base.extra } };
   const rec = out as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(overrides)) {
-    if (k === 'extra') {
+    if (k === 'unsupported') {
+      // flags add to what the config file reported
+      out.unsupported = [...(base.unsupported ?? []), ...((v ?? []) as Options['unsupported'])];
+    } else if (k === 'extra') {
       for (const [ek, ev] of Object.entries((v ?? {}) as Record<string, unknown>)) {
         if (ev === undefined) delete out.extra[ek];
         else out.extra[ek] = ev;
