@@ -332,7 +332,7 @@ export function parseTls(ctx: Ctx, p: Pos | undefined, v: ConfValue, client = fa
       case 'curve_preferences': t.curve_preferences = strList(ctx, kp, val); break;
       case 'pinned_certs': t.pinned_certs = strList(ctx, kp, val); break;
       case 'connection_rate_limit': t.connection_rate_limit = int(ctx, kp, val); break;
-      case 'verify_cert_and_check_known_urls': case 'certs': case 'cert_store': case 'cert_match_by': case 'cert_match':
+      case 'verify_cert_and_check_known_urls': case 'certs': case 'certificates': case 'cert_store': case 'cert_match_by': case 'cert_match':
       case 'ca_certs_match': case 'cert_match_skip_invalid': case 'ocsp_peer': case 'allow_insecure_cipher_suites':
         break;
       default:
