@@ -8,6 +8,9 @@ import { parseArgs, mergeOptions, versionString, checkRoutesNeedCluster, FlagSyn
 import { usage, tlsHelp } from '../src/config/help.js';
 import { loadConfigFile } from '../src/config/from-file.js';
 import { defaultOptions, type Options } from '../src/config/options.js';
+import { clusterOptions } from '../src/config/cluster.js';
+import { gatewayOptions } from '../src/config/gateway.js';
+import { validateWebsocketOptions } from '../src/config/websocket.js';
 import { launch } from '../src/index.js';
 import { Logger } from '../src/log/logger.js';
 import type { RouteManager } from '../src/cluster/route/routes.js';
@@ -55,6 +58,15 @@ async function main(): Promise<number> {
     }
   }
   if (cli.action === 'test_config') {
+    try {
+      // the blocks launch() checks before anything listens: -t reports their errors too, as Go's does
+      clusterOptions(opts);
+      gatewayOptions(opts);
+      validateWebsocketOptions(opts);
+    } catch (e) {
+      process.stderr.write(`nats-server: ${(e as Error).message}\n`);
+      return 1;
+    }
     process.stderr.write(`nats-server: configuration file ${cli.configFile} is valid (${opts.config_digest ?? ''})\n`);
     return 0;
   }

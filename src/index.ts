@@ -103,7 +103,8 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
     throw e;
   }
   let monitor: MonitorServer | null = null;
-  if (o.http_port !== 0 || o.https_port !== 0) {
+  // https_port is accepted and ignored (config/unsupported.ts): no HTTPS monitoring
+  if (o.http_port !== 0) {
     try {
       monitor = await startMonitoring(server);
     } catch (e) {

@@ -16,7 +16,8 @@
  *   extra.cluster_connect_retries, extra.routes (string[]), extra.prof_port.
  */
 import { ConfigError } from '../util/errors.js';
-import { VERSION } from '../util/version.js';
+import { GO_COMPAT_VERSION } from '../util/version.js';
+import { UNSUPPORTED_FLAGS } from './unsupported.js';
 import { DEFAULT_PORT, defaultOptions, defaultTlsOptions, type Options, type TlsOptions } from './options.js';
 
 export interface CliResult {
@@ -42,9 +43,13 @@ export class FlagSyntaxError extends ConfigError {
   }
 }
 
-/** `nats-server: v<version>` as printed by `-v` (Go prints its own release there). */
+/**
+ * `nats-server: v<version>` as printed by `-v`: the Go release whose behaviour
+ * we follow (the one INFO and /varz report), because client test harnesses
+ * (nats.c, nats.go) read `-v` to decide which server features to test.
+ */
 export function versionString(): string {
-  return `nats-server: v${VERSION}`;
+  return `nats-server: v${GO_COMPAT_VERSION}`;
 }
 
 type Kind = 'bool' | 'int' | 'string';
@@ -318,6 +323,8 @@ function buildOverrides(p: Parsed): { overrides: Partial<Options>; setFields: Se
   const tls = tlsFromFlags(p);
   if (tls !== null) put('tls', tls);
   if (Object.keys(extra).length > 0) o.extra = extra;
+  const ignored = [...p.seen].filter((d) => UNSUPPORTED_FLAGS.has(d)).map((d) => ({ kind: 'flag' as const, name: UNSUPPORTED_FLAGS.get(d)! }));
+  if (ignored.length > 0) o.unsupported = ignored;
   return { overrides: o, setFields };
 }
 
@@ -492,7 +499,10 @@ export function mergeOptions(base: Options, overrides: Partial<Options>): Option
   const out: Options = { ...base, extra: { ...base.extra } };
   const rec = out as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(overrides)) {
-    if (k === 'extra') {
+    if (k === 'unsupported') {
+      // flags add to what the config file reported
+      out.unsupported = [...(base.unsupported ?? []), ...((v ?? []) as Options['unsupported'])];
+    } else if (k === 'extra') {
       for (const [ek, ev] of Object.entries((v ?? {}) as Record<string, unknown>)) {
         if (ev === undefined) delete out.extra[ek];
         else out.extra[ek] = ev;

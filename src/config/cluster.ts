@@ -124,10 +124,12 @@ function parseAuth(c: ClusterOptions, v: unknown): void {
       case 'user': case 'username': c.username = str(k, x); break;
       case 'pass': case 'password': c.password = String(x); break;
       case 'timeout': c.auth_timeout = seconds(k, x); break;
-      case 'permissions': perms = parseRoutePermissions(x); break;
+      case 'permissions': case 'default_permission': case 'default_permissions': perms = parseRoutePermissions(x); break;
       case 'users': fail('Cluster authorization does not allow multiple users');
       case 'token': fail('Cluster authorization does not support tokens');
-      default: break;
+      case 'auth_callout': case 'auth_hook': fail('Cluster authorization does not support callouts');
+      case 'proxy_required': break; // Go parseCluster does not use it
+      default: fail(`unknown field "${k}"`);
     }
   }
   if (perms !== null && c.permissions === null) c.permissions = perms;

@@ -1,7 +1,8 @@
 /**
  * Configuration file -> Options (Go opts.go processConfigFileLine and the
  * block parsers it calls). Keys are case-insensitive. Keys Go knows but this
- * build does not act on yet are accepted and kept in `opts.extra`; unknown
+ * build does not act on are accepted (top-level ones kept in `opts.extra`)
+ * and listed in `opts.unsupported` from the table in unsupported.ts; unknown
  * keys are errors reported as `file:line:col: unknown field "key"`.
  */
 import { createHash } from 'node:crypto';
@@ -17,9 +18,10 @@ import { checkAccountReferences, parseAccountsBlock, parseMappings } from './acc
 import { checkAuthCalloutAccounts, parseAuthCallout } from './auth-callout.js';
 import { parseLeafNodes } from './leafnodes.js';
 import { parseWebsocket } from './websocket.js';
+import { findUnsupported } from './unsupported.js';
 import { parseOperatorKey, parseResolver, parseResolverPreload, parseTrustedKeys } from './operator.js';
 
-/** Top-level keys Go accepts that are kept as-is for later subsystems. */
+/** Top-level keys Go accepts that are kept as-is: `cluster` and `gateway` for their layers, the rest unsupported (unsupported.ts). */
 const PASSTHROUGH = new Set([
   'trace_headers', 'default_sentinel', 'cluster', 'gateway',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'ocsp', 'resolver_tls',
@@ -38,6 +40,7 @@ export function loadConfigFile(path: string, base: Options): Options {
   const tree = parseConfig(text, { file: path });
   const opts: Options = { ...base, extra: { ...base.extra } };
   applyConfig(tree, opts, path);
+  opts.unsupported = [...(base.unsupported ?? []), ...findUnsupported(tree).map((name) => ({ kind: 'config' as const, name }))];
   opts.config_file = resolve(path);
   opts.config_digest = 'sha256:' + createHash('sha256').update(JSON.stringify(toPlain(tree))).digest('hex');
   return opts;
@@ -214,12 +217,14 @@ function parseJetStreamBlock(ctx: Ctx, m: ConfMap, o: Options): void {
         if (typeof v === 'string' && v.toLowerCase() === 'always') js.sync_interval = 'always';
         else js.sync_interval = duration(ctx, p, v, 'sync_interval');
         break;
-      case 'max_buffered_msgs': case 'max_buffered_messages': js.max_buffered_msgs = int(ctx, p, v); break;
-      case 'max_buffered_size': js.max_buffered_size = int(ctx, p, v); break;
       case 'strict': js.strict = bool(ctx, p, v); break;
       case 'unique_tag': js.unique_tag = str(ctx, p, v); break;
       case 'request_queue_limit': js.request_queue_limit = int(ctx, p, v); break;
-      case 'cipher': case 'key': case 'prev_key': case 'encryption_key': case 'export_to_other_accounts': case 'tpm': case 'extension_hint': case 'compress_ok': case 'max_outstanding_catchup': case 'max_catchup': break;
+      // accepted and ignored (named at start-up, see unsupported.ts)
+      case 'cipher': case 'key': case 'ek': case 'encryption_key': case 'prev_key': case 'prev_ek': case 'prev_encryption_key':
+      case 'tpm': case 'extension_hint': case 'max_outstanding_catchup': case 'max_buffered_msgs': case 'max_buffered_size':
+      case 'info_queue_limit': case 'meta_compact': case 'meta_compact_size': case 'meta_compact_sync': case 'max_concurrent_io':
+        break;
       case 'limits': {
         if (!(v instanceof ConfMap)) ctx.err(p, 'Expected a map for limits');
         for (const [lk, lv] of v.values) {
@@ -228,8 +233,7 @@ function parseJetStreamBlock(ctx: Ctx, m: ConfMap, o: Options): void {
             case 'max_ack_pending': js.max_ack_pending = int(ctx, lp, lv); break;
             case 'max_request_batch': js.max_request_batch = int(ctx, lp, lv); break;
             case 'duplicate_window': js.duplicate_window = duration(ctx, lp, lv, 'duplicate_window'); break;
-            case 'max_request_expires': js.max_request_expires = duration(ctx, lp, lv, 'max_request_expires'); break;
-            case 'max_request_max_bytes': js.max_request_max_bytes = int(ctx, lp, lv); break;
+            case 'max_ha_assets': case 'batch': break; // accepted and ignored (unsupported.ts)
             default: ctx.err(lp, `unknown field "${lk}"`);
           }
         }
@@ -328,7 +332,7 @@ export function parseTls(ctx: Ctx, p: Pos | undefined, v: ConfValue, client = fa
       case 'curve_preferences': t.curve_preferences = strList(ctx, kp, val); break;
       case 'pinned_certs': t.pinned_certs = strList(ctx, kp, val); break;
       case 'connection_rate_limit': t.connection_rate_limit = int(ctx, kp, val); break;
-      case 'verify_cert_and_check_known_urls': case 'certs': case 'cert_store': case 'cert_match_by': case 'cert_match':
+      case 'verify_cert_and_check_known_urls': case 'certs': case 'certificates': case 'cert_store': case 'cert_match_by': case 'cert_match':
       case 'ca_certs_match': case 'cert_match_skip_invalid': case 'ocsp_peer': case 'allow_insecure_cipher_suites':
         break;
       default:

@@ -6,6 +6,7 @@
  */
 import type { Options } from './options.js';
 import { fail, num, parseLinkURL, parseListen, seconds, str } from './link-values.js';
+import { checkTlsKeys } from './tls-map.js';
 
 /** Go defaultGatewayConnectDelay / defaultGatewayReconnectDelay */
 export const GATEWAY_CONNECT_DELAY_MS = 1000;
@@ -46,6 +47,7 @@ export interface GatewayOptions {
 /** Go GenTLSConfig: a certificate needs its key and the other way round. */
 function tlsBlock(v: unknown): Record<string, unknown> {
   const t = map('tls', v);
+  checkTlsKeys(t);
   const cert = typeof t.cert_file === 'string' && t.cert_file !== '';
   const key = typeof t.key_file === 'string' && t.key_file !== '';
   if (cert && !key) fail("missing 'key_file' in TLS configuration");
@@ -92,7 +94,10 @@ function parseAuth(g: GatewayOptions, v: unknown): void {
       case 'timeout': g.auth_timeout = seconds(k, x); break;
       case 'users': fail('Gateway authorization does not allow multiple users');
       case 'token': fail('Gateway authorization does not support tokens');
-      default: break;
+      case 'auth_callout': case 'auth_hook': fail('Gateway authorization does not support callouts');
+      // Go parseAuthorization reads these; parseGateway then does not use them
+      case 'default_permission': case 'default_permissions': case 'permissions': case 'proxy_required': break;
+      default: fail(`unknown field "${k}"`);
     }
   }
 }

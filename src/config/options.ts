@@ -155,6 +155,8 @@ export interface Options {
 
   /** Config keys this build parses but does not act on yet (kept for reload/varz). */
   extra: Record<string, unknown>;
+  /** Go options given that this server accepts but ignores (config/unsupported.ts), warned at start-up. */
+  unsupported: UnsupportedSetting[];
   /** The config file in use, if any. */
   config_file?: string;
   config_digest?: string;
@@ -164,6 +166,12 @@ export interface Options {
   metadata: Record<string, string>;
   connect_error_reports: number;
   reconnect_error_reports: number;
+}
+
+/** A config key path (as written) or a command line flag that is accepted and ignored. */
+export interface UnsupportedSetting {
+  kind: 'config' | 'flag';
+  name: string;
 }
 
 export const DEFAULT_PORT = 4222;
@@ -233,6 +241,7 @@ export function defaultOptions(): Options {
     jetstream: false,
     jetstream_opts: {},
     extra: {},
+    unsupported: [],
     tags: [],
     metadata: {},
     connect_error_reports: 3600,
@@ -247,8 +256,6 @@ export interface JetStreamOptions {
   domain?: string;
   /** ms, or 'always' */
   sync_interval?: number | 'always';
-  max_buffered_msgs?: number;
-  max_buffered_size?: number;
   strict?: boolean;
   unique_tag?: string;
   /** limits {} block */
@@ -256,9 +263,6 @@ export interface JetStreamOptions {
   max_ack_pending?: number;
   /** ms */
   duplicate_window?: number;
-  max_request_expires?: number;
-  max_request_max_bytes?: number;
-  max_catchup?: number;
   request_queue_limit?: number;
 }
 

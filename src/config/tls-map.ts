@@ -7,11 +7,22 @@ import { defaultTlsOptions, type TlsOptions } from './options.js';
 import { parseGoDuration } from './durations.js';
 import { ConfigError } from '../util/errors.js';
 
+/** Keys of Go's parseTLS that these blocks accept without acting on them (see unsupported.ts). */
 const IGNORED = new Set([
   'verify_and_map', 'verify_cert_and_check_known_urls', 'curve_preferences', 'connection_rate_limit', 'handshake_first',
-  'first', 'immediate', 'certs', 'cert_store', 'cert_match_by', 'cert_match', 'ca_certs_match', 'cert_match_skip_invalid',
+  'first', 'immediate', 'certs', 'certificates', 'cert_store', 'cert_match_by', 'cert_match', 'ca_certs_match', 'cert_match_skip_invalid',
   'ocsp_peer', 'allow_insecure_cipher_suites',
 ]);
+
+/** Every key Go's parseTLS knows; any other fails as Go fails. */
+const GO_TLS_KEYS = new Set([...IGNORED, 'cert_file', 'key_file', 'ca_file', 'verify', 'insecure', 'timeout', 'min_version', 'cipher_suites', 'pinned_certs']);
+
+/** Go parseTLS: a key it does not know is an error. */
+export function checkTlsKeys(v: Record<string, unknown>): void {
+  for (const k of Object.keys(v)) {
+    if (!GO_TLS_KEYS.has(k.toLowerCase())) throw new ConfigError(`error parsing tls config, unknown field "${k}"`);
+  }
+}
 
 export function tlsFromMap(v: unknown): TlsOptions {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError('tls should be a map');

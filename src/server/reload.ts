@@ -28,7 +28,7 @@ const RELOADABLE = new Set<keyof Options>([
   'default_permissions', 'no_auth_user', 'accounts', 'mappings', 'tags', 'metadata',
   'max_connections', 'max_control_line', 'max_payload', 'ping_interval', 'ping_max', 'write_deadline',
   'client_advertise', 'pidfile', 'ports_file_dir', 'max_traced_msg_len', 'connect_error_reports',
-  'reconnect_error_reports', 'no_fast_producer_stall', 'config_digest', 'config_file', 'extra', 'system_account',
+  'reconnect_error_reports', 'no_fast_producer_stall', 'config_digest', 'config_file', 'extra', 'system_account', 'unsupported',
   // judged by the route and leaf layers (validateReload), as Go's diffOptions does for Cluster and LeafNode
   'leafnodes',
 ]);

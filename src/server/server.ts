@@ -14,6 +14,8 @@ import { Account, GLOBAL_ACCOUNT } from '../accounts/account.js';
 import { AccountImports } from './imports.js';
 import { applyReload, reloadBase, validateReload } from './reload.js';
 import { loadConfigFile } from '../config/from-file.js';
+import { unsupportedWarning } from '../config/unsupported.js';
+import { hasPlaintextPasswords, PLAINTEXT_PASSWORDS_WARNING } from '../auth/auth-warnings.js';
 import { InternalClient } from './internal-client.js';
 import { routeMessage, type GatewayRouter } from './router.js';
 import { infoToJSON, infoIdentity, RUNTIME_VERSION, type ServerInfo } from './info.js';
@@ -200,7 +202,10 @@ export class Server implements ClientHost {
     this.log.info(`  Runtime:  ${RUNTIME_VERSION}`);
     this.log.info(`  Name:     ${this.name}`);
     this.log.info(`  ID:       ${this.id}`);
+    // Go Start: insecure settings are reported right after the banner (checkAuthforWarnings)
+    if (hasPlaintextPasswords(this.opts)) this.log.warn(PLAINTEXT_PASSWORDS_WARNING);
     if (this.opts.config_file) this.log.info(`Using configuration file: ${this.opts.config_file}`);
+    for (const u of this.opts.unsupported ?? []) this.log.warn(unsupportedWarning(u));
     for (const fn of this.startHooks.splice(0)) fn();
     if (this.opts.dont_listen) return;
     const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));

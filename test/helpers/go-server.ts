@@ -41,16 +41,24 @@ export async function startGoServer(args: string[] = [], config?: string, cmd?: 
   const proc = spawn(exe, [...pre, ...full], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += d.toString()));
-  const ports = await waitFor((): { nats: string[]; monitoring?: string[]; cluster?: string[] } | null => {
-    if (proc.exitCode !== null) throw new Error(`nats-server exited: ${stderr}`);
-    const f = readdirSync(dir).find((n) => n.endsWith('.ports'));
-    if (!f) return null;
-    try {
-      return JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nats: string[]; monitoring?: string[]; cluster?: string[] };
-    } catch {
-      return null;
-    }
-  }, 10000);
+  let ports: { nats: string[]; monitoring?: string[]; cluster?: string[] } | null;
+  try {
+    ports = await waitFor((): { nats: string[]; monitoring?: string[]; cluster?: string[] } | null => {
+      if (proc.exitCode !== null) throw new Error(`nats-server exited: ${stderr}`);
+      const f = readdirSync(dir).find((n) => n.endsWith('.ports'));
+      if (!f) return null;
+      try {
+        return JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nats: string[]; monitoring?: string[]; cluster?: string[] };
+      } catch {
+        return null;
+      }
+    }, 10000);
+  } catch (e) {
+    // a server that exits (or never starts) leaves no temp dir behind
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   if (!ports) throw new Error('no ports file');
   const port = Number(new URL(ports.nats[0]).port);
   const monitorPort = ports.monitoring ? Number(new URL(ports.monitoring[0]).port) : undefined;

@@ -88,8 +88,8 @@ describe('boolean flags', () => {
     [['--logtime=false'], { logtime: false }],
     [['-T'], { logtime: true }],
     [['--logtime_utc'], { logtime_utc: true }],
-    [['-s'], { syslog: true }],
-    [['--syslog'], { syslog: true }],
+    [['-s'], { syslog: true, unsupported: [{ kind: 'flag', name: '--syslog' }] }],
+    [['--syslog'], { syslog: true, unsupported: [{ kind: 'flag', name: '--syslog' }] }],
     [['-js'], { jetstream: true }],
     [['--jetstream=false'], { jetstream: false }],
   ];
@@ -120,15 +120,15 @@ describe('flag to option mapping', () => {
     [['--pid', '/tmp/x.pid'], { pidfile: '/tmp/x.pid' }],
     [['-m', '8222'], { http_port: 8222 }],
     [['--http_port', '-1'], { http_port: -1 }],
-    [['-ms', '8443'], { https_port: 8443 }],
-    [['--https_port', '8443'], { https_port: 8443 }],
+    [['-ms', '8443'], { https_port: 8443, unsupported: [{ kind: 'flag', name: '--https_port' }] }],
+    [['--https_port', '8443'], { https_port: 8443, unsupported: [{ kind: 'flag', name: '--https_port' }] }],
     [['--client_advertise', 'h:1'], { client_advertise: 'h:1' }],
     [['--ports_file_dir', '/tmp'], { ports_file_dir: '/tmp' }],
     [['-l', 'x.log'], { logfile: 'x.log' }],
     [['--log', 'x.log'], { logfile: 'x.log' }],
-    [['-r', 'udp://h:514'], { remote_syslog: 'udp://h:514' }],
-    [['--remote_syslog', 'udp://h:514'], { remote_syslog: 'udp://h:514' }],
-    [['--log_size_limit', '1048576'], { log_size_limit: 1048576 }],
+    [['-r', 'udp://h:514'], { remote_syslog: 'udp://h:514', unsupported: [{ kind: 'flag', name: '--remote_syslog' }] }],
+    [['--remote_syslog', 'udp://h:514'], { remote_syslog: 'udp://h:514', unsupported: [{ kind: 'flag', name: '--remote_syslog' }] }],
+    [['--log_size_limit', '1048576'], { log_size_limit: 1048576, unsupported: [{ kind: 'flag', name: '--log_size_limit' }] }],
     [['--max_traced_msg_len', '64'], { max_traced_msg_len: 64 }],
     [['-sd', '/data'], { store_dir: '/data' }],
     [['--store_dir', '/data'], { store_dir: '/data' }],
@@ -373,10 +373,10 @@ describe('parseGoInt', () => {
 });
 
 describe('version and help', () => {
-  it('version string uses the package version', () => {
+  it('version string is the Go release we follow (as INFO and /varz report it)', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
     assert.equal(VERSION, pkg.version);
-    assert.equal(versionString(), `nats-server: v${pkg.version}`);
+    assert.equal(versionString(), `nats-server: v${GO_COMPAT_VERSION}`);
     assert.match(GO_COMPAT_VERSION, /^2\.14\.\d+$/);
   });
 
