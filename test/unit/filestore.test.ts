@@ -28,6 +28,7 @@ import { FileStore, type FileStoreOptions } from '../../src/jetstream/store/file
 import { unpackBlock } from '../../src/jetstream/store/filestore/recover.js';
 import { emptyConsumerState, fileStoreMsgSize, type StoreConfig } from '../../src/jetstream/store/store.js';
 import { rng } from '../helpers/rng.js';
+import { heldWriters, writeHeld } from '../../src/util/write-barrier.js';
 import { waitFor } from '../helpers/wait.js';
 
 const cfg = (o: Partial<StoreConfig> = {}): StoreConfig => ({
@@ -398,17 +399,23 @@ describe('file store', () => {
     assert.equal(re.loadMsg(2)!.msg.toString(), 'filler-0');
   });
 
-  it("writes each message before storeMsg returns with sync 'always', and buffers otherwise", async () => {
+  it("with sync 'always' writes a turn's changes before any output leaves (group commit), and buffers otherwise", async () => {
     const d = tmp();
     const fs = fstore(d, {}, { syncIntervalMs: 'always' });
     let expected = 0;
     for (let i = 0; i < 20; i++) {
       fs.storeMsg('a', null, b(`m${i}`));
       expected += fileStoreMsgSize('a', null, b(`m${i}`));
-      assert.equal(statSync(blockPath(d, '1.blk')).size, expected);
     }
+    assert.ok(heldWriters() > 0, 'output waits for the store');
+    writeHeld(); // what a socket flush runs first
+    assert.equal(statSync(blockPath(d, '1.blk')).size, expected);
     fs.removeMsg(3);
+    writeHeld();
     assert.equal(statSync(blockPath(d, '1.blk')).size, expected + 30, 'the tombstone too');
+    fs.storeMsg('a', null, b('late'));
+    await tick();
+    assert.equal(statSync(blockPath(d, '1.blk')).size, expected + 30 + fileStoreMsgSize('a', null, b('late')), 'or at the end of the turn');
 
     const a = tmp();
     const as = fstore(a, {}, { syncIntervalMs: 50 });

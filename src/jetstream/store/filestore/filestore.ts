@@ -13,8 +13,9 @@
  * Write path: a record is encoded straight into the tail's buffer; the
  * unwritten part is handed to the OS with one writeSync per event-loop turn
  * (setImmediate), whenever 256 KiB are pending, and before any socket flush
- * (util/write-barrier.ts: a PubAck never leaves ahead of its message). sync_interval fsyncs on a
- * timer; 'always' writes and fsyncs before each mutating call returns.
+ * (util/write-barrier.ts: a PubAck never leaves ahead of its message).
+ * sync_interval fsyncs on a timer; 'always' writes and fsyncs the changes of
+ * a read cycle together (group commit) before any output leaves.
  *
  * Blocks that lose more than half their bytes are rewritten without the dead
  * records (temp file, fsync, rename); blocks with nothing left are deleted.
@@ -364,7 +365,15 @@ export class FileStore implements StreamStore {
       this.writePending();
       return;
     }
-    // Unwritten bytes: no output (a PubAck for them) leaves before they are written.
+    this.writeSoon();
+  }
+
+  /**
+   * Unwritten (with sync 'always': unsynced) bytes: write them on the next
+   * turn, and before any output leaves (util/write-barrier.ts), so a PubAck
+   * for them never goes out first.
+   */
+  private writeSoon(): void {
     if (!this.outputHeld) {
       this.outputHeld = true;
       holdOutputFor(this.writeBeforeOutput);
@@ -377,18 +386,29 @@ export class FileStore implements StreamStore {
 
   private readonly onImmediate = (): void => {
     this.flushScheduled = false;
-    if (!this.closed) this.guard('write', () => this.writePending());
+    if (!this.closed) this.guard('write', () => this.writeOut());
   };
 
-  /** The write-barrier writer (util/write-barrier.ts): runs before any socket flush. */
+  /** The write-barrier writer: runs before any socket flush. */
   private readonly writeBeforeOutput = (): void => {
     this.outputHeld = false;
-    this.guard('write', () => this.writePending());
+    this.guard('write', () => this.writeOut());
   };
+
+  /** Hand the tail's unwritten bytes to the OS; with sync 'always', fsync them too. */
+  private writeOut(): void {
+    this.writePending();
+    if (this.syncAlways && this.dirty && this.fd >= 0) {
+      fsyncSync(this.fd);
+      this.dirty = false;
+    }
+  }
 
   /** Hand the tail's unwritten bytes to the OS. */
   private writePending(): void {
-    if (this.outputHeld) {
+    // Written is enough to release held output unless every change must be synced first
+    // (then the writer itself releases it, after the fsync; a stale hold is a no-op).
+    if (this.outputHeld && !this.syncAlways) {
       this.outputHeld = false;
       releaseHold(this.writeBeforeOutput);
     }
@@ -400,12 +420,15 @@ export class FileStore implements StreamStore {
     t.flushed = t.bytes;
   }
 
-  /** End of a mutating call: with sync 'always' everything is on disk before returning. */
+  /**
+   * End of a mutating call. With sync 'always' the change is written and
+   * fsynced before anything can acknowledge it: group commit, one write and
+   * one fsync for all the changes of a read cycle, run before the first
+   * socket flush (the PubAcks) or on the next turn, whichever comes first.
+   */
   private commit(): void {
     if (!this.syncAlways || !this.dirty || this.closed) return;
-    this.writePending();
-    fsyncSync(this.fd);
-    this.dirty = false;
+    this.writeSoon();
   }
 
   private syncNow(): void {
