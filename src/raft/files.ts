@@ -14,6 +14,8 @@ export const TMP_SUFFIX = '.tmp';
 export interface AtomicWriteHooks {
   /** Called after the temp file is written and synced, before the rename; throwing stops there. */
   beforeRename?: (tmpPath: string, finalPath: string) => void;
+  /** false skips the fsyncs (tests; a process crash still sees the rename's all-or-nothing). */
+  fsync?: boolean;
 }
 
 export function fsyncDir(dir: string): void {
@@ -35,13 +37,13 @@ export function writeFileAtomic(path: string, data: Uint8Array, hooks?: AtomicWr
   try {
     let off = 0;
     while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
+    if (hooks?.fsync !== false) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   hooks?.beforeRename?.(tmp, path);
   renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  if (hooks?.fsync !== false) fsyncDir(dirname(path));
 }
 
 /** Remove temp files left by an atomic write that a crash interrupted. */

@@ -40,14 +40,18 @@ export function snapshotChecksum(group: string): SnapshotChecksum {
 export interface RaftStoreOptions extends WalOptions {
   /** Test hook: runs inside atomic writes of the small files and snapshots. */
   hooks?: AtomicWriteHooks;
+  /** fsync the small files and snapshots (default true; tests of process crashes may skip it). */
+  fsyncFiles?: boolean;
 }
 
 export class RaftStore {
   readonly dir: string;
   readonly wal: Wal;
   private readonly checksum: SnapshotChecksum;
-  private readonly hooks: AtomicWriteHooks | undefined;
+  private readonly hooks: AtomicWriteHooks;
   private snapFile = '';
+  private lastTermVote: Buffer | null = null;
+  private lastPeerState: Buffer | null = null;
 
   constructor(dir: string, group: string, opts: RaftStoreOptions = {}) {
     this.dir = dir;
@@ -56,7 +60,7 @@ export class RaftStore {
     removeTempFiles(join(dir, SNAPSHOTS_DIR));
     this.wal = Wal.open(join(dir, WAL_DIR), opts);
     this.checksum = snapshotChecksum(group);
-    this.hooks = opts.hooks;
+    this.hooks = { ...opts.hooks, fsync: opts.fsyncFiles ?? true };
   }
 
   readTermVote(): { term: number; vote: string } {
@@ -67,8 +71,13 @@ export class RaftStore {
     }
   }
 
+  /** Skipped when unchanged (Go compares with the last bytes written, n.wtv). */
   writeTermVote(term: number, vote: string): void {
-    writeFileAtomic(join(this.dir, TERM_VOTE_FILE), encodeTermVote(term, vote), this.hooks);
+    const b = encodeTermVote(term, vote);
+    if (this.lastTermVote?.equals(b)) return;
+    this.lastTermVote = null;
+    writeFileAtomic(join(this.dir, TERM_VOTE_FILE), b, this.hooks);
+    this.lastTermVote = b;
   }
 
   readPeerState(): PeerState | null {
@@ -80,7 +89,11 @@ export class RaftStore {
   }
 
   writePeerState(ps: PeerState): void {
-    writeFileAtomic(join(this.dir, PEER_STATE_FILE), encodePeerState(ps), this.hooks);
+    const b = encodePeerState(ps);
+    if (this.lastPeerState?.equals(b)) return;
+    this.lastPeerState = null;
+    writeFileAtomic(join(this.dir, PEER_STATE_FILE), b, this.hooks);
+    this.lastPeerState = b;
   }
 
   /** Write a snapshot (atomically) and remove the previous one. */
