@@ -80,6 +80,11 @@ const MAX_BATCH_ENTRIES = 4096;
 /** Go `paeDropThreshold`: at most this many pending entries cached in memory. */
 const PAE_MAX = 20_000;
 
+/** The first message of a catch-up from a snapshot: an EntrySnapshot and an EntryPeerState. */
+function isSnapshotCatchup(ae: AppendEntry): boolean {
+  return ae.entries.length === 2 && ae.entries[0].type === EntryType.Snapshot && ae.entries[1].type === EntryType.PeerState;
+}
+
 export class RaftNode {
   readonly id: string;
   readonly group: string;
@@ -323,7 +328,10 @@ export class RaftNode {
   }
 
   private proposeEntries(entries: Entry[], term: number): boolean {
-    if (this.st !== 'leader' || term !== this.termv || this.werr) return false;
+    if (this.st !== 'leader' || term !== this.termv || this.werr) {
+      this.debug(`proposal refused (${this.st}, term ${term} vs ${this.termv})`);
+      return false;
+    }
     for (const entry of entries) this.prop.push({ entry, term });
     this.scheduleProposals();
     return true;
@@ -726,6 +734,7 @@ export class RaftNode {
       this.vote = vr.candidate;
       this.writeTermVote(); // durable before we grant (throws on failure: no grant)
       resp.granted = true;
+      this.debug(`vote for ${vr.candidate} in term ${vr.term} (their last ${vr.lastTerm}:${vr.lastIndex}, ours ${this.pterm}:${this.pindex})`);
       this.resetElectionTimeout();
     } else if (this.vote === '' && this.st !== 'candidate' && !this.observer) {
       // Our log is more up to date: campaign sooner.
@@ -810,6 +819,7 @@ export class RaftNode {
   }
 
   private flushProposals(): void {
+    this.debug(`flush ${this.prop.length} proposals`);
     if (this.st !== 'leader') {
       this.prop = [];
       return;
@@ -915,6 +925,7 @@ export class RaftNode {
     }
     this.pterm = ae.term;
     this.pindex = index;
+    this.debug(`stored ${index} term ${ae.term} (${ae.entries.length} entries, commit ${ae.commit})`);
     return true;
   }
 
@@ -1007,6 +1018,7 @@ export class RaftNode {
     else ae = this.loadEntry(index);
     if (!ae) return 'error'; // not stored yet (Go ErrStoreEOF): wait
     this.commit = index;
+    this.debug(`commit ${index} term ${ae.term}`);
     const committed: Entry[] = [];
     let result: 'ok' | 'removed' = 'ok';
     for (const e of ae.entries) {
@@ -1128,6 +1140,12 @@ export class RaftNode {
       if (ps) ps.ts = this.leaderContact;
     }
 
+    if (src === 'catchup' && isSnapshotCatchup(ae) && ae.pindex <= this.pindex) {
+      // A second copy of the snapshot we installed (our transport may duplicate):
+      // it is never a log entry of its own.
+      return;
+    }
+
     if (ae.pterm !== this.pterm || ae.pindex !== this.pindex) {
       if (!live) return;
       if (ae.pindex <= this.pindex) {
@@ -1228,13 +1246,14 @@ export class RaftNode {
 
   /** The first catch-up message: the leader's snapshot and peer state (Go processAppendEntry). */
   private installLeaderSnapshot(ae: AppendEntry): boolean {
-    if (ae.entries.length !== 2 || ae.entries[0].type !== EntryType.Snapshot || ae.entries[1].type !== EntryType.PeerState) {
+    if (!isSnapshotCatchup(ae)) {
       this.warn('expected the first catch-up entry to be a snapshot and peer state, will retry');
       return false;
     }
     const ps = decodePeerState(ae.entries[1].data);
     if (!ps) return false;
     this.processPeerState(ps);
+    this.debug(`install leader snapshot ${ae.pterm}:${ae.pindex}`);
     const data = Buffer.from(ae.entries[0].data);
     const snap = { lastTerm: ae.pterm, lastIndex: ae.pindex, peerstate: encodePeerState(this.currentPeerState()), data };
     if (!this.writeSnapshot(snap)) return false;
@@ -1286,6 +1305,7 @@ export class RaftNode {
 
   /** Go truncateWAL: drop entries after index; clamp commit/processed/applied. */
   private truncateWAL(term: number, index: number): void {
+    this.debug(`truncate to ${term}:${index} (had ${this.pterm}:${this.pindex}, commit ${this.commit})`);
     if (index < this.commit) this.warn(`WAL truncate to ${index} below commit ${this.commit}`);
     try {
       this.store.wal.truncate(index);
@@ -1398,6 +1418,10 @@ export class RaftNode {
   /** @internal */
   stepdownForCatchup(): void {
     this.stepdownTo('');
+  }
+
+  private debug(msg: string): void {
+    this.logger?.debug?.(`RAFT [${this.id} - ${this.group}] ${msg}`);
   }
 
   /** @internal */

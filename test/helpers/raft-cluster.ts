@@ -102,20 +102,26 @@ export class RaftCluster {
     });
   }
 
+  trace(s: string): void {
+    console.log(`${this.clock.now() - 1_000_000} ${s}`);
+  }
+
   member(id: string): Member {
     return this.members.find((m) => m.id === id)!;
   }
 
   /** Start (or restart from its directory) a member. */
   start(m: Member, peers = this.ids): RaftNode {
+    if (process.env.RAFT_TRACE) this.trace(`START ${m.id}`);
     m.sm = this.machine();
     this.hub.setDown(m.id, false);
     const store = new RaftStore(m.dir, 'TEST', { sync: 'none', fsyncFiles: false });
     const node = new RaftNode({
       group: 'TEST', id: m.id, peers, store, transport: this.hub.endpoint(m.id), stateMachine: m.sm,
       clock: this.clock, random: this.random, timing: this.opts.timing, preVote: this.opts.preVote ?? true, observer: m.observer,
-      logger: { warn: () => {} },
+      logger: process.env.RAFT_TRACE ? { warn: (s) => this.trace(s), debug: (s) => this.trace(s) } : { warn: () => {} },
       onStateChange: (state, term) => {
+        if (process.env.RAFT_TRACE) this.trace(`${m.id} -> ${state} term ${term}`);
         if (state === 'leader') this.onLeader(m, term);
       },
     });
@@ -141,6 +147,7 @@ export class RaftCluster {
 
   /** Crash: the node stops at once (its writes are in the page cache, as after kill -9). */
   crash(m: Member): void {
+    if (process.env.RAFT_TRACE) this.trace(`CRASH ${m.id}`);
     m.node?.stop();
     m.node = null;
     this.hub.setDown(m.id, true);
