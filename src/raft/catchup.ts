@@ -10,8 +10,26 @@
  * normal responses release more; a session idle for catchupActivity ends.
  */
 import type { TimerHandle } from './clock.js';
-import { EntryType, encodeAppendEntry, type AppendEntryResponse } from './messages.js';
-import type { RaftNode } from './node.js';
+import type { Clock } from './clock.js';
+import type { RaftTiming } from './config.js';
+import { EntryType, encodeAppendEntry, type AppendEntry, type AppendEntryResponse } from './messages.js';
+import type { RaftStore } from './store.js';
+
+/** What a catch-up needs of the leader node. */
+export interface CatchupHost {
+  readonly id: string;
+  readonly term: number;
+  readonly commit: number;
+  readonly pindex: number;
+  readonly store: RaftStore;
+  readonly clock: Clock;
+  readonly timing: RaftTiming;
+  loadEntry(index: number): AppendEntry | null;
+  sendCatchup(inbox: string, msg: Buffer): void;
+  catchupDone(peer: string): void;
+  stepdownForCatchup(): void;
+  warn(msg: string): void;
+}
 
 const MAX_OUTSTANDING = 2 * 1024 * 1024;
 
@@ -26,10 +44,10 @@ interface Session {
 }
 
 export class CatchupSessions {
-  private readonly n: RaftNode;
+  private readonly n: CatchupHost;
   private readonly sessions = new Map<string, Session>();
 
-  constructor(node: RaftNode) {
+  constructor(node: CatchupHost) {
     this.n = node;
   }
 
