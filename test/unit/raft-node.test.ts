@@ -183,3 +183,82 @@ describe('raft node: membership, stepdown, observer', () => {
 function rmDir(d: string): void {
   rmSync(d, { recursive: true, force: true });
 }
+
+describe('raft node: timing, quorum, apply queue', () => {
+  it('elects a new leader within Go\'s election timeout after the leader dies, and a cut-off leader steps down', (t) => {
+    const c = cluster(t, 3, 12);
+    const l = c.waitLeader()!;
+    c.clock.advance(2000);
+    c.crash(l);
+    const t0 = c.clock.now();
+    assert.ok(c.clock.runUntil(() => c.readyLeader() !== null, 30_000, 10));
+    const took = c.clock.now() - t0;
+    // a follower campaigns when its 4-9 s timer fires (counted from the last heartbeat)
+    assert.ok(took >= 2500 && took <= 9000 + 1000, `new leader after ${took} ms`);
+    c.start(l);
+    const l2 = c.waitLeader()!;
+    c.hub.isolate(l2.id, c.ids);
+    const t1 = c.clock.now();
+    assert.ok(c.clock.runUntil(() => l2.node!.state !== 'leader', 30_000, 10));
+    const stepped = c.clock.now() - t1;
+    // Go: lost quorum after 10 s without hearing from a quorum, checked every 10 s
+    assert.ok(stepped >= 10_000 && stepped <= 20_000 + 10, `stepped down after ${stepped} ms`);
+    assert.equal(l2.node!.quorum(), false);
+    assert.deepEqual(c.violations, []);
+  });
+
+  it('a lagging follower catches up from the log when it comes back', (t) => {
+    const c = cluster(t, 5, 13);
+    const l = c.waitLeader()!;
+    const f = c.members.find((m) => m !== l)!;
+    c.hub.isolate(f.id, c.ids);
+    const ps: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      ps.push(c.propose(l));
+      c.clock.advance(50);
+    }
+    assert.ok(c.clock.runUntil(() => ps.every((p) => c.appliedBy(p, c.members.filter((m) => m !== f))), 10_000));
+    assert.ok(f.node!.pindex < l.node!.pindex);
+    c.hub.heal();
+    assert.ok(c.clock.runUntil(() => ps.every((p) => c.appliedBy(p, [f])), 20_000));
+    assert.equal(f.node!.papplied, 0, 'no snapshot was needed');
+    c.checkLogMatching();
+    assert.deepEqual(c.violations, []);
+  });
+
+  it('a slow state machine does not hold up replication or commits', async (t) => {
+    const c = cluster(t, 3, 14);
+    const l = c.waitLeader()!;
+    const slow = c.members.find((m) => m !== l)!;
+    // this follower's state machine takes 1 s (virtual) per entry
+    const inner = slow.sm.apply.bind(slow.sm);
+    slow.sm.apply = (ce) => new Promise<void>((resolve) => c.clock.setTimer(1000, () => {
+      inner(ce);
+      resolve();
+    }));
+    const ps: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      ps.push(c.propose(l));
+      c.clock.advance(20);
+    }
+    const step = async (ms: number) => {
+      for (let k = 0; k < ms / 10; k++) {
+        c.clock.advance(10);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await step(1000);
+    const others = c.members.filter((m) => m !== slow);
+    assert.ok(ps.every((p) => c.appliedBy(p, others)), 'the others applied everything');
+    const pr = slow.node!.progress();
+    assert.equal(pr.commit, l.node!.commit, 'the slow follower has the commit');
+    assert.equal(pr.index, l.node!.pindex, 'and every entry');
+    assert.ok(pr.applied < pr.commit, `but has not applied them yet (${pr.applied} < ${pr.commit})`);
+    assert.equal(slow.node!.current(), false, 'so it is not current');
+    await step(15_000);
+    assert.ok(ps.every((p) => c.appliedBy(p, [slow])), 'it catches up in its own time');
+    assert.equal(slow.node!.progress().applied, slow.node!.progress().commit);
+    assert.equal(slow.node!.current(), true);
+    assert.deepEqual(c.violations, []);
+  });
+});

@@ -9,7 +9,8 @@
  * liveness: after healing, a leader is elected and a proposal commits on
  * every node within a bound of virtual time.
  *
- * RAFT_SEED=<n> replays one schedule; RAFT_SCHEDULES=<n> runs more.
+ * RAFT_SEED=<n> replays one schedule; RAFT_SCHEDULES=<n> runs more (seeds from
+ * RAFT_SEED_BASE, default 1000).
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { RaftCluster, type Member } from '../helpers/raft-cluster.js';
 
 const SCHEDULES = Number(process.env.RAFT_SCHEDULES ?? 60);
 const ONE = process.env.RAFT_SEED !== undefined ? Number(process.env.RAFT_SEED) : null;
+const BASE = Number(process.env.RAFT_SEED_BASE ?? 1000);
 const CHAOS_MS = 120_000;
 const LIVENESS_MS = 60_000;
 
@@ -112,7 +114,7 @@ describe('raft randomized schedules', () => {
   after(() => {
     if (liveMs.length > 0) console.log(`raft schedules: ${liveMs.length} healed; time to a commit everywhere after healing: max ${Math.max(...liveMs)} ms, mean ${Math.round(liveMs.reduce((a, b) => a + b, 0) / liveMs.length)} ms (virtual)`);
   });
-  const seeds = ONE !== null ? [ONE] : Array.from({ length: SCHEDULES }, (_, i) => 1000 + i);
+  const seeds = ONE !== null ? [ONE] : Array.from({ length: SCHEDULES }, (_, i) => BASE + i);
   for (const seed of seeds) {
     it(`seed ${seed}`, () => {
       const { violations, stats } = runSchedule(seed);
