@@ -53,6 +53,8 @@ export interface Member {
   sm: ListMachine;
   dir: string;
   observer: boolean;
+  /** Removed from the group and stopped for good. */
+  retired: boolean;
 }
 
 export interface ClusterOptions {
@@ -84,14 +86,35 @@ export class RaftCluster {
     this.root = mkdtempSync(join(tmpdir(), 'raft-cluster-'));
     const ids = Array.from({ length: opts.size }, (_, i) => `NODE${String(i + 1).padStart(4, '0')}`);
     for (let i = 0; i < ids.length; i++) {
-      const m: Member = { id: ids[i], node: null, sm: this.machine(), dir: join(this.root, ids[i]), observer: i >= opts.size - (opts.observers ?? 0) };
+      const m: Member = { id: ids[i], node: null, sm: this.machine(), dir: join(this.root, ids[i]), observer: i >= opts.size - (opts.observers ?? 0), retired: false };
       this.members.push(m);
     }
     for (const m of this.members) this.start(m, ids);
   }
 
+  /** Ids of the members that are not retired. */
   get ids(): string[] {
-    return this.members.map((m) => m.id);
+    return this.members.filter((m) => !m.retired).map((m) => m.id);
+  }
+
+  /** A new, empty member that joins the group (the leader adds peers it hears from). */
+  addMember(): Member {
+    const id = `NODE${String(this.members.length + 1).padStart(4, '0')}`;
+    const m: Member = { id, node: null, sm: this.machine(), dir: join(this.root, id), observer: false, retired: false };
+    this.members.push(m);
+    this.start(m, this.ids);
+    return m;
+  }
+
+  /** Stop a member for good (after its removal committed). */
+  retire(m: Member): void {
+    this.crash(m);
+    m.retired = true;
+  }
+
+  /** Members that should be running (not retired). */
+  active(): Member[] {
+    return this.members.filter((m) => !m.retired);
   }
 
   private machine(): ListMachine {

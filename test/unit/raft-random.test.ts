@@ -34,16 +34,26 @@ function runSchedule(seed: number): { violations: string[]; stats: string } {
   const preVote = seed % 4 !== 3;
   const c = new RaftCluster({ size, seed, preVote });
   const r = c.random;
-  const maxDown = Math.floor((size - 1) / 2);
   let proposals = 0;
   let faults = 0;
+  let memberships = 0;
+  const removing = new Set<Member>();
   try {
     const end = c.clock.now() + CHAOS_MS;
     while (c.clock.now() < end) {
       c.clock.advance(100 + Math.floor(r() * 900));
       c.maybeSnapshot(25);
+      // a removal that committed: stop that node for good
+      const rl = c.readyLeader();
+      for (const m of removing) {
+        if (rl && !rl.node!.membershipChangeInProgress() && !rl.node!.peerNames().includes(m.id)) {
+          c.retire(m);
+          removing.delete(m);
+        }
+      }
       const x = r();
-      const down = c.members.filter((m) => m.node === null);
+      const down = c.active().filter((m) => m.node === null);
+      const maxDown = Math.floor((c.active().length - 1) / 2);
       if (x < 0.4) {
         const n = 1 + Math.floor(r() * 5);
         for (let i = 0; i < n && c.live().length > 0; i++, proposals++) c.propose();
@@ -81,12 +91,28 @@ function runSchedule(seed: number): { violations: string[]; stats: string } {
       } else if (x < 0.88) {
         const l = c.leader();
         if (l) l.node!.stepDown(r() < 0.5 ? pick(r, c.ids) : '');
+      } else if (x < 0.9) {
+        // membership: remove a follower (down to 3 voters) or add a new, empty node (up to 5)
+        const l = c.readyLeader();
+        const n = c.active().length;
+        if (l && removing.size === 0 && !l.node!.membershipChangeInProgress()) {
+          if (n > 3 && r() < 0.5) {
+            const victim = pick(r, c.active().filter((m) => m !== l));
+            if (l.node!.proposeRemovePeer(victim.id)) {
+              removing.add(victim);
+              memberships++;
+            }
+          } else if (n < 5 && c.members.length < 12) {
+            c.addMember();
+            memberships++;
+          }
+        }
       }
     }
     // heal everything and check liveness
     c.hub.heal();
     c.hub.faults = { drop: 0, duplicate: 0, minDelay: 1, maxDelay: 5, reorder: 0 };
-    for (const m of c.members) if (!m.node) c.start(m);
+    for (const m of c.active()) if (!m.node) c.start(m);
     // Liveness: within the bound, a leader is elected and a proposal commits
     // on every node. A proposal can reach a deposed leader that does not know
     // it yet and be lost, so it is retried every 2 s as a client would.
@@ -97,14 +123,14 @@ function runSchedule(seed: number): { violations: string[]; stats: string } {
     while (!ok && c.clock.now() < deadline) {
       if (!c.clock.runUntil(() => c.readyLeader() !== null, deadline - c.clock.now(), 50)) break;
       tried.push(c.propose(c.readyLeader() as Member));
-      ok = c.clock.runUntil(() => tried.some((q) => c.appliedBy(q, c.members)), Math.min(2000, deadline - c.clock.now()), 50);
+      ok = c.clock.runUntil(() => tried.some((q) => c.appliedBy(q, c.active())), Math.min(2000, deadline - c.clock.now()), 50);
     }
-    if (!ok) c.violations.push(`liveness: no proposal applied everywhere within ${LIVENESS_MS} ms of healing: ${JSON.stringify(c.members.map((m) => [m.id, m.node!.state, m.node!.term, m.node!.progress()]))}`);
+    if (!ok) c.violations.push(`liveness: no proposal applied everywhere within ${LIVENESS_MS} ms of healing: ${JSON.stringify(c.active().map((m) => [m.id, m.node!.state, m.node!.term, m.node!.progress(), m.node!.peerNames().length]))}`);
     else liveMs.push(c.clock.now() - t0);
     c.checkLogMatching();
     c.checkStateMachines();
     const terms = c.leaders.size;
-    return { violations: c.violations, stats: `size ${size}${preVote ? '' : ' (no pre-vote)'}, ${proposals} proposals, ${faults} faults, ${terms} leader terms, ${c.appliedAt.size} entries applied, ${c.hub.stats.delivered} messages` };
+    return { violations: c.violations, stats: `size ${size}${preVote ? '' : ' (no pre-vote)'}, ${proposals} proposals, ${faults} faults, ${memberships} membership changes, ${terms} leader terms, ${c.appliedAt.size} entries applied, ${c.hub.stats.delivered} messages` };
   } finally {
     c.close();
   }
