@@ -3,11 +3,22 @@
  * (11 random bytes, base64url without padding = 15 chars); the client signs
  * it with its nkey seed and sends the public key and signature in CONNECT.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { fromPublic } from '@nats-io/nkeys';
 
+const NONCE_LEN = 11;
+/** random bytes for 372 nonces, refilled when used up: one CSPRNG call per 372 connections, not per connection */
+const noncePool = Buffer.alloc(NONCE_LEN * 372);
+let nonceAt = noncePool.length;
+
 export function generateNonce(): string {
-  return randomBytes(11).toString('base64url');
+  if (nonceAt === noncePool.length) {
+    randomFillSync(noncePool);
+    nonceAt = 0;
+  }
+  const s = noncePool.toString('base64url', nonceAt, nonceAt + NONCE_LEN);
+  nonceAt += NONCE_LEN;
+  return s;
 }
 
 /** Verify `sig` (base64url, or standard base64 as a fallback) over `nonce` for user public key `nkey`. */

@@ -12,6 +12,7 @@ import * as E from '../protocol/errors.js';
 import { Outbound, BY_REF_THRESHOLD } from './outbound.js';
 import { Stall, STALL_REPORT_MS, gatedDelivery, closeGate } from './stall.js';
 import { WriteDeadline } from './write-deadline.js';
+import { releaseSocket } from './socket-close.js';
 import { Subscription } from './subscription.js';
 import { ClosedReason, type CloseReasonSink } from './closed-reason.js';
 import { decodeConnect, defaultConnectOptions } from './connect.js';
@@ -887,12 +888,7 @@ export class Client implements ParserHandler {
     this.out.clear();
     if (!this.socket.destroyed) {
       (this.socket as Partial<CloseReasonSink>).noteCloseReason?.(reason);
-      // end() lets the final -ERR drain; destroy after a short grace so a stuck peer cannot hold us.
-      if (slow) this.socket.destroy();
-      else this.socket.end();
-      const t = setTimeout(() => this.socket.destroy(), 100);
-      t.unref?.();
-      this.socket.once('close', () => clearTimeout(t));
+      releaseSocket(this.socket, slow);
     }
     for (const sub of this.subs.values()) sub.closed = true;
     if (this.subs.size > 0) this.acc.sl.removeBatch(this.subs.values());

@@ -11,6 +11,16 @@ import { copyBytes } from '../util/bytes.js';
 import { writeHeld } from '../util/write-barrier.js';
 
 const SLAB_SIZE = 64 * 1024;
+/**
+ * A new connection's first slab: small, as Go's first outbound buffer is
+ * (its 512 B / 4 KiB / 64 KiB buffer pool), so an idle or PING-only
+ * connection holds no 64 KiB (10,000 connections would hold 640 MB, and V8
+ * counts it as external memory that drives GC). Each slab that fills up is
+ * replaced by one SLAB_GROWTH times larger, up to SLAB_SIZE.
+ */
+const FIRST_SLAB_SIZE = 512;
+const SLAB_GROWTH = 8;
+const NO_SLAB = Buffer.alloc(0);
 /** Payloads at least this big are queued by reference rather than copied. */
 export const BY_REF_THRESHOLD = 16 * 1024;
 
@@ -24,16 +34,20 @@ export class Outbound {
   private chunks: Buffer[] = [];
   /** bytes queued here and not yet handed to the socket */
   queued = 0;
+  /** the size of the next slab */
+  private nextSlab = FIRST_SLAB_SIZE;
 
   constructor() {
-    this.slab = Buffer.allocUnsafe(SLAB_SIZE);
+    this.slab = NO_SLAB;
   }
 
   /** Make room for n contiguous bytes in the slab; returns the position to write at. */
   reserve(n: number): number {
     if (this.slab.length - this.pos < n) {
       this.cut();
-      this.slab = Buffer.allocUnsafe(n > SLAB_SIZE ? n : SLAB_SIZE);
+      const size = this.nextSlab;
+      this.slab = Buffer.allocUnsafe(n > size ? n : size);
+      if (size < SLAB_SIZE) this.nextSlab = Math.min(size * SLAB_GROWTH, SLAB_SIZE);
       this.pos = 0;
       this.mark = 0;
     }

@@ -64,3 +64,32 @@ const ORDER: (keyof ServerInfo)[] = [
 export function infoToJSON(info: ServerInfo): string {
   return orderedInfoJSON(info, ORDER);
 }
+
+const CLIENT_ID_AT = ORDER.indexOf('client_id');
+const AFTER_NONCE = ORDER.indexOf('nonce') + 1;
+
+/**
+ * The INFO line accepted clients get, generated once and cut around its
+ * per-connection fields (client_id, client_ip, nonce): a connect storm
+ * then costs one string concatenation per client instead of an object and
+ * a JSON.stringify. Produces exactly what infoToJSON would.
+ */
+export class ClientInfoTemplate {
+  private readonly head: string;
+  private readonly tail: string;
+
+  constructor(info: ServerInfo) {
+    const head = orderedInfoJSON(info, ORDER.slice(0, CLIENT_ID_AT));
+    const tail = orderedInfoJSON(info, ORDER.slice(AFTER_NONCE));
+    this.head = `INFO ${head.slice(0, -1)}`;
+    this.tail = tail === '{}' ? '}\r\n' : `,${tail.slice(1)}\r\n`;
+  }
+
+  /** `INFO {...}\r\n` for client `cid` at `ip`, with its nonce when one is required. */
+  line(cid: number, ip: string, nonce: string | null): string {
+    let s = `${this.head},"client_id":${cid}`;
+    if (ip !== '') s += `,"client_ip":${JSON.stringify(ip)}`;
+    if (nonce) s += `,"nonce":${JSON.stringify(nonce)}`;
+    return s + this.tail;
+  }
+}

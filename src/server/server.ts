@@ -18,7 +18,7 @@ import { unsupportedWarning } from '../config/unsupported.js';
 import { hasPlaintextPasswords, PLAINTEXT_PASSWORDS_WARNING } from '../auth/auth-warnings.js';
 import { InternalClient } from './internal-client.js';
 import { routeMessage, type GatewayRouter } from './router.js';
-import { infoToJSON, infoIdentity, RUNTIME_VERSION, type ServerInfo } from './info.js';
+import { infoToJSON, infoIdentity, ClientInfoTemplate, RUNTIME_VERSION, type ServerInfo } from './info.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { isOperatorMode } from '../auth/jwt-auth.js';
 import { OperatorMode } from './jwt-accounts.js';
@@ -128,6 +128,9 @@ export class Server implements ClientHost {
   readonly callout: AuthCallout | null;
 
   private listener: net.Server | null = null;
+  /** the accept-time INFO line of client-port connections, and what it was built from */
+  private acceptTemplate: ClientInfoTemplate | null = null;
+  private acceptKey = { opts: null as Options | null, auth: null as Authenticator | null, authRequired: false, port: 0, mpay: 0, cluster: '', urls: '' };
   private tls: TlsSetup | null = null;
   private cidSeq = 0;
   private readDepth = 0;
@@ -211,7 +214,7 @@ export class Server implements ClientHost {
     const srv = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
     srv.maxConnections = Number.MAX_SAFE_INTEGER;
     this.listener = srv;
-    this.boundPort = await listenOn(srv, this.opts.port, this.opts.host, (e) => this.log.error(`Client listener error: ${e.message}`), 511);
+    this.boundPort = await listenOn(srv, this.opts.port, this.opts.host, (e) => this.log.error(`Client listener error: ${e.message}`));
     this.log.info(`Listening for client connections on ${hostPort(this.opts.host, this.boundPort)}`);
     if (this.tls) this.log.info(this.opts.allow_non_tls ? 'TLS available for client connections' : 'TLS required for client connections');
     this.log.info('Server is ready');
@@ -353,9 +356,7 @@ export class Server implements ClientHost {
     }
     const authn = c.authn;
     if (authn.nonceRequired) c.nonce = generateNonce();
-    const info = this.clientInfo(c, false);
-    if (tlsDone) info.tls_required = true;
-    sock.write(`INFO ${infoToJSON(info)}\r\n`);
+    sock.write(this.acceptInfoLine(c, tlsDone, transport));
     const max = this.opts.max_connections;
     if (max < 0 || (max > 0 && this.clients.size >= max)) {
       this.log.error(`${c.label()} - ${ERR_MAX_CONNECTIONS}`);
@@ -429,6 +430,30 @@ export class Server implements ClientHost {
       cluster: this.cluster?.clusterName,
       connect_urls: this.cluster?.clientConnectURLs(),
     };
+  }
+
+  /**
+   * The INFO line a client gets at accept (Go createClient: generateClientInfoJSON).
+   * Plain client-port connections share one template, rebuilt when anything
+   * it was made from changed (a reload's options, the auth, cluster name or
+   * URLs, the connection's payload limit); the rest are built in full.
+   */
+  private acceptInfoLine(c: Client, tlsDone: boolean, transport: ClientTransport | null): string {
+    if (tlsDone || transport !== null) {
+      const info = this.clientInfo(c, false);
+      if (tlsDone) info.tls_required = true;
+      return `INFO ${infoToJSON(info)}\r\n`;
+    }
+    const cl = this.cluster;
+    const urls = cl === null ? '' : cl.clientConnectURLs().join(',');
+    const clusterName = cl === null ? '' : cl.clusterName;
+    const k = this.acceptKey;
+    if (this.acceptTemplate === null || k.opts !== this.opts || k.auth !== this.auth || k.authRequired !== this.auth.authRequired
+      || k.port !== this.boundPort || k.mpay !== c.mpay || k.cluster !== clusterName || k.urls !== urls) {
+      this.acceptTemplate = new ClientInfoTemplate(this.clientInfo(c, false));
+      this.acceptKey = { opts: this.opts, auth: this.auth, authRequired: this.auth.authRequired, port: this.boundPort, mpay: c.mpay, cluster: clusterName, urls };
+    }
+    return this.acceptTemplate.line(c.cid, c.host, c.nonce);
   }
 
   private clientInfo(c: Client, connectInfo: boolean): ServerInfo {

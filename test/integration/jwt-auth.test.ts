@@ -86,6 +86,11 @@ async function makeEnv() {
       e1: await user('e1', e),
       bearer: await user('bearer', a, { bearer_token: true }),
       limited: await user('limited', a, { subs: 1, payload: 10 }),
+      // permissions long enough that the CONNECT carrying the JWT is a few KB (under max_control_line)
+      long: await user('long', a, {
+        pub: { allow: Array.from({ length: 40 }, (_, i) => `orders.region-${i}.>`) },
+        sub: { allow: [...Array.from({ length: 40 }, (_, i) => `orders.region-${i}.>`), '_INBOX.>'] },
+      }),
     },
   };
 }
@@ -197,6 +202,19 @@ for (const kind of ['ours', 'go'] as const) {
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(inA, ['from-a']);
       assert.deepEqual(inB, ['from-b']);
+    });
+
+    it('a user JWT of a few KB logs in (the CONNECT is under max_control_line)', async (tc) => {
+      const u = env.users.long;
+      tc.diagnostic(`user JWT of ${u.jwt.length} bytes`);
+      const r = await rawLogin(t.port, u.jwt, u.kp);
+      assert.equal(r.out, 'PONG\r\n');
+      r.conn.close();
+      assert.ok(u.jwt.length > 2500, `JWT of ${u.jwt.length} bytes`);
+      const nc = await creds(u);
+      const sub = nc.subscribe('orders.region-39.x', { max: 1 });
+      nc.publish('orders.region-39.x', 'ok');
+      for await (const m of sub) assert.equal(m.string(), 'ok');
     });
 
     it('the nonce signed by another key is refused', async () => {

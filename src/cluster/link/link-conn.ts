@@ -19,6 +19,7 @@ import type { Server } from '../../server/server.js';
 import { latin1 } from '../../util/bytes.js';
 import { RoutedArgs } from '../route/routed-args.js';
 import { encodeRoutedMsg } from './routed-msg.js';
+import { releaseSocket } from '../../conn/socket-close.js';
 
 const PING = Buffer.from('PING\r\n');
 const PONG = Buffer.from('PONG\r\n');
@@ -383,12 +384,7 @@ export abstract class LinkConn implements ParserHandler {
     this.writeDeadline.clear();
     this.stall.dispose();
     this.out.clear();
-    if (!this.socket.destroyed) {
-      this.socket.end();
-      const t = setTimeout(() => this.socket.destroy(), 100);
-      t.unref?.();
-      this.socket.once('close', () => clearTimeout(t));
-    }
+    releaseSocket(this.socket, false);
     this.onClosed(reason);
   }
 }
