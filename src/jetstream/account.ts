@@ -245,6 +245,9 @@ export class JsAccount implements StreamHost {
     const checked = checkStreamConfig(input, pedantic, this.checkCtx());
     if (checked instanceof ApiError) return checked;
     const cfg = checked;
+    // Go addStreamWithAssignment: a server that does not run clustered JetStream (every server of
+    // ours, until stream groups replicate) refuses replicas rather than keeping one copy silently.
+    if (cfg.num_replicas > 1) return jsError('JSStreamReplicasNotSupportedErr');
     setStaticMetadata(cfg);
     const existing = this.streams.get(cfg.name);
     if (existing) {

@@ -116,6 +116,7 @@ describe('JetStream parity with Go nats-server 2.9.10', { skip: GO_SERVER_BIN ? 
       ['$JS.API.STREAM.CREATE.E4', { name: 'E4', subjects: ['e1.x'] }],
       ['$JS.API.STREAM.CREATE.E5', { name: 'E5', subjects: ['e5'], storage: 'memory', max_age: 1000 }],
       ['$JS.API.STREAM.CREATE.E6', { name: 'E6', subjects: ['e6'], num_replicas: 7 }],
+      ['$JS.API.STREAM.CREATE.E8', { name: 'E8', subjects: ['e8'], num_replicas: 3 }],
       ['$JS.API.STREAM.CREATE.E7', { name: 'E7', subjects: ['e7'], discard_new_per_subject: true }],
       ['$JS.API.STREAM.INFO.NOPE', ''],
       ['$JS.API.STREAM.DELETE.NOPE', ''],
