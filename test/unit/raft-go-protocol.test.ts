@@ -14,7 +14,10 @@ import { VirtualClock } from '../../src/raft/clock.js';
 import { MemoryHub } from '../../src/raft/memory-transport.js';
 import { RaftNode } from '../../src/raft/node.js';
 import { RaftStore } from '../../src/raft/store.js';
-import { EntryType, encodeAppendEntry, encodePeerState, encodeVoteRequest, type Entry } from '../../src/raft/messages.js';
+import {
+  EntryType, decodeAppendEntry, decodePeerState, decodeVoteRequest, encodeAppendEntry, encodeAppendEntryResponse, encodePeerState,
+  encodeVoteRequest, encodeVoteResponse, type Entry,
+} from '../../src/raft/messages.js';
 import type { CommittedEntry } from '../../src/raft/apply-queue.js';
 import { rng } from '../helpers/rng.js';
 
@@ -97,5 +100,74 @@ describe('raft node speaks Go\'s protocol', () => {
     node.forwardProposal(Buffer.from('hello'));
     clock.advance(20);
     assert.deepEqual(got.shift(), { subject: '$NRG.P.G1', reply: '', msg: 'hello' });
+  });
+
+  it('leads a Go follower: campaigns with Go\'s vote request, replicates, catches it up from log and from snapshot', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'raft-go-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const clock = new VirtualClock();
+    const hub = new MemoryHub(clock, rng(1));
+    const LD = 'NODEL001';
+    const GF = 'GOFOLLW1';
+    // Go nodes do not answer pre-votes: with a Go majority our node campaigns directly
+    const node = new RaftNode({
+      group: 'G2', id: LD, peers: [LD, GF], preVote: false, store: new RaftStore(dir, 'G2', { sync: 'none', fsyncFiles: false }),
+      transport: hub.endpoint(LD), clock, random: rng(3), stateMachine: { apply: () => {} },
+    });
+    t.after(() => node.stop());
+    const go = hub.endpoint(GF);
+    const aes: { reply: string; ae: ReturnType<typeof decodeAppendEntry>; subject: string }[] = [];
+    let pterm = 0;
+    let pindex = 0;
+    go.subscribe('$NRG.V.G2', (_s, reply, msg) => {
+      const vr = decodeVoteRequest(msg)!;
+      assert.equal(vr.candidate, LD);
+      go.publish(reply, '', encodeVoteResponse({ term: vr.term, peer: GF, granted: true, empty: true }));
+    });
+    go.subscribe('$NRG.AE.G2', (subject, reply, msg) => {
+      const ae = decodeAppendEntry(msg)!;
+      aes.push({ subject, reply, ae });
+      // a Go follower in line acknowledges with its last term and index
+      if (ae.pindex === pindex && ae.pterm === pterm) {
+        if (ae.entries.length > 0) [pterm, pindex] = [ae.term, ae.pindex + 1];
+        go.publish(reply, '', encodeAppendEntryResponse({ term: pterm, index: pindex, peer: GF, success: true }));
+      }
+    });
+    assert.ok(clock.runUntil(() => node.isLeader(), 30_000), 'leader');
+    // Go switchToLeader: the first entry is the peer state
+    const first = aes[0].ae!;
+    assert.equal(first.leader, LD);
+    assert.deepEqual(first.entries.map((e) => e.type), [EntryType.PeerState]);
+    assert.deepEqual(decodePeerState(first.entries[0].data)!.knownPeers.sort(), [GF, LD].sort());
+    assert.match(aes[0].reply, /^\$NRG\.R\.[0-9A-Za-z]{8}$/);
+    for (let i = 0; i < 5; i++) node.propose(Buffer.from('e' + i));
+    assert.ok(clock.runUntil(() => node.progress().applied === node.pindex && node.pindex >= 2, 5000));
+    const areply = aes[0].reply;
+    const last = node.pindex;
+
+    // the follower asks for a catch-up from index 0 with a $NRG.CR inbox
+    const cr = '$NRG.CR.gofoll01';
+    const streamed: ReturnType<typeof decodeAppendEntry>[] = [];
+    go.subscribe(cr, (_s, reply, msg) => {
+      assert.equal(reply, areply);
+      streamed.push(decodeAppendEntry(msg));
+    });
+    go.publish(areply, cr, encodeAppendEntryResponse({ term: 0, index: 0, peer: GF, success: false }));
+    clock.advance(50);
+    assert.deepEqual(streamed.map((a) => a!.pindex), Array.from({ length: last }, (_, i) => i));
+    assert.ok(streamed.every((a) => a!.lterm === node.term), 'each re-sent with the leader term as lterm');
+
+    // after a snapshot the log before it is gone: the catch-up starts with the snapshot and peer state
+    assert.ok(node.installSnapshot(Buffer.from('SNAPSHOT')));
+    node.propose(Buffer.from('after'));
+    clock.advance(50);
+    streamed.length = 0;
+    go.publish(areply, cr, encodeAppendEntryResponse({ term: 0, index: 0, peer: GF, success: false }));
+    clock.advance(50);
+    const snap = streamed[0]!;
+    assert.deepEqual(snap.entries.map((e) => e.type), [EntryType.Snapshot, EntryType.PeerState]);
+    assert.equal(snap.entries[0].data.toString(), 'SNAPSHOT');
+    assert.equal(snap.pindex, last);
+    assert.deepEqual(streamed.slice(1).map((a) => [a!.pindex, a!.entries[0].data.toString()]), [[last, 'after']]);
   });
 });
