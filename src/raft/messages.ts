@@ -352,9 +352,9 @@ export type SnapshotChecksum = (bytes: Buffer) => Buffer;
 /**
  * Go `raft.encodeSnapshot`: last term, last index (uint64), peer state length
  * (uint32), peer state, data, then an 8-byte checksum of everything before it.
- * Go's checksum is HighwayHash-64 keyed with sha256(group name); ours is
- * given by the caller (see wal.ts). The snapshot file is local to one node,
- * never sent: a snapshot travels as an EntrySnapshot entry in an append entry.
+ * Go's checksum is HighwayHash-64 keyed with sha256(group name), which the
+ * caller passes in (store.ts). The snapshot file is local to one node, never
+ * sent: a snapshot travels as an EntrySnapshot entry in an append entry.
  */
 export function encodeSnapshot(snap: Snapshot, checksum: SnapshotChecksum): Buffer {
   const body = Buffer.allocUnsafe(20 + snap.peerstate.length + snap.data.length);

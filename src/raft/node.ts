@@ -250,6 +250,28 @@ export class RaftNode extends RaftReplication {
     return true;
   }
 
+  /** Go AdjustClusterSize (leader only): a new cluster size (at least 2), sent as peer state. */
+  adjustClusterSize(n: number): boolean {
+    if (this.st !== 'leader') return false;
+    this.csz = Math.max(2, n);
+    this.recalcQuorum();
+    this.sendPeerState();
+    return true;
+  }
+
+  /** Go AdjustBootClusterSize: only before the group ever had a leader. */
+  adjustBootClusterSize(n: number): boolean {
+    if (this.leader !== '' || this.hadLeader) return false;
+    this.csz = Math.max(2, n);
+    this.recalcQuorum();
+    return true;
+  }
+
+  /** Go SendSnapshot: replicate a snapshot of the upper layer as an EntrySnapshot (scale-up, restore). */
+  sendSnapshot(data: Uint8Array): boolean {
+    return this.sendAppendEntry([{ type: EntryType.Snapshot, data: Buffer.from(data) }]);
+  }
+
   setObserver(on: boolean): void {
     const was = this.observer;
     this.observer = on;

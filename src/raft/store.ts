@@ -4,11 +4,12 @@
  *   peers.idx               peer state (Go `peerStateFile`, encodePeerState)
  *   snapshots/snap.<t>.<i>  the last snapshot (Go `snapFileT`, encodeSnapshot)
  *   wal/wal.log             the log (see wal.ts; Go keeps a file store in msgs/)
- * Every small file is replaced atomically (files.ts). The snapshot checksum
- * is keyed with sha256(group name) as Go keys its HighwayHash-64; we use an
- * HMAC-SHA256 cut to 8 bytes (the file never leaves the node).
+ * Every small file is replaced atomically (files.ts). A snapshot file is
+ * byte for byte what Go's encodeSnapshot writes, checksum included
+ * (HighwayHash-64 keyed with sha256 of the group name, as Go's initRaftNode
+ * sets up n.hh).
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTempFiles, writeFileAtomic, type AtomicWriteHooks } from './files.js';
@@ -17,6 +18,7 @@ import {
   type PeerState, type Snapshot, type SnapshotChecksum,
 } from './messages.js';
 import { Wal, type WalOptions } from './wal.js';
+import { HighwayHash64 } from '../util/highwayhash.js';
 
 export const TERM_VOTE_FILE = 'tav.idx';
 export const PEER_STATE_FILE = 'peers.idx';
@@ -32,9 +34,13 @@ export function parseSnapName(name: string): { term: number; index: number } | n
   return Number.isSafeInteger(term) && Number.isSafeInteger(index) ? { term, index } : null;
 }
 
+/** Go: highwayhash.NewDigest64(sha256(group)) over the snapshot's bytes. */
 export function snapshotChecksum(group: string): SnapshotChecksum {
-  const key = createHash('sha256').update(group).digest();
-  return (bytes) => createHmac('sha256', key).update(bytes).digest().subarray(0, 8);
+  const hh = new HighwayHash64(createHash('sha256').update(group).digest());
+  return (bytes) => {
+    hh.reset();
+    return hh.update(bytes).digest();
+  };
 }
 
 export interface RaftStoreOptions extends WalOptions {

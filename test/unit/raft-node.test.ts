@@ -262,3 +262,19 @@ describe('raft node: timing, quorum, apply queue', () => {
     assert.deepEqual(c.violations, []);
   });
 });
+
+describe('raft node: cluster size and sent snapshots', () => {
+  it('adjusts the cluster size (leader) and replicates a snapshot entry that replaces the state', (t) => {
+    const c = cluster(t, 3, 15);
+    const l = c.waitLeader()!;
+    assert.equal(c.members[0].node!.adjustBootClusterSize(5), false, 'not once a leader was seen');
+    assert.ok(l.node!.adjustClusterSize(2));
+    assert.equal(l.node!.quorumNeeded, 2);
+    assert.ok(c.clock.runUntil(() => c.members.every((m) => m.node!.clusterSize === 2), 5000), 'followers take the peer state');
+    assert.ok(l.node!.adjustClusterSize(3));
+    const p = c.propose(l);
+    assert.ok(c.clock.runUntil(() => c.appliedBy(p, c.members), 5000));
+    assert.ok(l.node!.sendSnapshot(Buffer.from(JSON.stringify([['1.0', 'restored']]))));
+    assert.ok(c.clock.runUntil(() => c.members.every((m) => m.sm.log.length === 1 && m.sm.log[0][1] === 'restored'), 5000));
+  });
+});

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { Wal, WAL_FILE } from '../../src/raft/wal.js';
 import { RaftStore, parseSnapName, SNAPSHOTS_DIR, TERM_VOTE_FILE } from '../../src/raft/store.js';
 import { rng } from '../helpers/rng.js';
+import { createHash } from 'node:crypto';
+import { highwayHash64 } from '../../src/util/highwayhash.js';
 
 interface M { first: number; recs: { term: number; data: string }[] }
 
@@ -180,6 +182,17 @@ describe('raft store', () => {
     after.writePeerState({ knownPeers: ['NODEAAAA', 'NODEBBBB'], clusterSize: 2, domainExt: 0 });
     assert.deepEqual(after.readPeerState(), { knownPeers: ['NODEAAAA', 'NODEBBBB'], clusterSize: 2, domainExt: 0 });
     after.close();
+  });
+
+  it('writes a snapshot file as Go encodeSnapshot: layout, then HighwayHash-64 keyed by sha256(group)', (t) => {
+    const dir = tmp(t);
+    const s = new RaftStore(dir, 'S-R3F-abc');
+    s.writeSnapshot({ lastTerm: 3, lastIndex: 77, peerstate: Buffer.from('PS'), data: Buffer.from('state') });
+    s.close();
+    const file = readFileSync(join(dir, SNAPSHOTS_DIR, 'snap.3.77'));
+    const body = Buffer.concat([Buffer.from('03000000000000004d000000000000000200000050537374617465', 'hex')]);
+    assert.deepEqual(file.subarray(0, body.length), body);
+    assert.deepEqual(file.subarray(body.length), highwayHash64(createHash('sha256').update('S-R3F-abc').digest(), body));
   });
 
   it('keeps the newest valid snapshot and drops corrupt or stray files', (t) => {
