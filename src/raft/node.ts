@@ -272,6 +272,34 @@ export class RaftNode extends RaftReplication {
     return this.sendAppendEntry([{ type: EntryType.Snapshot, data: Buffer.from(data) }]);
   }
 
+  /**
+   * Go PauseApply: stop handing commits to the state machine (it is busy
+   * restoring, e.g. a stream catch-up); a leader refuses, others step down to
+   * follower and do not campaign until resumeApply().
+   */
+  pauseApply(): boolean {
+    if (this.st === 'leader' || this.st === 'closed') return false;
+    if (this.st !== 'follower') this.stepdownTo('');
+    this.paused = true;
+    if (this.hcommit < this.commit) this.hcommit = this.commit;
+    this.resetElect(this.timing.observerModeInterval);
+    return true;
+  }
+
+  /** Go ResumeApply: apply what was committed meanwhile, then campaign if a transfer chose us. */
+  resumeApply(): void {
+    if (!this.paused || this.st === 'closed') return;
+    for (let i = this.commit + 1; i <= this.hcommit; i++) if (this.applyCommit(i) !== 'ok') break;
+    this.paused = false;
+    this.hcommit = 0;
+    if (this.lxfer) this.resetElect(this.timing.transferCampaign);
+    else this.resetElectionTimeout();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   setObserver(on: boolean): void {
     const was = this.observer;
     this.observer = on;
