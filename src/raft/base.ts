@@ -102,6 +102,9 @@ export abstract class RaftBase {
   protected observer: boolean;
   protected initializing = false;
   protected lxfer = false;
+  /** Applies paused by the upper layer (Go PauseApply); hcommit is the commit held back. */
+  protected paused = false;
+  protected hcommit = 0;
   protected aflr = 0;
   protected leaderReady = false;
   protected hadLeader = false;

@@ -69,7 +69,7 @@ export abstract class RaftElection extends RaftBase {
 
   /** Shared guards before any campaign (Go switchToCandidate's early returns). */
   protected mayCampaign(): boolean {
-    if (this.observer || this.processed < this.commit) {
+    if (this.observer || this.paused || this.processed < this.commit) {
       this.resetElect(this.timing.minElectionTimeout / 4);
       return false;
     }

@@ -17,13 +17,21 @@
  * for it in the next term, with Go's vote request encoding (term = ours + 1)
  * and answered with Go's vote response encoding. A peer grants it when the
  * candidate's log is at least as up to date as its own and it has not heard
- * from a leader within the minimum election timeout. Nobody changes its term
- * or vote for a pre-vote; only a pre-vote majority starts a real election
- * (term + 1, Go's vote request on $NRG.V.<group>). So a node cut off from the
+ * from a leader within the minimum election timeout. No one changes its vote
+ * for a pre-vote, and the asking node keeps its term (it only joins a later
+ * term that an answer shows it); only a pre-vote majority starts a real
+ * election (term + 1, Go's vote request on $NRG.V.<group>). So a node cut off from the
  * group does not inflate its term and cannot depose a healthy leader when it
  * comes back. A leader transfer skips the pre-vote. Go nodes never answer
  * pre-votes: in a group where our nodes are a minority they wait for a Go node
  * to campaign (set preVote: false there).
+ *
+ * Where we differ from Go on purpose: a duplicated or late copy of an entry
+ * we hold (same index and term), or a stale heartbeat of the current term,
+ * never truncates the log (Go's transport never duplicates; ours may, and
+ * trimming acknowledged entries would be unsafe); a duplicated snapshot
+ * catch-up message is never stored; an observer withholds its vote (Go's
+ * observers still vote).
  */
 import { RaftReplication } from './replication.js';
 import type { RaftConfig } from './config.js';
@@ -270,6 +278,34 @@ export class RaftNode extends RaftReplication {
   /** Go SendSnapshot: replicate a snapshot of the upper layer as an EntrySnapshot (scale-up, restore). */
   sendSnapshot(data: Uint8Array): boolean {
     return this.sendAppendEntry([{ type: EntryType.Snapshot, data: Buffer.from(data) }]);
+  }
+
+  /**
+   * Go PauseApply: stop handing commits to the state machine (it is busy
+   * restoring, e.g. a stream catch-up); a leader refuses, others step down to
+   * follower and do not campaign until resumeApply().
+   */
+  pauseApply(): boolean {
+    if (this.st === 'leader' || this.st === 'closed') return false;
+    if (this.st !== 'follower') this.stepdownTo('');
+    this.paused = true;
+    if (this.hcommit < this.commit) this.hcommit = this.commit;
+    this.resetElect(this.timing.observerModeInterval);
+    return true;
+  }
+
+  /** Go ResumeApply: apply what was committed meanwhile, then campaign if a transfer chose us. */
+  resumeApply(): void {
+    if (!this.paused || this.st === 'closed') return;
+    for (let i = this.commit + 1; i <= this.hcommit; i++) if (this.applyCommit(i) !== 'ok') break;
+    this.paused = false;
+    this.hcommit = 0;
+    if (this.lxfer) this.resetElect(this.timing.transferCampaign);
+    else this.resetElectionTimeout();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   setObserver(on: boolean): void {

@@ -387,8 +387,9 @@ export abstract class RaftReplication extends RaftElection {
     for (const e of ae.entries) {
       if (e.type === EntryType.LeaderTransfer) {
         if (isNew && e.data.latin1Slice(0, e.data.length) === this.id && !this.observer) {
+          // While paused, campaign once applies resume (Go ResumeApply).
           this.lxfer = true;
-          this.resetElect(this.timing.transferCampaign);
+          if (!this.paused) this.resetElect(this.timing.transferCampaign);
         }
       } else if (e.type === EntryType.AddPeer) {
         const peer = e.data.latin1Slice(0, e.data.length);
@@ -409,7 +410,10 @@ export abstract class RaftReplication extends RaftElection {
 
     if (ae.commit > this.commit) {
       const upto = Math.min(ae.commit, this.pindex);
-      for (let i = this.commit + 1; i <= upto; i++) if (this.applyCommit(i) !== 'ok') break;
+      if (this.paused) {
+        // Go: remember the commit, apply it on ResumeApply
+        if (upto > this.hcommit) this.hcommit = upto;
+      } else for (let i = this.commit + 1; i <= upto; i++) if (this.applyCommit(i) !== 'ok') break;
     }
     if (isNew) this.respond(reply, true);
   }

@@ -278,3 +278,28 @@ describe('raft node: cluster size and sent snapshots', () => {
     assert.ok(c.clock.runUntil(() => c.members.every((m) => m.sm.log.length === 1 && m.sm.log[0][1] === 'restored'), 5000));
   });
 });
+
+describe('raft node: paused applies', () => {
+  it('holds commits back while paused, applies them on resume, and a paused node does not campaign', (t) => {
+    const c = cluster(t, 3, 16);
+    const l = c.waitLeader()!;
+    const f = c.members.find((m) => m !== l)!;
+    assert.equal(l.node!.pauseApply(), false, 'a leader cannot pause');
+    assert.ok(f.node!.pauseApply());
+    const ps = [c.propose(l), c.propose(l), c.propose(l)];
+    const others = c.members.filter((m) => m !== f);
+    assert.ok(c.clock.runUntil(() => ps.every((p) => c.appliedBy(p, others)), 5000));
+    c.clock.advance(2000);
+    assert.equal(ps.some((p) => c.appliedBy(p, [f])), false, 'nothing applied while paused');
+    assert.equal(f.node!.pindex, l.node!.pindex, 'but everything stored');
+    // the leader goes away: the paused follower stays out of the election
+    c.crash(l);
+    c.clock.advance(30_000);
+    assert.notEqual(f.node!.state, 'leader');
+    f.node!.resumeApply();
+    assert.ok(c.clock.runUntil(() => ps.every((p) => c.appliedBy(p, [f])), 5000), 'applied after resume');
+    c.start(l);
+    assert.ok(c.waitLeader());
+    assert.deepEqual(c.violations, []);
+  });
+});

@@ -9,7 +9,7 @@
  * liveness: after healing, a leader is elected and a proposal commits on
  * every node within a bound of virtual time.
  *
- * RAFT_SEED=<n> replays one schedule; RAFT_SCHEDULES=<n> runs more (seeds from
+ * RAFT_SEED=<n> replays one schedule (with the same RAFT_CHAOS_MS / RAFT_HARSH); RAFT_SCHEDULES=<n> runs more (seeds from
  * RAFT_SEED_BASE, default 1000).
  */
 import { after, describe, it } from 'node:test';
@@ -19,7 +19,9 @@ import { RaftCluster, type Member } from '../helpers/raft-cluster.js';
 const SCHEDULES = Number(process.env.RAFT_SCHEDULES ?? 60);
 const ONE = process.env.RAFT_SEED !== undefined ? Number(process.env.RAFT_SEED) : null;
 const BASE = Number(process.env.RAFT_SEED_BASE ?? 1000);
-const CHAOS_MS = 120_000;
+const CHAOS_MS = Number(process.env.RAFT_CHAOS_MS ?? 120_000);
+/** RAFT_HARSH=<k> multiplies the drop, duplicate and reorder rates by k. */
+const HARSH = Number(process.env.RAFT_HARSH ?? 1);
 const LIVENESS_MS = 60_000;
 
 function pick<T>(r: () => number, xs: T[]): T {
@@ -81,17 +83,24 @@ function runSchedule(seed: number): { violations: string[]; stats: string } {
         c.hub.heal();
       } else if (x < 0.84) {
         c.hub.faults = {
-          drop: r() < 0.5 ? 0 : r() * 0.1,
-          duplicate: r() < 0.5 ? 0 : r() * 0.05,
+          drop: r() < 0.5 ? 0 : Math.min(0.5, r() * 0.1 * HARSH),
+          duplicate: r() < 0.5 ? 0 : Math.min(0.5, r() * 0.05 * HARSH),
           minDelay: 1,
           maxDelay: 1 + Math.floor(r() * 40),
-          reorder: r() < 0.7 ? 0 : r() * 0.05,
+          reorder: r() < 0.7 ? 0 : Math.min(0.5, r() * 0.05 * HARSH),
         };
         faults++;
       } else if (x < 0.88) {
         const l = c.leader();
         if (l) l.node!.stepDown(r() < 0.5 ? pick(r, c.ids) : '');
-      } else if (x < 0.9) {
+      } else if (x < 0.91) {
+        // the upper layer pauses applies on a follower (Go PauseApply during a stream catch-up) ...
+        const f = c.live().filter((m) => m.node!.state === 'follower');
+        if (f.length > 0) pick(r, f).node!.pauseApply();
+      } else if (x < 0.94) {
+        // ... and resumes them
+        for (const m of c.live()) m.node!.resumeApply();
+      } else if (x < 0.96) {
         // membership: remove a follower (down to 3 voters) or add a new, empty node (up to 5)
         const l = c.readyLeader();
         const n = c.active().length;
@@ -113,6 +122,7 @@ function runSchedule(seed: number): { violations: string[]; stats: string } {
     c.hub.heal();
     c.hub.faults = { drop: 0, duplicate: 0, minDelay: 1, maxDelay: 5, reorder: 0 };
     for (const m of c.active()) if (!m.node) c.start(m);
+    for (const m of c.live()) m.node!.resumeApply();
     // Liveness: within the bound, a leader is elected and a proposal commits
     // on every node. A proposal can reach a deposed leader that does not know
     // it yet and be lost, so it is retried every 2 s as a client would.
