@@ -15,6 +15,7 @@ import { WriteDeadline } from './write-deadline.js';
 import { releaseSocket } from './socket-close.js';
 import { Subscription } from './subscription.js';
 import { ClosedReason, type CloseReasonSink } from './closed-reason.js';
+import type { AuthAwareTransport } from './transport-hooks.js';
 import { decodeConnect, defaultConnectOptions } from './connect.js';
 import { copyBytes, latin1, writeLatin1, writeUint, displayString } from '../util/bytes.js';
 import { isValidLiteralSubject } from '../sublist/subject.js';
@@ -279,12 +280,18 @@ export class Client implements ParserHandler {
       }
       this.connectReceived = true;
       if (!this.applyAuth(r.user, r.permissions, r.account, r.jwt)) return false;
-      this.parser.awaitingConnect = false;
+      this.authenticated();
       this.host_.clientConnected(this);
       return true;
     }
     this.authViolation();
     return false;
+  }
+
+  /** CONNECT accepted: ops other than CONNECT are parsed now, and the transport may lift its pre-auth bounds. */
+  private authenticated(): void {
+    this.parser.awaitingConnect = false;
+    (this.socket as Partial<AuthAwareTransport>).authenticated?.();
   }
 
   onConnect(buf: Buffer, s: number, e: number): boolean {
@@ -339,7 +346,7 @@ export class Client implements ParserHandler {
       this.authViolation();
       return false;
     }
-    this.parser.awaitingConnect = false;
+    this.authenticated();
     if (o.protocol < 0 || o.protocol > 1) {
       this.sendErr(E.ERR_BAD_CLIENT_PROTOCOL);
       this.closeConnection(ClosedReason.BadClientProtocolVersion);
@@ -401,7 +408,7 @@ export class Client implements ParserHandler {
     if (!this.applyAuth(r.user, r.permissions, r.account, r.jwt)) return false;
     this.viaCallout = true;
     if (mode !== CALLOUT_NO_CONNECT) return this.finishConnect(mode === CALLOUT_FIRST_CONNECT);
-    this.parser.awaitingConnect = false;
+    this.authenticated();
     this.host_.clientConnected(this);
     return true;
   }

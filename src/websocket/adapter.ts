@@ -14,9 +14,26 @@
 import { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ClosedReason, CloseReasonSink } from '../conn/closed-reason.js';
+import type { AuthAwareTransport } from '../conn/transport-hooks.js';
 import { closeStatusFor } from './close.js';
 
-export class WsSocket extends Duplex implements CloseReasonSink {
+/** The largest frame a WebSocket peer may send once authenticated (the ws servers' maxPayload). */
+export const WS_MAX_FRAME = 64 * 1024 * 1024;
+
+/**
+ * Set the frame size the `ws` receiver accepts on one connection. `ws` checks
+ * a frame's declared length against it as soon as the header is read, before
+ * buffering the payload, and closes with 1009; it has no public per-socket
+ * setter, so this reaches its receiver (ws 8.x) and reports whether it could.
+ */
+function setMaxFrame(ws: WebSocket, n: number): boolean {
+  const r = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (r === undefined || r === null || typeof r._maxPayload !== 'number') return false;
+  r._maxPayload = n;
+  return true;
+}
+
+export class WsSocket extends Duplex implements CloseReasonSink, AuthAwareTransport {
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
   /** the upgrade happened over TLS (wss) */
@@ -28,8 +45,11 @@ export class WsSocket extends Duplex implements CloseReasonSink {
   constructor(
     readonly ws: WebSocket,
     remote: { address?: string; port?: number; secure: boolean },
+    /** frame bound until CONNECT is accepted (Go streams frames into the parser, which bounds the CONNECT line) */
+    preAuthMaxFrame = 0,
   ) {
     super({ allowHalfOpen: false });
+    if (preAuthMaxFrame > 0) setMaxFrame(ws, preAuthMaxFrame);
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
     this.secure = remote.secure;
@@ -48,6 +68,11 @@ export class WsSocket extends Duplex implements CloseReasonSink {
   /** net.Socket compatibility: the TCP socket under the WebSocket already has Nagle off. */
   setNoDelay(_noDelay?: boolean): this {
     return this;
+  }
+
+  /** CONNECT accepted: frames up to the full size again. */
+  authenticated(): void {
+    setMaxFrame(this.ws, WS_MAX_FRAME);
   }
 
   /** Go wsEnqueueCloseMessage: the close frame carries a status chosen from the reason. */

@@ -20,7 +20,7 @@ import { TlsSetup } from '../server/tls.js';
 import { hostPort } from '../server/server.js';
 import { listenOn } from '../util/listen.js';
 import { validateWebsocketOptions } from '../config/websocket.js';
-import { WsSocket } from './adapter.js';
+import { WS_MAX_FRAME, WsSocket } from './adapter.js';
 import { checkUpgrade, upgradeKind, offersCompression, rejectUpgrade, httpErrorBody, OriginPolicy, KIND_LEAF } from './upgrade.js';
 
 export class WebSocketListener implements ClientTransport {
@@ -46,7 +46,7 @@ export class WebSocketListener implements ClientTransport {
     this.tls = o.tls ? new TlsSetup(o.tls) : null;
     this.authTimeoutMs = o.auth_timeout;
     const headers = o.headers;
-    const base = { noServer: true, maxPayload: 64 * 1024 * 1024, clientTracking: false } as const;
+    const base = { noServer: true, maxPayload: WS_MAX_FRAME, clientTracking: false } as const;
     this.plainWss = new WebSocketServer({ ...base, perMessageDeflate: false });
     // Go answers with both no-context-takeover parameters (wsPMCFullResponse).
     this.deflateWss = new WebSocketServer({
@@ -199,7 +199,10 @@ export class WebSocketListener implements ClientTransport {
   }
 
   private onOpen(ws: WebSocket, req: http.IncomingMessage, kind: number): void {
-    const s = new WsSocket(ws, { address: req.socket.remoteAddress, port: req.socket.remotePort, secure: this.secure });
+    // Before CONNECT a frame may hold the CONNECT line and, pipelined behind it, one largest message.
+    const opts = this.srv.opts;
+    const preAuth = kind === KIND_LEAF ? 0 : opts.max_payload + 2 * opts.max_control_line;
+    const s = new WsSocket(ws, { address: req.socket.remoteAddress, port: req.socket.remotePort, secure: this.secure }, preAuth);
     this.open.add(s);
     s.once('close', () => this.open.delete(s));
     s.on('error', () => {

@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
 import { startServer, type RunningServer } from '../../src/index.js';
-import { GO_SERVER_BIN, startGoServer } from '../helpers/go-server.js';
+import { readFileSync } from 'node:fs';
+import { GO_SERVER_BIN, OURS_CMD, startGoServer } from '../helpers/go-server.js';
 import { RawWs, wsOpts, goWsPort } from '../helpers/ws.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -146,6 +147,33 @@ describe('websocket: NATS clients', () => {
     assert.match(c.take(), /-ERR 'Authorization Violation'\r\n/);
     assert.equal(c.closeCode, 1008);
     assert.equal(c.closeReason, 'Authentication Failure');
+  });
+
+  it('before CONNECT a frame is bounded (max_payload + 2 x max_control_line): a 50 MB frame is refused from its header, not buffered; after CONNECT big frames pass', async (t) => {
+    // Our CLI as a child process, so its peak RSS (VmHWM) shows what it buffered.
+    const srv = await startGoServer([], 'authorization { user: u, password: p }\nwebsocket { port: -1, no_tls: true }\n', OURS_CMD);
+    t.after(() => srv.stop());
+    const url = `ws://127.0.0.1:${await goWsPort(srv)}`;
+    const peak = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${srv.proc.pid}/status`, 'utf8'))![1]) * 1024;
+    const flood = await RawWs.connect(url);
+    t.after(() => flood.close());
+    await flood.info();
+    const peak0 = peak();
+    flood.send('x'.repeat(50 * 1024 * 1024));
+    await waitFor(() => flood.closed, 10000);
+    // Refused on the frame header (1009, Message Too Big); the client, still writing, may see the reset first.
+    assert.ok([1009, 1006].includes(flood.closeCode), `close code ${flood.closeCode}`);
+    assert.ok(peak() - peak0 < 16 * 1024 * 1024, `the server's peak RSS grew ${peak() - peak0} bytes`);
+    const ok = await RawWs.connect(url);
+    t.after(() => ok.close());
+    await ok.info();
+    ok.send('CONNECT {"verbose":false,"user":"u","pass":"p"}\r\nSUB big 1\r\n');
+    await ok.flush();
+    const body = 'y'.repeat(900 * 1024);
+    ok.send(`PUB big 921600\r\n${body}\r\n`.repeat(3)); // one 2.7 MB frame: three messages
+    const got = await ok.flush();
+    assert.equal(got.match(/MSG big 1 921600\r\n/g)?.length, 3);
+    assert.equal(ok.closed, false);
   });
 
   it('close statuses: 1009 for max payload, 1002 for a parse error, 1001 at shutdown', async (t) => {
