@@ -4,7 +4,8 @@
  * glue that lets streams and consumers subscribe and publish in the account.
  */
 import type { AccountJetStreamSpec } from '../config/options.js';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import type { Account } from '../accounts/account.js';
 import type { Subscription } from '../conn/subscription.js';
@@ -294,9 +295,7 @@ export class JsAccount implements StreamHost {
     const dir = this.streamDir(s.name);
     mkdirSync(dir, { recursive: true });
     const meta: MetaFile = { config: s.cfg, created: rfc3339(s.created) };
-    const tmp = join(dir, 'meta.inf.tmp');
-    writeFileSync(tmp, JSON.stringify(meta));
-    renameSync(tmp, join(dir, 'meta.inf'));
+    writeFileAtomic(join(dir, 'meta.inf'), Buffer.from(JSON.stringify(meta)), { fsync: this.ctx.syncInterval === 'always' });
   }
 
   updateStream(input: Partial<StreamConfig>, pedantic: boolean): Stream | ApiError {

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempFiles, writeFileAtomic, type AtomicWriteHooks } from './files.js';
+import { removeTempFiles, writeFileAtomic, type AtomicWriteHooks } from '../util/atomic-file.js';
 import {
   decodePeerState, decodeSnapshot, decodeTermVote, encodePeerState, encodeSnapshot, encodeTermVote,
   type PeerState, type Snapshot, type SnapshotChecksum,

@@ -23,7 +23,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { removeTempFiles, writeFileAtomic } from './files.js';
+import { removeTempFiles, writeFileAtomic } from '../util/atomic-file.js';
 
 export type SyncPolicy = 'always' | 'none' | { intervalMs: number };
 

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyConsumerState, type ConsumerState, type ConsumerStore } from '../store.js';
-import { atomicWriteFile } from './index-file.js';
+import { writeFileAtomic } from '../../../util/atomic-file.js';
 import { holdOutputFor } from '../../../util/write-barrier.js';
 
 interface StateFile {
@@ -48,7 +48,7 @@ export class FileConsumerStore implements ConsumerStore {
   setConfig(cfg: unknown, created: number): void {
     if (this.closed) return;
     mkdirSync(this.dir, { recursive: true });
-    atomicWriteFile(join(this.dir, 'meta.inf'), JSON.stringify({ config: cfg, created }), this.opts.sync === true);
+    writeFileAtomic(join(this.dir, 'meta.inf'), Buffer.from(JSON.stringify({ config: cfg, created })), { fsync: this.opts.sync === true });
   }
 
   update(state: ConsumerState, acknowledged = false): void {
@@ -89,7 +89,7 @@ export class FileConsumerStore implements ConsumerStore {
       redelivered: [...st.redelivered],
     };
     mkdirSync(this.dir, { recursive: true });
-    atomicWriteFile(join(this.dir, 'o.dat'), JSON.stringify(f), this.opts.sync === true);
+    writeFileAtomic(join(this.dir, 'o.dat'), Buffer.from(JSON.stringify(f)), { fsync: this.opts.sync === true });
   }
 
   load(): { config: unknown; created: number; state: ConsumerState } | null {

@@ -57,7 +57,8 @@ import { FileConsumerStore } from './consumer-store.js';
 import { readIndex, writeIndex } from './index-file.js';
 import { holdOutputFor, releaseHold } from '../../../util/write-barrier.js';
 import { FLAG_ERASED, FLAG_HDR, FLAG_TOMB, LEN_MASK, MAX_RECORD, REC_HEAD, REC_TRAILER, TOMB_LEN, eraseRecordInPlace, msgRecordLen, writeMsgRecord, writeTombstone } from './record.js';
-import { fsyncDir, listBlockIds, packBlock, readBlockFile, readFileBytes, scanRecords, truncateFile, unpackBlock } from './recover.js';
+import { listBlockIds, packBlock, readBlockFile, readFileBytes, scanRecords, truncateFile, unpackBlock } from './recover.js';
+import { fsyncDir } from '../../../util/atomic-file.js';
 
 export interface FileStoreOptions {
   /** bytes per block file before rolling to a new one (default 8 MiB) */

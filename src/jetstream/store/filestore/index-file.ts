@@ -2,9 +2,10 @@
  * `msgs/index.json`: the few facts the block files cannot carry by
  * themselves once their records are gone — where the stream starts after a
  * purge or compact (first_seq), and the last sequence and timestamp when every
- * block has been removed. Replaced atomically (write temp, fsync, rename).
+ * block has been removed. Replaced atomically (util/atomic-file.ts).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../../util/atomic-file.js';
 
 export interface StoreIndex {
   first_seq: number;
@@ -12,23 +13,8 @@ export interface StoreIndex {
   last_ts: number;
 }
 
-/** Write `data` to `path` through a temp file and a rename; fsync the temp file when `sync`. */
-export function atomicWriteFile(path: string, data: string | Buffer, sync: boolean): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    const b = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-    if (sync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
 export function writeIndex(path: string, idx: StoreIndex): void {
-  atomicWriteFile(path, JSON.stringify(idx), true);
+  writeFileAtomic(path, Buffer.from(JSON.stringify(idx)));
 }
 
 /** The index, or null when absent or unreadable (reported through `warn`). */

@@ -78,18 +78,6 @@ export function scanRecords(buf: Buffer, end: number, visit: (off: number, rec: 
   return { validLen: off, problem: null };
 }
 
-/** fsync a directory, so entries created, renamed or removed in it are durable. */
-export function fsyncDir(dir: string): void {
-  let fd = -1;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Not supported everywhere (e.g. some platforms refuse fsync on directories).
-  } finally {
-    if (fd >= 0) closeSync(fd);
-  }
-}
 
 export function truncateFile(path: string, len: number): void {
   const fd = openSync(path, 'r+');

@@ -1,9 +1,10 @@
 /**
- * Small crash-safe file helpers for the RAFT store: a file is replaced by
- * writing a temp file, fsyncing it, renaming it over the old one and fsyncing
- * the directory, so a crash leaves either the old or the new content, never a
- * mix (Go writes tav.idx, peers.idx and snapshots with writeFileWithSync;
- * the rename makes it atomic here).
+ * Crash-safe file replacement, for every small state file the server keeps
+ * (RAFT tav.idx, peers.idx and snapshots; stream and consumer meta.inf,
+ * consumer o.dat, the file store's index): write a temp file, fsync it,
+ * rename it over the old one and fsync the directory, so a crash leaves
+ * either the old or the new content, never a mix. With `fsync: false` the
+ * rename still makes it all-or-nothing for a process crash.
  */
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
