@@ -22,6 +22,7 @@ import { API_LEVEL } from './stream/config.js';
 import { getHeader } from '../protocol/headers.js';
 import { REQUEST_INFO_HEADER } from '../server/imports.js';
 import { MetaGroup } from './cluster/meta.js';
+import { ClusteredApi } from './cluster/clustered-api.js';
 import { clusterOptions } from '../config/cluster.js';
 import type { RouteManager } from '../cluster/route/routes.js';
 
@@ -65,6 +66,7 @@ export class JetStream implements JsContext {
   readonly strict: boolean;
   /** The meta group when this server runs clustered JetStream (routes configured), else null. */
   meta: MetaGroup | null = null;
+  private clusteredApi: ClusteredApi | null = null;
 
   /**
    * Part of a cluster or super-cluster (Go !standAloneMode): the accounts'
@@ -167,6 +169,11 @@ export class JetStream implements JsContext {
       },
       timing: srv.opts.jetstream_opts?.raft_timing,
     });
+    this.clusteredApi = new ClusteredApi(this, this.meta);
+  }
+
+  dispatcherFor(account: string): ApiDispatcher | undefined {
+    return this.dispatchers.get(account);
   }
 
   /** Enable accounts whose config asks for JetStream (or update their limits); the others answer "not enabled". */
@@ -256,6 +263,8 @@ export class JetStream implements JsContext {
     this.accounts.set(acc.name, jsa);
     const d = new ApiDispatcher(jsa, this.server.opts.jetstream_opts.request_queue_limit || DEFAULT_REQUEST_QUEUE_LIMIT, (dropped) => this.apiLimitReached(dropped));
     d.start(this.apiPrefixes(), this.clustered);
+    const capi = this.clusteredApi;
+    if (capi !== null) d.interceptor = (r, req) => capi.intercept(r, req);
     this.dispatchers.set(acc.name, d);
     log(this, `  Enabled JetStream for account "${acc.name}"`);
     jsa.recover();
@@ -349,6 +358,8 @@ export class JetStream implements JsContext {
 
   /** Stop every stream and consumer (data stays). */
   shutdown(): void {
+    this.clusteredApi?.stop();
+    this.clusteredApi = null;
     this.meta?.stop();
     this.meta = null;
     for (const d of this.dispatchers.values()) d.stop();

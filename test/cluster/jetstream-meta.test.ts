@@ -137,7 +137,7 @@ cluster { name: meta-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => 
       return l && l !== second.leader && all.every((j) => j.meta_cluster.leader === l) ? l : null;
     }, 20000, 50);
     assert.ok(alive.some((s) => s.server.name === third));
-    metaOf(alive[0]).proposeStream({ ...sa, stream: { ...sa.stream, name: 'AFTER' } });
+    metaOf(alive[0]).proposeStream({ ...sa, stream: { ...sa.stream, name: 'AFTER', subjects: ['after.>'] } });
     await waitFor(() => alive.every((s) => metaOf(s).streamAssignment('A', 'AFTER') !== undefined), 10000);
   });
 });

@@ -118,6 +118,15 @@ export class MetaGroup extends EventEmitter {
     return this.names.get(id) ?? '';
   }
 
+  clusterName(): string {
+    return this.opts.clusterName();
+  }
+
+  /** Peers the leader heard from lately, this server included (Go: online JetStream peers). */
+  currentPeers(): string[] {
+    return this.node.peers().filter((p) => p.id === this.id || p.current).map((p) => p.id);
+  }
+
   isLeader(): boolean {
     return this.node.isLeader();
   }

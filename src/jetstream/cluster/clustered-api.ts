@@ -1,0 +1,194 @@
+/**
+ * Clustered JetStream API for R1 streams (Go jsClusteredStreamRequest,
+ * processStreamAssignment, jsClusteredStreamDeleteRequest): once the meta
+ * group has a leader,
+ * - STREAM.CREATE goes to the meta leader, which places the stream on the
+ *   least-loaded current peer (placement.ts), and proposes Go's stream
+ *   assignment entry carrying the request's reply; every server applies it
+ *   and the assigned one creates the stream and answers the client (a
+ *   refused config is answered with the error and the assignment removed);
+ * - requests about one stream (info, update, delete, purge, messages,
+ *   consumers) that reach a server not holding it are forwarded to the one
+ *   that does, which answers the client in the account; a delete removes the
+ *   assignment once done.
+ * Go's servers all receive each request and the responsible one answers; we
+ * forward on `$JSC.API.<node id>` in the system account instead (our own
+ * subject, a JSON envelope), so the single-server paths stay as they are.
+ * Before the meta group ever had a leader, requests are served locally as
+ * before; num_replicas > 1 is still refused by the local handlers (10074).
+ */
+import { randomBytes } from 'node:crypto';
+import type { JetStream } from '../jetstream.js';
+import type { ApiRequest, ApiRoute } from '../api/request.js';
+import { respond } from '../api/request.js';
+import { ApiError, jsError } from '../api/errors.js';
+import type { Subscription } from '../../conn/subscription.js';
+import { EntryOp, encodeDeleteStreamAssignment, type StreamAssignment } from './assignments.js';
+import { selectPeer } from './placement.js';
+import type { MetaGroup } from './meta.js';
+
+const FORWARD_PREFIX = '$JSC.API.';
+
+interface Envelope {
+  acc: string;
+  subject: string;
+  reply: string;
+  hdr: string | null;
+  body: string;
+}
+
+/** Which token of the request names the stream (tokens start after `$JS.API`), or -1. */
+function streamToken(pattern: string): number {
+  if (pattern.startsWith('STREAM.MSG.')) return 3;
+  if (pattern.startsWith('CONSUMER.DURABLE.CREATE.')) return 3;
+  if (pattern.startsWith('CONSUMER.LEADER.STEPDOWN.')) return 3;
+  if (/^STREAM\.(INFO|UPDATE|DELETE|PURGE|CREATE)\.\*$/.test(pattern)) return 2;
+  if (pattern.startsWith('CONSUMER.')) return 2;
+  return -1;
+}
+
+const GROUP_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** Go groupNameForStream: `S-R<n><F|M>-<8 random>`. */
+function groupName(replicas: number, storage: string): string {
+  const b = randomBytes(8);
+  let s = '';
+  for (let i = 0; i < 8; i++) s += GROUP_CHARS[b[i] % GROUP_CHARS.length];
+  return `S-R${replicas}${storage === 'memory' ? 'M' : 'F'}-${s}`;
+}
+
+function rfc3339Nano(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+}
+
+export class ClusteredApi {
+  private readonly sub: Subscription;
+
+  constructor(private readonly js: JetStream, private readonly meta: MetaGroup) {
+    const sys = js.server.systemAccount;
+    this.sub = js.ic.subscribe(sys, FORWARD_PREFIX + meta.id, null, (_s, _subj, _reply, _hdr, payload) => this.onForwarded(Buffer.from(payload)));
+    meta.on('stream', (op: number, acc: string, sa: StreamAssignment) => this.onStreamAssignment(op, acc, sa));
+  }
+
+  stop(): void {
+    this.js.ic.unsubscribe(this.js.server.systemAccount, this.sub);
+  }
+
+  private active(): boolean {
+    const n = this.meta.node;
+    return n.leaderId !== '' || n.hadPreviousLeader;
+  }
+
+  /** The dispatcher's interceptor: true when the request was taken over. */
+  intercept(r: ApiRoute, req: ApiRequest): boolean {
+    if (!this.active()) return false;
+    const ti = streamToken(r.pattern);
+    if (ti < 0) return false;
+    const stream = req.tokens[ti];
+    if (stream === undefined) return false;
+    const acc = req.jsa.acc.name;
+    const sa = this.meta.streamAssignment(acc, stream);
+    if (r.pattern === 'STREAM.CREATE.*' && sa === undefined) return this.create(r, req, stream);
+    if (sa === undefined) return false;
+    const owner = sa.group.peers[0] ?? '';
+    if (owner === this.meta.id || owner === '') return false;
+    this.forward(owner, req);
+    return true;
+  }
+
+  private create(r: ApiRoute, req: ApiRequest, name: string): boolean {
+    let cfg: Record<string, unknown>;
+    try {
+      cfg = JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
+      if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) return false;
+    } catch {
+      return false; // the local handler answers with Go's JSON error
+    }
+    const replicas = typeof cfg.num_replicas === 'number' && cfg.num_replicas > 0 ? cfg.num_replicas : 1;
+    if (replicas > 1 || (cfg.name !== undefined && cfg.name !== name)) return false; // refused locally (10074 / name mismatch)
+    const leader = this.meta.node.leaderId;
+    if (leader === '') {
+      this.answer(req, r.type, jsError('JSClusterNotAvailErr'));
+      return true;
+    }
+    if (leader !== this.meta.id) {
+      this.forward(leader, req);
+      return true;
+    }
+    const peer = selectPeer(this.meta, cfg);
+    if (peer === '') {
+      this.answer(req, r.type, jsError('JSInsufficientResourcesErr'));
+      return true;
+    }
+    const storage = cfg.storage === 'memory' ? 'memory' : 'file';
+    const sa: StreamAssignment = {
+      client: { acc: req.jsa.acc.name, server: this.js.server.name },
+      created: rfc3339Nano(Date.now()),
+      stream: { ...cfg, name },
+      group: { name: groupName(1, storage), peers: [peer], store: storage, cluster: this.meta.clusterName() },
+      sync: `$JSC.SYNC.${randomBytes(6).toString('hex')}`,
+      reply: req.reply,
+    };
+    this.meta.proposeStream(sa);
+    return true;
+  }
+
+  private answer(req: ApiRequest, type: string, out: Record<string, unknown> | ApiError): void {
+    if (req.reply !== '') respond(req, type, out);
+  }
+
+  private forward(node: string, req: ApiRequest): void {
+    const env: Envelope = {
+      acc: req.jsa.acc.name,
+      subject: `$JS.API.${req.tokens.join('.')}`,
+      reply: req.reply,
+      hdr: req.hdr === null ? null : req.hdr.toString('base64'),
+      body: req.body.toString('base64'),
+    };
+    this.js.ic.publish(this.js.server.systemAccount, FORWARD_PREFIX + node, '', null, Buffer.from(JSON.stringify(env)));
+  }
+
+  private onForwarded(payload: Buffer): void {
+    let env: Envelope;
+    try {
+      env = JSON.parse(payload.toString()) as Envelope;
+    } catch {
+      return;
+    }
+    const d = this.js.dispatcherFor(env.acc);
+    if (d === undefined) return;
+    const hdr = env.hdr === null ? null : Buffer.from(env.hdr, 'base64');
+    const body = Buffer.from(env.body, 'base64');
+    // the meta leader gets creates; anyone else serves the stream it holds
+    if (env.subject.startsWith('$JS.API.STREAM.CREATE.') && this.meta.isLeader() && this.meta.streamAssignment(env.acc, env.subject.slice(22)) === undefined) {
+      d.runLocal(env.subject, env.reply, hdr, body, undefined, true);
+      return;
+    }
+    const name = env.subject.startsWith('$JS.API.STREAM.DELETE.') ? env.subject.slice(22) : '';
+    d.runLocal(env.subject, env.reply, hdr, body, (out) => {
+      if (name !== '' && !(out instanceof ApiError)) this.removeAssignment(env.acc, name);
+    });
+  }
+
+  private removeAssignment(acc: string, name: string): void {
+    const sa = this.meta.streamAssignment(acc, name);
+    if (sa !== undefined) this.meta.propose(encodeDeleteStreamAssignment(sa));
+  }
+
+  /** Go processStreamAssignment / processStreamRemoval on the server the group names. */
+  private onStreamAssignment(op: number, acc: string, sa: StreamAssignment): void {
+    if (sa.group.peers[0] !== this.meta.id) return;
+    const d = this.js.dispatcherFor(acc);
+    const jsa = this.js.accounts.get(acc);
+    if (d === undefined || jsa === undefined) return;
+    const name = String(sa.stream.name ?? '');
+    if (op === EntryOp.assignStream) {
+      if (jsa.streams.has(name)) return; // recovered from disk, or created before
+      d.runLocal(`$JS.API.STREAM.CREATE.${name}`, sa.reply ?? '', null, Buffer.from(JSON.stringify(sa.stream)), (out) => {
+        if (out instanceof ApiError) this.meta.propose(encodeDeleteStreamAssignment(sa));
+      });
+    } else if (op === EntryOp.removeStream && jsa.streams.has(name)) {
+      d.runLocal(`$JS.API.STREAM.DELETE.${name}`, '', null, Buffer.alloc(0));
+    }
+  }
+}
+
