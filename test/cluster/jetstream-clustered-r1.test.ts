@@ -112,5 +112,29 @@ cluster { name: r1-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => `"
     // a duplicate create of an existing stream answers like the single server (idempotent)
     const again = await (await jetstreamManager(conns[2])).streams.add({ name: 'ST2', subjects: ['st2.>'] });
     assert.equal(again.state.messages, 3);
+    // STREAM.NAMES on any server lists every stream of the account
+    const expected = ['ST0', 'ST2', 'ST3', 'ST4', 'ST5'];
+    for (const c of conns) {
+      const r = (await c.request('$JS.API.STREAM.NAMES', '')).json<any>();
+      assert.deepEqual(r.streams, expected);
+      assert.equal(r.total, 5);
+    }
+
+    // restart a server that is not the meta leader: its meta state comes back from its log,
+    // its streams are served again to clients on the other servers
+    const ri = [1, 2].find((i) => !jsOf(servers[i]).meta!.isLeader())!;
+    const held = [...jsOf(servers[ri]).accounts.get('A')!.streams.keys()];
+    assert.ok(held.length > 0);
+    await conns[ri].close();
+    await servers[ri].stop();
+    servers[ri] = await start(ri, [routeURL(servers[0])]);
+    servers.pop(); // start() appended it; it is back in its slot
+    await waitMeshed(servers);
+    await waitFor(() => jsOf(servers[ri]).meta!.streams.get('A')?.size === 5 && jsOf(servers[ri]).meta!.node.leaderId !== '', 10000);
+    const m0 = await jetstreamManager(conns[0]);
+    for (const name of held) {
+      const si = await waitFor(async () => m0.streams.info(name).catch(() => null), 10000);
+      assert.equal(si!.state.messages, 3);
+    }
   });
 });

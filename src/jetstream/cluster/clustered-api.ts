@@ -26,8 +26,12 @@ import type { Subscription } from '../../conn/subscription.js';
 import { EntryOp, encodeDeleteStreamAssignment, type StreamAssignment } from './assignments.js';
 import { selectPeer } from './placement.js';
 import type { MetaGroup } from './meta.js';
+import { subjectsCollide } from '../../sublist/subject.js';
+import { page } from '../api/request.js';
 
 const FORWARD_PREFIX = '$JSC.API.';
+/** Go JSApiNamesLimit */
+const NAMES_LIMIT = 1024;
 
 interface Envelope {
   acc: string;
@@ -81,6 +85,7 @@ export class ClusteredApi {
   /** The dispatcher's interceptor: true when the request was taken over. */
   intercept(r: ApiRoute, req: ApiRequest): boolean {
     if (!this.active()) return false;
+    if (r.pattern === 'STREAM.NAMES') return this.names(r, req);
     const ti = streamToken(r.pattern);
     if (ti < 0) return false;
     const stream = req.tokens[ti];
@@ -92,6 +97,32 @@ export class ClusteredApi {
     const owner = sa.group.peers[0] ?? '';
     if (owner === this.meta.id || owner === '') return false;
     this.forward(owner, req);
+    return true;
+  }
+
+  /**
+   * Go jsStreamNamesRequest in clustered mode: the names come from the meta
+   * assignments (plus streams of this server that predate the meta group).
+   */
+  private names(r: ApiRoute, req: ApiRequest): boolean {
+    let body: { subject?: string; offset?: number } = {};
+    if (req.body.length > 0) {
+      try {
+        body = JSON.parse(req.body.toString('utf8')) as typeof body;
+      } catch {
+        return false;
+      }
+      if (body === null || typeof body !== 'object') return false;
+    }
+    const acc = req.jsa.acc.name;
+    const subjects = new Map<string, string[]>();
+    for (const [name, sa] of this.meta.streams.get(acc) ?? []) subjects.set(name, Array.isArray(sa.stream.subjects) ? (sa.stream.subjects as string[]) : []);
+    for (const [name, st] of req.jsa.streams) if (!subjects.has(name)) subjects.set(name, st.cfg.subjects ?? []);
+    let all = [...subjects.keys()].sort();
+    const f = body.subject;
+    if (f) all = all.filter((n) => subjects.get(n)!.some((x) => subjectsCollide(f, x)));
+    const p = page(all, typeof body.offset === 'number' ? body.offset : 0, NAMES_LIMIT);
+    this.answer(req, r.type, { total: p.total, offset: p.offset, limit: p.limit, streams: p.items });
     return true;
   }
 

@@ -56,6 +56,8 @@ export interface MetaOptions {
 }
 
 const STEPDOWN = 'META.LEADER.STEPDOWN';
+/** Meta entries applied between two snapshots of the meta state. */
+const SNAPSHOT_EVERY = 256;
 
 export class MetaGroup extends EventEmitter {
   readonly id: string;
@@ -68,6 +70,7 @@ export class MetaGroup extends EventEmitter {
   private readonly names = new Map<string, string>();
   private readonly subs: Subscription[] = [];
   private readonly transport: ServerRaftTransport;
+  private sinceSnapshot = 0;
 
   constructor(
     private readonly server: Server,
@@ -151,6 +154,30 @@ export class MetaGroup extends EventEmitter {
 
   /** Go applyMetaEntries: keep the assignments of each committed entry. */
   private apply(ce: CommittedEntry): void {
+    this.applyEntries(ce);
+    // Go monitorCluster snapshots the meta state now and then; we do it every SNAPSHOT_EVERY entries
+    if (++this.sinceSnapshot >= SNAPSHOT_EVERY) {
+      this.sinceSnapshot = 0;
+      const index = ce.index;
+      setImmediate(() => {
+        if (this.node.state !== 'closed' && this.node.progress().applied >= index) this.node.installSnapshot(this.snapshot());
+      });
+    }
+  }
+
+  /** Our own snapshot format (see restore). */
+  snapshot(): Buffer {
+    const list: { sa: StreamAssignment; consumers?: ConsumerAssignment[] }[] = [];
+    for (const [acc, m] of this.streams) {
+      for (const [name, sa] of m) {
+        const cs = this.consumers.get(`${acc} ${name}`);
+        list.push(cs && cs.size > 0 ? { sa, consumers: [...cs.values()] } : { sa });
+      }
+    }
+    return Buffer.from(JSON.stringify(list));
+  }
+
+  private applyEntries(ce: CommittedEntry): void {
     for (const e of ce.entries) {
       if (e.type === EntryType.Snapshot) {
         this.restore(e.data);
@@ -201,6 +228,7 @@ export class MetaGroup extends EventEmitter {
         if (!m) this.streams.set(acc, (m = new Map()));
         m.set(name, sa);
         if (consumers?.length) this.consumers.set(`${acc} ${name}`, new Map(consumers.map((c) => [c.name, c])));
+        this.emit('stream', EntryOp.assignStream, acc, sa);
       }
     } catch {
       this.server.log.warn('JetStream cluster: could not read the meta snapshot');
