@@ -95,6 +95,9 @@ export class JetStream implements JsContext {
   get serverName(): string {
     return this.server.name;
   }
+  get clusterName(): string {
+    return this.meta === null ? '' : this.meta.clusterName();
+  }
   get serverVersion(): string {
     return VERSION;
   }

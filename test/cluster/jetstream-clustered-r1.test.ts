@@ -85,6 +85,7 @@ cluster { name: r1-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => `"
         assert.equal(ack.seq, c + 1);
         const si = await m.streams.info(`ST${k}`);
         assert.equal(si.state.messages, c + 1);
+        assert.deepEqual(si.cluster, { name: 'r1-test', leader: holder(`ST${k}`)!.server.name });
       }
     }
     // a consumer on a stream held elsewhere, created and fetched from another server
