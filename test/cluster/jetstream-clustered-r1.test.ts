@@ -119,6 +119,13 @@ cluster { name: r1-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => `"
       const r = (await c.request('$JS.API.STREAM.NAMES', '')).json<any>();
       assert.deepEqual(r.streams, expected);
       assert.equal(r.total, 5);
+      // STREAM.LIST gathers the infos from the servers holding the streams
+      const l = (await c.request('$JS.API.STREAM.LIST', '')).json<any>();
+      assert.equal(l.type, 'io.nats.jetstream.api.v1.stream_list_response');
+      assert.deepEqual(l.streams.map((x: any) => x.config.name), expected);
+      assert.deepEqual(l.streams.map((x: any) => x.state.messages), [3, 3, 3, 3, 3]);
+      assert.equal(l.missing, undefined);
+      assert.equal(l.streams[0].type, undefined);
     }
 
     // restart a server that is not the meta leader: its meta state comes back from its log,

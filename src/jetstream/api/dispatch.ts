@@ -86,10 +86,13 @@ export class ApiDispatcher {
    * forwarded to, or that a meta assignment names), answering in the
    * account; `done` sees the handler's result.
    */
-  runLocal(subject: string, reply: string, hdr: Buffer | null, body: Buffer, done?: (out: Record<string, unknown> | ApiError | null) => void, intercept = false): boolean {
+  runLocal(
+    subject: string, reply: string, hdr: Buffer | null, body: Buffer,
+    done?: (out: Record<string, unknown> | ApiError | null) => void, intercept = false, via: ApiRequest['via'] = null,
+  ): boolean {
     for (const r of ROUTES) {
       if (!matchLiteral(subject, `${FORWARDED_PREFIX}.${r.pattern}`)) continue;
-      const req: ApiRequest = { jsa: this.jsa, subject, tokens: subject.split('.').slice(FORWARDED_DEPTH), reply, hdr, body, from: null, via: null };
+      const req: ApiRequest = { jsa: this.jsa, subject, tokens: subject.split('.').slice(FORWARDED_DEPTH), reply, hdr, body, from: null, via };
       this.enqueue(() => {
         const out = this.run(r, req, intercept);
         if (done) done(out);

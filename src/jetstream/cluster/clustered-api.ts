@@ -33,12 +33,27 @@ const FORWARD_PREFIX = '$JSC.API.';
 /** Go JSApiNamesLimit */
 const NAMES_LIMIT = 1024;
 
+/** Replies to requests this server gathers from others (STREAM.LIST), in the system account. */
+const GATHER_PREFIX = '$JSC.R.';
+/** How long STREAM.LIST waits for the servers holding streams (then lists them as `missing`, as Go). */
+const GATHER_TIMEOUT_MS = 2000;
+/** Go JSApiListLimit */
+const LIST_LIMIT = 256;
+
 interface Envelope {
   acc: string;
   subject: string;
   reply: string;
   hdr: string | null;
   body: string;
+  /** answer in the system account (a gather reply), not in the request's account */
+  sys?: boolean;
+}
+
+interface Gather {
+  got: Map<number, Record<string, unknown>>;
+  want: number;
+  finish: () => void;
 }
 
 /** Which token of the request names the stream (tokens start after `$JS.API`), or -1. */
@@ -66,15 +81,21 @@ function rfc3339Nano(ms: number): string {
 
 export class ClusteredApi {
   private readonly sub: Subscription;
+  private readonly gatherSub: Subscription;
+  private readonly gathers = new Map<string, Gather>();
+  private gatherSeq = 0;
 
   constructor(private readonly js: JetStream, private readonly meta: MetaGroup) {
     const sys = js.server.systemAccount;
     this.sub = js.ic.subscribe(sys, FORWARD_PREFIX + meta.id, null, (_s, _subj, _reply, _hdr, payload) => this.onForwarded(Buffer.from(payload)));
+    this.gatherSub = js.ic.subscribe(sys, `${GATHER_PREFIX}${meta.id}.*.*`, null, (_s, subj, _reply, _hdr, payload) => this.onGathered(subj, Buffer.from(payload)));
     meta.on('stream', (op: number, acc: string, sa: StreamAssignment) => this.onStreamAssignment(op, acc, sa));
   }
 
   stop(): void {
     this.js.ic.unsubscribe(this.js.server.systemAccount, this.sub);
+    this.js.ic.unsubscribe(this.js.server.systemAccount, this.gatherSub);
+    for (const g of this.gathers.values()) g.finish();
   }
 
   private active(): boolean {
@@ -86,6 +107,7 @@ export class ClusteredApi {
   intercept(r: ApiRoute, req: ApiRequest): boolean {
     if (!this.active()) return false;
     if (r.pattern === 'STREAM.NAMES') return this.names(r, req);
+    if (r.pattern === 'STREAM.LIST') return this.list(r, req);
     const ti = streamToken(r.pattern);
     if (ti < 0) return false;
     const stream = req.tokens[ti];
@@ -105,14 +127,88 @@ export class ClusteredApi {
    * assignments (plus streams of this server that predate the meta group).
    */
   private names(r: ApiRoute, req: ApiRequest): boolean {
+    const sel = this.select(req, NAMES_LIMIT);
+    if (sel === null) return false;
+    this.answer(req, r.type, { total: sel.total, offset: sel.offset, limit: sel.limit, streams: sel.items });
+    return true;
+  }
+
+  /**
+   * Go jsStreamListRequest in clustered mode: the infos of the assigned
+   * streams, from this server for its own and from their holders for the
+   * others; streams whose holder does not answer in time are `missing`.
+   */
+  private list(r: ApiRoute, req: ApiRequest): boolean {
+    const sel = this.select(req, LIST_LIMIT);
+    if (sel === null) return false;
+    const acc = req.jsa.acc.name;
+    const token = `${++this.gatherSeq}`;
+    const got = new Map<number, Record<string, unknown>>();
+    const remote: number[] = [];
+    sel.items.forEach((name, i) => {
+      const st = req.jsa.streams.get(name);
+      const sa = this.meta.streamAssignment(acc, name);
+      const owner = sa?.group.peers[0] ?? this.meta.id;
+      if (owner === this.meta.id || st !== undefined) {
+        if (st !== undefined) got.set(i, st.infoJSON());
+      } else remote.push(i);
+    });
+    let timer: NodeJS.Timeout | null = null;
+    const finish = () => {
+      if (!this.gathers.delete(token)) return;
+      if (timer !== null) clearTimeout(timer);
+      const streams: Record<string, unknown>[] = [];
+      const missing: string[] = [];
+      sel.items.forEach((name, i) => {
+        const info = got.get(i);
+        if (info !== undefined) streams.push(info);
+        else missing.push(name);
+      });
+      const out: Record<string, unknown> = { total: sel.total, offset: sel.offset, limit: sel.limit, streams };
+      if (missing.length > 0) out.missing = missing;
+      this.answer(req, r.type, out);
+    };
+    this.gathers.set(token, { got, want: sel.items.length, finish });
+    if (got.size === sel.items.length || remote.length === 0) {
+      finish();
+      return true;
+    }
+    timer = setTimeout(finish, GATHER_TIMEOUT_MS);
+    for (const i of remote) {
+      const name = sel.items[i];
+      const owner = this.meta.streamAssignment(acc, name)!.group.peers[0];
+      const env: Envelope = { acc, subject: `$JS.API.STREAM.INFO.${name}`, reply: `${GATHER_PREFIX}${this.meta.id}.${token}.${i}`, hdr: null, body: '', sys: true };
+      this.js.ic.publish(this.js.server.systemAccount, FORWARD_PREFIX + owner, '', null, Buffer.from(JSON.stringify(env)));
+    }
+    return true;
+  }
+
+  private onGathered(subject: string, payload: Buffer): void {
+    const parts = subject.split('.');
+    const g = this.gathers.get(parts[3]);
+    if (g === undefined) return;
+    try {
+      const o = JSON.parse(payload.toString()) as Record<string, unknown>;
+      if (o.error === undefined) {
+        for (const k of ['type', 'total', 'offset', 'limit']) delete o[k];
+        g.got.set(Number(parts[4]), o);
+      }
+    } catch {
+      return;
+    }
+    if (g.got.size >= g.want) g.finish();
+  }
+
+  /** The account's streams (assigned, plus this server's own that predate the meta group), filtered and paged. */
+  private select(req: ApiRequest, limit: number): { total: number; offset: number; limit: number; items: string[] } | null {
     let body: { subject?: string; offset?: number } = {};
     if (req.body.length > 0) {
       try {
         body = JSON.parse(req.body.toString('utf8')) as typeof body;
       } catch {
-        return false;
+        return null;
       }
-      if (body === null || typeof body !== 'object') return false;
+      if (body === null || typeof body !== 'object') return null;
     }
     const acc = req.jsa.acc.name;
     const subjects = new Map<string, string[]>();
@@ -121,9 +217,7 @@ export class ClusteredApi {
     let all = [...subjects.keys()].sort();
     const f = body.subject;
     if (f) all = all.filter((n) => subjects.get(n)!.some((x) => subjectsCollide(f, x)));
-    const p = page(all, typeof body.offset === 'number' ? body.offset : 0, NAMES_LIMIT);
-    this.answer(req, r.type, { total: p.total, offset: p.offset, limit: p.limit, streams: p.items });
-    return true;
+    return page(all, typeof body.offset === 'number' ? body.offset : 0, limit);
   }
 
   private create(r: ApiRoute, req: ApiRequest, name: string): boolean {
@@ -195,9 +289,11 @@ export class ClusteredApi {
       return;
     }
     const name = env.subject.startsWith('$JS.API.STREAM.DELETE.') ? env.subject.slice(22) : '';
+    const sys = this.js.server.systemAccount;
+    const via = env.sys === true ? (r: string, b: Buffer) => { this.js.ic.publish(sys, r, '', null, b); } : null;
     d.runLocal(env.subject, env.reply, hdr, body, (out) => {
       if (name !== '' && !(out instanceof ApiError)) this.removeAssignment(env.acc, name);
-    });
+    }, false, via);
   }
 
   private removeAssignment(acc: string, name: string): void {
