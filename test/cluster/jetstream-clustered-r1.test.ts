@@ -126,6 +126,12 @@ cluster { name: r1-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => `"
       assert.deepEqual(l.streams.map((x: any) => x.state.messages), [3, 3, 3, 3, 3]);
       assert.equal(l.missing, undefined);
       assert.equal(l.streams[0].type, undefined);
+      // account info counts the streams of the whole cluster
+      const ai = (await c.request('$JS.API.INFO', '')).json<any>();
+      assert.equal(ai.type, 'io.nats.jetstream.api.v1.account_info_response');
+      assert.equal(ai.streams, 5);
+      assert.equal(ai.consumers, 1);
+      assert.ok(ai.storage > 0);
     }
 
     // restart a server that is not the meta leader: its meta state comes back from its log,

@@ -108,6 +108,7 @@ export class ClusteredApi {
     if (!this.active()) return false;
     if (r.pattern === 'STREAM.NAMES') return this.names(r, req);
     if (r.pattern === 'STREAM.LIST') return this.list(r, req);
+    if (r.pattern === 'INFO') return this.accountInfo(r, req);
     const ti = streamToken(r.pattern);
     if (ti < 0) return false;
     const stream = req.tokens[ti];
@@ -180,6 +181,46 @@ export class ClusteredApi {
       const env: Envelope = { acc, subject: `$JS.API.STREAM.INFO.${name}`, reply: `${GATHER_PREFIX}${this.meta.id}.${token}.${i}`, hdr: null, body: '', sys: true };
       this.js.ic.publish(this.js.server.systemAccount, FORWARD_PREFIX + owner, '', null, Buffer.from(JSON.stringify(env)));
     }
+    return true;
+  }
+
+  /**
+   * Go jsAccountInfoRequest in clustered mode reports the account's usage
+   * across the cluster: this server's answer plus every routed meta peer's,
+   * summed (streams, consumers, memory, storage, reservations).
+   */
+  private accountInfo(r: ApiRoute, req: ApiRequest): boolean {
+    const peers = this.meta.routedPeers().filter((p) => p !== this.meta.id);
+    if (peers.length === 0 || req.body.length > 0 && req.body.toString().trim() !== '' && req.body.toString().trim() !== '{}') return false;
+    const d = this.js.dispatcherFor(req.jsa.acc.name);
+    if (d === undefined) return false;
+    const token = `${++this.gatherSeq}`;
+    const got = new Map<number, Record<string, unknown>>();
+    let timer: NodeJS.Timeout | null = null;
+    const finish = () => {
+      if (!this.gathers.delete(token)) return;
+      if (timer !== null) clearTimeout(timer);
+      const mine = got.get(0);
+      if (mine === undefined) return;
+      for (const [i, o] of got) {
+        if (i === 0) continue;
+        for (const k of ['memory', 'storage', 'reserved_memory', 'reserved_storage', 'streams', 'consumers']) {
+          if (typeof o[k] === 'number' && typeof mine[k] === 'number') mine[k] = (mine[k] as number) + (o[k] as number);
+        }
+      }
+      for (const k of ['type', 'total', 'offset', 'limit']) delete mine[k];
+      this.answer(req, r.type, mine);
+    };
+    this.gathers.set(token, { got, want: peers.length + 1, finish });
+    timer = setTimeout(finish, GATHER_TIMEOUT_MS);
+    // this server's own answer, past the interceptor, into the same gather
+    const sys = this.js.server.systemAccount;
+    const via = (rep: string, b: Buffer) => { this.onGathered(rep, b); };
+    d.runLocal('$JS.API.INFO', `${GATHER_PREFIX}${this.meta.id}.${token}.0`, null, Buffer.alloc(0), undefined, false, via);
+    peers.forEach((p, k) => {
+      const env: Envelope = { acc: req.jsa.acc.name, subject: '$JS.API.INFO', reply: `${GATHER_PREFIX}${this.meta.id}.${token}.${k + 1}`, hdr: null, body: '', sys: true };
+      this.js.ic.publish(sys, FORWARD_PREFIX + p, '', null, Buffer.from(JSON.stringify(env)));
+    });
     return true;
   }
 

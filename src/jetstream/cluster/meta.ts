@@ -130,6 +130,12 @@ export class MetaGroup extends EventEmitter {
     return this.node.peers().filter((p) => p.id === this.id || p.current).map((p) => p.id);
   }
 
+  /** Meta peers this server has a route to now, itself included. */
+  routedPeers(): string[] {
+    const routed = new Set(this.opts.routedNames().map((n) => nodeHash(n)));
+    return this.node.peerNames().filter((p) => p === this.id || routed.has(p));
+  }
+
   isLeader(): boolean {
     return this.node.isLeader();
   }
