@@ -3,6 +3,7 @@
  * (values match the Go server's `server/const.go` and `opts.go` setBaselineOptions).
  * Order of precedence: defaults, then config file, then CLI flags (Go re-applies flags last).
  */
+import type { RaftTiming } from '../raft/config.js';
 
 export interface UserPermissionsSpec {
   publish?: SubjectPermission;
@@ -264,6 +265,8 @@ export interface JetStreamOptions {
   /** ms */
   duplicate_window?: number;
   request_queue_limit?: number;
+  /** Embedding and tests only (no config-file key): RAFT timers of the meta group instead of Go's. */
+  raft_timing?: Partial<RaftTiming>;
 }
 
 /** The `auth_callout` block of `authorization` (Go AuthCallout). */

@@ -40,6 +40,7 @@ export interface JsContext {
   readonly ic: InternalClient;
   readonly log: Logger;
   readonly serverName: string;
+  readonly clusterName?: string;
   readonly serverVersion: string;
   readonly domain: string;
   readonly storeDir: string;
@@ -89,6 +90,9 @@ export class JsAccount implements StreamHost {
   }
   get serverName(): string {
     return this.ctx.serverName;
+  }
+  get clusterName(): string {
+    return this.ctx.clusterName ?? '';
   }
   get serverVersion(): string {
     return this.ctx.serverVersion;

@@ -21,6 +21,10 @@ import { responseBody } from './api/request.js';
 import { API_LEVEL } from './stream/config.js';
 import { getHeader } from '../protocol/headers.js';
 import { REQUEST_INFO_HEADER } from '../server/imports.js';
+import { MetaGroup } from './cluster/meta.js';
+import { ClusteredApi } from './cluster/clustered-api.js';
+import { clusterOptions } from '../config/cluster.js';
+import type { RouteManager } from '../cluster/route/routes.js';
 
 /** Go JetStreamMaxStoreDefault (1 TB) and the default sync interval (2 min). */
 const MAX_STORE_DEFAULT = 1024 ** 4;
@@ -60,6 +64,9 @@ export class JetStream implements JsContext {
   readonly maxAckPending: number;
   readonly duplicateWindowLimit: number;
   readonly strict: boolean;
+  /** The meta group when this server runs clustered JetStream (routes configured), else null. */
+  meta: MetaGroup | null = null;
+  private clusteredApi: ClusteredApi | null = null;
 
   /**
    * Part of a cluster or super-cluster (Go !standAloneMode): the accounts'
@@ -87,6 +94,9 @@ export class JetStream implements JsContext {
   }
   get serverName(): string {
     return this.server.name;
+  }
+  get clusterName(): string {
+    return this.meta === null ? '' : this.meta.clusterName();
   }
   get serverVersion(): string {
     return VERSION;
@@ -132,6 +142,7 @@ export class JetStream implements JsContext {
     // and the others only answer $JS.API.INFO with "not enabled".
     const srv = this.server;
     if (this.clustered) this.answerForwarded();
+    this.startMetaGroup();
     const others = [...srv.accounts.values()].filter((a) => a !== srv.globalAccount && a !== srv.systemAccount);
     if (others.length === 0) {
       this.enableAccount(srv.globalAccount);
@@ -139,6 +150,33 @@ export class JetStream implements JsContext {
     }
     this.configureAccounts();
     srv.onReload(() => this.configureAccounts());
+  }
+
+  /**
+   * Go enableJetStreamClustering: a server with a cluster listener and a
+   * cluster name joins the meta group (Go refuses clustered JetStream with a
+   * dynamic cluster name or without a server name; we only skip the group).
+   */
+  private startMetaGroup(): void {
+    const srv = this.server;
+    const co = clusterOptions(srv.opts);
+    if (co === null || co.name === '' || srv.opts.no_system_account) return;
+    const rm = () => srv.cluster as RouteManager | null;
+    this.log.info('Creating JetStream metadata controller');
+    this.meta = new MetaGroup(srv, this.ic, this.storeDir, this.apiPrefixes(), {
+      configuredRoutes: co.routes.length,
+      clusterName: () => rm()?.clusterName ?? co.name,
+      routedNames: () => {
+        const r = rm();
+        return r === null ? [] : [...r.allRoutes()].map((c) => c.remoteName).filter((n) => n !== '');
+      },
+      timing: srv.opts.jetstream_opts?.raft_timing,
+    });
+    this.clusteredApi = new ClusteredApi(this, this.meta);
+  }
+
+  dispatcherFor(account: string): ApiDispatcher | undefined {
+    return this.dispatchers.get(account);
   }
 
   /** Enable accounts whose config asks for JetStream (or update their limits); the others answer "not enabled". */
@@ -228,6 +266,8 @@ export class JetStream implements JsContext {
     this.accounts.set(acc.name, jsa);
     const d = new ApiDispatcher(jsa, this.server.opts.jetstream_opts.request_queue_limit || DEFAULT_REQUEST_QUEUE_LIMIT, (dropped) => this.apiLimitReached(dropped));
     d.start(this.apiPrefixes(), this.clustered);
+    const capi = this.clusteredApi;
+    if (capi !== null) d.interceptor = (r, req) => capi.intercept(r, req);
     this.dispatchers.set(acc.name, d);
     log(this, `  Enabled JetStream for account "${acc.name}"`);
     jsa.recover();
@@ -305,7 +345,7 @@ export class JetStream implements JsContext {
       reserved_memory: u.reservedMemory,
       reserved_storage: u.reservedStorage,
       accounts: this.accounts.size,
-      ha_assets: 0,
+      ha_assets: this.meta === null ? 0 : 1,
       api: this.apiStats(),
     };
   }
@@ -321,6 +361,10 @@ export class JetStream implements JsContext {
 
   /** Stop every stream and consumer (data stays). */
   shutdown(): void {
+    this.clusteredApi?.stop();
+    this.clusteredApi = null;
+    this.meta?.stop();
+    this.meta = null;
     for (const d of this.dispatchers.values()) d.stop();
     this.dispatchers.clear();
     for (const a of this.accounts.values()) a.stop();

@@ -43,6 +43,7 @@ export function jsz(srv: Server, q: URLSearchParams): Record<string, unknown> {
     messages: u.messages,
     bytes: u.bytes,
   };
+  if (js.meta !== null) res.meta_cluster = js.meta.clusterInfo();
   if (withAccounts) {
     let accs = [...js.accounts.values()].sort((a, b) => (a.acc.name < b.acc.name ? -1 : 1));
     if (account !== '') accs = accs.filter((a) => a.acc.name === account);

@@ -31,6 +31,12 @@ export class ApiDispatcher {
   private readonly queue: (() => void)[] = [];
   private draining = false;
   inflight = 0;
+  /**
+   * Clustered JetStream (cluster/clustered-api.ts): sees each request before
+   * its handler and returns true when it took it (proposed to the meta group
+   * or forwarded to the server that holds the stream).
+   */
+  interceptor: ((r: ApiRoute, req: ApiRequest) => boolean) | null = null;
 
   /**
    * `limit`: Go's `request_queue_limit` (default 10000) — when that many
@@ -70,6 +76,27 @@ export class ApiDispatcher {
     for (const r of ROUTES) {
       if (!matchLiteral(subject, `${FORWARDED_PREFIX}.${r.pattern}`)) continue;
       this.accept(r, subject, FORWARDED_DEPTH, reply, hdr, payload, from, via);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Serve a request here, past the interceptor (the server a request was
+   * forwarded to, or that a meta assignment names), answering in the
+   * account; `done` sees the handler's result.
+   */
+  runLocal(
+    subject: string, reply: string, hdr: Buffer | null, body: Buffer,
+    done?: (out: Record<string, unknown> | ApiError | null) => void, intercept = false, via: ApiRequest['via'] = null,
+  ): boolean {
+    for (const r of ROUTES) {
+      if (!matchLiteral(subject, `${FORWARDED_PREFIX}.${r.pattern}`)) continue;
+      const req: ApiRequest = { jsa: this.jsa, subject, tokens: subject.split('.').slice(FORWARDED_DEPTH), reply, hdr, body, from: null, via };
+      this.enqueue(() => {
+        const out = this.run(r, req, intercept);
+        if (done) done(out);
+      });
       return true;
     }
     return false;
@@ -127,11 +154,12 @@ export class ApiDispatcher {
     else this.draining = false;
   }
 
-  private run(r: ApiRoute, req: ApiRequest): void {
+  private run(r: ApiRoute, req: ApiRequest, intercept = true): Record<string, unknown> | ApiError | null {
     this.jsa.apiTotal++;
     let out: Record<string, unknown> | ApiError | null;
     const lvl = getHeader(req.hdr, REQUIRED_API_LEVEL);
     if (lvl !== null && lvl !== '' && !(Number(lvl) <= API_LEVEL)) out = jsError('JSRequiredApiLevelErr');
+    else if (intercept && !req.via && this.interceptor !== null && this.interceptor(r, req)) return null;
     else {
       try {
         out = r.handler(req);
@@ -140,8 +168,9 @@ export class ApiDispatcher {
         if (!(e instanceof ApiError)) this.jsa.log.error(`JetStream API ${req.subject}: ${(e as Error).stack}`);
       }
     }
-    if (out === null || req.reply === '') return;
+    if (out === null || req.reply === '') return out;
     respond(req, r.type, out);
+    return out;
   }
 }
 

@@ -28,6 +28,8 @@ export interface StreamHost {
   readonly acc: Account;
   readonly domain: string;
   readonly serverName: string;
+  /** the cluster's name when this server runs clustered JetStream (Go ClusterInfo.Name), else '' */
+  readonly clusterName?: string;
   readonly serverVersion: string;
   readonly log: Logger;
   subscribe(subject: string, queue: string | null, cb: (subject: string, reply: string, hdr: Buffer | null, payload: Buffer) => void): Subscription;
@@ -774,7 +776,7 @@ export class Stream {
       state: this.stateJSON(opts),
     };
     if (this.host.domain) o.domain = this.host.domain;
-    o.cluster = { leader: this.host.serverName };
+    o.cluster = this.host.clusterName ? { name: this.host.clusterName, leader: this.host.serverName } : { leader: this.host.serverName };
     if (this.mirrorReader) o.mirror = this.mirrorReader.info();
     if (this.readers.length > 0) o.sources = this.readers.map((r) => r.info());
     o.ts = rfc3339(Date.now() * 1e6);
