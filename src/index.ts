@@ -22,6 +22,7 @@ import { startGateways } from './cluster/gateway/manager.js';
 import { gatewayOptions } from './config/gateway.js';
 import { enableWebSocket } from './websocket/listener.js';
 import { validateWebsocketOptions } from './config/websocket.js';
+import { validateMqttOptions } from './config/mqtt.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -78,6 +79,7 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   clusterOptions(o); // cluster config errors surface before anything listens
   const gwOpts = gatewayOptions(o);
   validateWebsocketOptions(o);
+  validateMqttOptions(o);
   const server = new Server(o, log);
   enableSystemAccount(server);
   // Go standAloneMode: a cluster or gateway listener makes the server part of a larger system
