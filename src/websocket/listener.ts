@@ -21,7 +21,7 @@ import { hostPort } from '../server/server.js';
 import { listenOn } from '../util/listen.js';
 import { validateWebsocketOptions } from '../config/websocket.js';
 import { WsSocket } from './adapter.js';
-import { checkUpgrade, upgradeKind, offersCompression, rejectUpgrade, httpErrorBody, OriginPolicy, KIND_LEAF } from './upgrade.js';
+import { checkUpgrade, upgradeKind, offersCompression, rejectUpgrade, httpErrorBody, OriginPolicy, KIND_LEAF, KIND_MQTT } from './upgrade.js';
 
 export class WebSocketListener implements ClientTransport {
   readonly connectionType = 'WEBSOCKET' as const;
@@ -164,7 +164,7 @@ export class WebSocketListener implements ClientTransport {
 
   /** A plain HTTP request (no Upgrade): Go runs the same checks, so it fails them with Go's status. */
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const bad = checkUpgrade(req, upgradeKind(req), this.origins, this.secure) ?? { status: 400, reason: 'websocket upgrade not supported' };
+    const bad = checkUpgrade(req, upgradeKind(req), this.origins, this.secure, this.srv.mqtt !== null) ?? { status: 400, reason: 'websocket upgrade not supported' };
     this.srv.log.error(`${req.socket.remoteAddress}:${req.socket.remotePort} - websocket handshake error: ${bad.reason}`);
     res.writeHead(bad.status, {
       'Content-Type': 'text/plain; charset=utf-8',
@@ -181,7 +181,7 @@ export class WebSocketListener implements ClientTransport {
       return;
     }
     const kind = upgradeKind(req);
-    const bad = checkUpgrade(req, kind, this.origins, this.secure);
+    const bad = checkUpgrade(req, kind, this.origins, this.secure, this.srv.mqtt !== null);
     if (bad !== null) {
       this.srv.log.error(`${remote} - websocket handshake error: ${bad.reason}`);
       rejectUpgrade(sock, bad.status);
@@ -215,6 +215,13 @@ export class WebSocketListener implements ClientTransport {
         return;
       }
       ln.acceptSocket(sock, true);
+      return;
+    }
+    if (kind === KIND_MQTT) {
+      // Go createMQTTClient(conn, ws): an MQTT client whose bytes come in websocket frames
+      const mq = this.srv.mqtt;
+      if (mq === null) s.destroy();
+      else mq.acceptWebSocket(sock);
       return;
     }
     this.srv.createClient(sock, false, this);
