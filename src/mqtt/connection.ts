@@ -73,6 +73,8 @@ export class MqttClient extends Client {
   /** the last topic published and its subject (most publishers repeat the topic) */
   lastTopic = '';
   lastSubject = '';
+  private lastTopicBuf: Buffer | null = null;
+  private lastTopicFor = '';
   /** subscriptions on filters (the QoS 0 path), for overlapping-filter delivery */
   readonly filterSubs = new Set<MqttSubscription>();
   /** a DISCONNECT was received (Go: no will is sent) */
@@ -356,6 +358,15 @@ export class MqttClient extends Client {
 
   get host2(): ClientHost {
     return this.host_;
+  }
+
+  /** The bytes of `lastTopic` (built once while the publisher repeats its topic). */
+  lastTopicBytes(): Buffer {
+    if (this.lastTopicBuf === null || this.lastTopicFor !== this.lastTopic) {
+      this.lastTopicBuf = Buffer.from(this.lastTopic, 'latin1');
+      this.lastTopicFor = this.lastTopic;
+    }
+    return this.lastTopicBuf;
   }
 
   /** Allow bigger packets once connected (publish payloads are checked against max_payload). */

@@ -69,7 +69,7 @@ export function topicBytes(subject: string): Buffer {
   let b = topicCache.get(subject);
   if (b === undefined) {
     if (topicCache.size >= 8192) topicCache.clear();
-    b = Buffer.from(natsSubjectToMqttTopic(subject), 'utf8');
+    b = Buffer.from(natsSubjectToMqttTopic(subject), 'latin1');
     topicCache.set(subject, b);
   }
   return b;

@@ -10,7 +10,7 @@
  * the account in memory, fed by a consumer on the stream, and looks them up
  * by filter in a token tree.
  */
-import { natsSubjectToMqttTopic } from './topics.js';
+import { natsSubjectToMqttTopic, toBytes } from './topics.js';
 
 export const RETAINED_STREAM = '$MQTT_rmsgs';
 export const RETAINED_SUBJECT_PREFIX = '$MQTT.rmsgs.';
@@ -24,6 +24,7 @@ const H_PROPS = 'Nmqtt-RProps';
 const H_EXPIRES = 'Nmqtt-RExpires';
 const DEL_MARKER = '-';
 
+/** Subjects and topics are byte strings (topics.ts toBytes). */
 export interface RetainedMsg {
   /** NATS subject (the key) */
   subject: string;
@@ -45,18 +46,18 @@ export interface RetainedMsg {
 export function encodeRetained(rm: Omit<RetainedMsg, 'seq' | 'subject'>): { hdr: Buffer; payload: Buffer } {
   let h = `NATS/1.0\r\n${H_TOPIC}:${rm.topic}\r\n${H_FLAGS}:${rm.payload.length === 0 ? DEL_MARKER : ''}${rm.flags.toString(16)}\r\n`;
   if (rm.origin) h += `${H_ORIGIN}:${rm.origin}\r\n`;
-  if (rm.source) h += `${H_SOURCE}:${rm.source}\r\n`;
+  if (rm.source) h += `${H_SOURCE}:${toBytes(rm.source)}\r\n`;
   if (rm.props !== null && rm.props.length > 1) h += `${H_PROPS}:${rm.props.toString('base64')}\r\n`;
   if (rm.expiresAt > 0) h += `${H_EXPIRES}:${rm.expiresAt}\r\n`;
   h += '\r\n';
-  return { hdr: Buffer.from(h, 'utf8'), payload: rm.payload };
+  return { hdr: Buffer.from(h, 'latin1'), payload: rm.payload };
 }
 
 /** Header values of interest, from a NATS header block (Go mqttSliceHeaders). */
 function headers(hdr: Buffer | null): Map<string, string> {
   const m = new Map<string, string>();
   if (hdr === null || hdr.length === 0) return m;
-  const text = hdr.toString('utf8');
+  const text = hdr.latin1Slice(0, hdr.length);
   if (!text.startsWith('NATS/1.0')) return m;
   const lines = text.split('\r\n');
   for (let k = 1; k < lines.length; k++) {

@@ -108,3 +108,23 @@ export function needsLevelUpSub(subject: string): boolean {
 
 /** Go's sid suffix of the level-up subscription. */
 export const LEVEL_UP_SID_SUFFIX = ' fwc';
+
+/**
+ * The server's subjects are byte strings (one char per byte of the UTF-8
+ * form, as the NATS parser makes them); MQTT strings come decoded. Convert a
+ * decoded string to its byte string (ASCII is returned as is).
+ */
+export function toBytes(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 0x80) { const b = Buffer.from(s, 'utf8'); return b.latin1Slice(0, b.length); }
+  }
+  return s;
+}
+
+/** The decoded string of a byte string (the reverse of toBytes). */
+export function fromBytes(b: string): string {
+  for (let i = 0; i < b.length; i++) {
+    if (b.charCodeAt(i) >= 0x80) return Buffer.from(b, 'latin1').toString('utf8');
+  }
+  return b;
+}

@@ -13,7 +13,7 @@
  * the Response Topic.
  */
 import type { Properties } from './codec/packets.js';
-import { mqttToNatsSubject, natsSubjectToMqttTopic, TopicError } from './topics.js';
+import { fromBytes, mqttToNatsSubject, natsSubjectToMqttTopic, toBytes, TopicError } from './topics.js';
 
 export const H_CONTENT_TYPE = 'Nmqtt-Content-Type';
 export const H_PAYLOAD_FORMAT = 'Nmqtt-Payload-Format';
@@ -31,20 +31,21 @@ const NO_CRLF = /^[^\r\n]*$/;
 
 /**
  * Header lines (each ending in CRLF) for a 5.0 PUBLISH's properties, and the
- * NATS subject of its Response Topic ('' when none or not a valid topic).
+ * NATS subject of its Response Topic ('' when none or not a valid topic);
+ * both byte strings, as is `clientId`.
  */
 export function propertiesToHeaders(p: Properties, clientId: string): { lines: string; reply: string } {
   let h = '';
   let reply = '';
   if (p.userProperties !== undefined) {
-    for (const [k, v] of p.userProperties) if (TOKEN.test(k) && !k.startsWith('Nmqtt-') && NO_CRLF.test(v)) h += `${k}:${v}\r\n`;
+    for (const [k, v] of p.userProperties) if (TOKEN.test(k) && !k.startsWith('Nmqtt-') && NO_CRLF.test(v)) h += `${k}:${toBytes(v)}\r\n`;
   }
-  if (p.contentType !== undefined && NO_CRLF.test(p.contentType)) h += `${H_CONTENT_TYPE}:${p.contentType}\r\n`;
+  if (p.contentType !== undefined && NO_CRLF.test(p.contentType)) h += `${H_CONTENT_TYPE}:${toBytes(p.contentType)}\r\n`;
   if (p.payloadFormatIndicator !== undefined) h += `${H_PAYLOAD_FORMAT}:${p.payloadFormatIndicator}\r\n`;
   if (p.messageExpiryInterval !== undefined) h += `${H_EXPIRES}:${Date.now() + p.messageExpiryInterval * 1000}\r\n`;
   if (p.correlationData !== undefined) h += `${H_CORRELATION}:${p.correlationData.toString('base64')}\r\n`;
   if (p.responseTopic !== undefined) {
-    const s = mqttToNatsSubject(p.responseTopic, false);
+    const s = mqttToNatsSubject(toBytes(p.responseTopic), false);
     if (!(s instanceof TopicError) && s !== '') {
       reply = s;
       h += `${H_RESPONSE}:${s}\r\n`;
@@ -61,9 +62,9 @@ export function propertiesToHeaders(p: Properties, clientId: string): { lines: s
  */
 export function headersToProperties(hdr: Buffer | null, reply: string): Properties | null {
   let p: Properties | null = null;
-  if (reply !== '' && !reply.startsWith('$JS.ACK.')) p = { responseTopic: natsSubjectToMqttTopic(reply) };
+  if (reply !== '' && !reply.startsWith('$JS.ACK.')) p = { responseTopic: fromBytes(natsSubjectToMqttTopic(reply)) };
   if (hdr === null || hdr.length <= 12) return p;
-  const text = hdr.toString('utf8');
+  const text = hdr.latin1Slice(0, hdr.length);
   let k = text.indexOf('\r\n');
   if (k < 0) return p;
   k += 2;
@@ -73,14 +74,14 @@ export function headersToProperties(hdr: Buffer | null, reply: string): Properti
     const c = text.indexOf(':', k);
     if (c > k && c < e) {
       const name = text.slice(k, c).trim();
-      const value = text.slice(c + 1, e).trim();
+      const value = fromBytes(text.slice(c + 1, e).trim());
       p ??= {};
       if (name.startsWith('Nmqtt-')) {
         switch (name) {
           case H_CONTENT_TYPE: p.contentType = value; break;
           case H_PAYLOAD_FORMAT: p.payloadFormatIndicator = value === '1' ? 1 : 0; break;
           case H_CORRELATION: p.correlationData = Buffer.from(value, 'base64'); break;
-          case H_RESPONSE: if (p.responseTopic === undefined) p.responseTopic = natsSubjectToMqttTopic(value); break;
+          case H_RESPONSE: if (p.responseTopic === undefined) p.responseTopic = fromBytes(natsSubjectToMqttTopic(toBytes(value))); break;
           case H_EXPIRES: {
             const left = Number(value) - Date.now();
             if (left <= 0) return EXPIRED;

@@ -14,7 +14,7 @@ import { encodeConnack } from '../codec/encode.js';
 import type { ConnectPacket, Properties } from '../codec/packets.js';
 import { FLAP_JAIL_MS, SessionCollision } from '../account-manager.js';
 import { nuid } from '../ids.js';
-import { mqttToNatsSubject, natsSubjectToMqttTopic, TopicError } from '../topics.js';
+import { mqttToNatsSubject, natsSubjectToMqttTopic, toBytes, TopicError } from '../topics.js';
 import { V5State, type MqttClient } from '../connection.js';
 import { restoreSubscriptions } from './subscribe.js';
 import { cancelDelayedWill } from './close.js';
@@ -64,6 +64,7 @@ export function onConnect(c: MqttClient, p: ConnectPacket): void {
     cid = nuid();
     assigned = true;
   }
+  cid = toBytes(cid);
   c.setClientId(cid);
   if (c.log.traceEnabled) c.trace(`<<- [CONNECT ${connectTrace(p, cid)}]`);
   if (!validClientId(cid)) return refuse(c, C.RC_IDENTIFIER_REJECTED, `invalid character in client ID ${JSON.stringify(cid)}`);
@@ -71,9 +72,9 @@ export function onConnect(c: MqttClient, p: ConnectPacket): void {
   if (p.will !== null) {
     if (mo.reject_qos2_publish && p.will.qos === 2) return refuse(c, 0x10, 'server does not accept QoS2 for Will messages');
     if (p.will.topic === '') return c.fail('empty Will topic not allowed');
-    let subject = mqttToNatsSubject(p.will.topic, false);
+    let topic = toBytes(p.will.topic);
+    let subject = mqttToNatsSubject(topic, false);
     if (subject instanceof TopicError) return v5 ? refuse(c, C.ReasonCode.TopicNameInvalid, subject.message) : c.fail(subject.message);
-    let topic = p.will.topic;
     const mapped = c.acc.mappings?.select(subject) ?? null;
     if (mapped !== null && mapped !== '') {
       subject = mapped;

@@ -17,12 +17,13 @@ import type { AckPacket, Properties, PublishPacket } from '../codec/packets.js';
 import { current, headerValue, pubHeaderQos } from '../deliver.js';
 import { ERR_STREAM_STORE_FAILED, storedMsg, type JsaError } from '../jsa.js';
 import { MSGS_SUBJECT_PREFIX, QOS2IN_STREAM, QOS2IN_SUBJECT_PREFIX } from '../session.js';
-import { mqttToNatsSubject, natsSubjectToMqttTopic, TopicError } from '../topics.js';
-import { propertiesToHeaders } from '../v5.js';
+import { fromBytes, mqttToNatsSubject, natsSubjectToMqttTopic, toBytes, TopicError } from '../topics.js';
+import { EXPIRED, headersToProperties, propertiesToHeaders } from '../v5.js';
 import type { MqttClient } from '../connection.js';
 
 /** A message to deliver (Go mqttPublish). */
 export interface Pub {
+  /** topic and subjects as byte strings (topics.ts toBytes) */
   topic: string;
   subject: string;
   /** the subject before an account mapping changed it ('' when none) */
@@ -55,7 +56,7 @@ function natsHeader(c: MqttClient, pp: Pub, forQoS2Store: boolean): { hdr: Buffe
     h += x.lines;
     reply = x.reply;
   }
-  return { hdr: Buffer.from(h + '\r\n', 'utf8'), reply };
+  return { hdr: Buffer.from(h + '\r\n', 'latin1'), reply };
 }
 
 function pubAckCode(c: MqttClient, type: number, pi: number, code: number): void {
@@ -65,7 +66,7 @@ function pubAckCode(c: MqttClient, type: number, pi: number, code: number): void
 
 export function onPublish(c: MqttClient, p: PublishPacket): void {
   const v5 = c.v5;
-  let topic = p.topic;
+  let topic = toBytes(p.topic);
   if (v5 !== null && p.properties.topicAlias !== undefined) {
     // [MQTT-3.3.2-9..12]: a Topic Alias names the topic for later PUBLISH packets of this connection
     const a = p.properties.topicAlias;
@@ -76,7 +77,7 @@ export function onPublish(c: MqttClient, p: PublishPacket): void {
       topic = t;
     } else v5.inAliases.set(a, topic);
   }
-  if (c.log.traceEnabled) c.trace(`<<- [PUBLISH ${topic} dup=${p.dup} QoS=${p.qos} retain=${p.retain} size=${p.payload.length}${p.packetId > 0 ? ` pi=${p.packetId}` : ''}]`);
+  if (c.log.traceEnabled) c.trace(`<<- [PUBLISH ${fromBytes(topic)} dup=${p.dup} QoS=${p.qos} retain=${p.retain} size=${p.payload.length}${p.packetId > 0 ? ` pi=${p.packetId}` : ''}]`);
   if (topic === '') return c.protocolError(C.ReasonCode.TopicNameInvalid, 'topic cannot be empty');
   if (c.broker.opts.reject_qos2_publish && p.qos === 2) return c.protocolError(C.ReasonCode.QoSNotSupported, 'QoS=2 is disabled for PUBLISH messages');
   let subject: string;
@@ -189,7 +190,7 @@ function route(c: MqttClient, pp: Pub, done: Done | null): void {
   const prev = { client: x.client, subject: x.subject, topic: x.topic, qos: x.qos, retain: x.retain, props: x.props };
   x.client = c;
   x.subject = pp.subject;
-  x.topic = Buffer.from(pp.topic, 'utf8');
+  x.topic = pp.topic === c.lastTopic ? c.lastTopicBytes() : Buffer.from(pp.topic, 'latin1');
   x.qos = pp.qos;
   x.retain = pp.retain;
   x.props = pp.props;
@@ -261,7 +262,7 @@ export function onPubRel(c: MqttClient, p: AckPacket): void {
       const flags = flagsHex.length > 1 ? parseInt(flagsHex[1], 16) || 0 : 0;
       const pp: Pub = {
         topic: natsSubjectToMqttTopic(subj), subject: subj, mapped: headerValue(m.hdr, 'Nmqtt-Mapped'), payload: m.data,
-        qos: 2, retain: (flags & C.PUB_RETAIN) !== 0, pi, props: c.v5 !== null ? propsFromStored(m.hdr) : null,
+        qos: 2, retain: (flags & C.PUB_RETAIN) !== 0, pi, props: c.v5 !== null ? storedProps(m.hdr) : null,
       };
       deliver(c, pp, (e) => done(e, 0));
     });
@@ -272,24 +273,7 @@ export function onPubRel(c: MqttClient, p: AckPacket): void {
 }
 
 /** 5.0 properties kept with a staged QoS 2 message (its headers), read back for the release. */
-function propsFromStored(hdr: Buffer | null): Properties {
-  const p: Properties = {};
-  if (hdr === null) return p;
-  const text = hdr.toString('utf8');
-  for (const line of text.split('\r\n').slice(1)) {
-    const k = line.indexOf(':');
-    if (k <= 0) continue;
-    const name = line.slice(0, k);
-    const value = line.slice(k + 1);
-    if (name.startsWith('Nmqtt-') || name.startsWith('Nats-')) {
-      if (name === 'Nmqtt-Content-Type') p.contentType = value;
-      else if (name === 'Nmqtt-Payload-Format') p.payloadFormatIndicator = value === '1' ? 1 : 0;
-      else if (name === 'Nmqtt-Correlation-Data') p.correlationData = Buffer.from(value, 'base64');
-      else if (name === 'Nmqtt-Response-Subject') p.responseTopic = natsSubjectToMqttTopic(value);
-      else if (name === 'Nmqtt-Expires') p.messageExpiryInterval = Math.max(1, Math.ceil((Number(value) - Date.now()) / 1000));
-      continue;
-    }
-    (p.userProperties ??= []).push([name, value]);
-  }
-  return p;
+function storedProps(hdr: Buffer | null): Properties {
+  const p = headersToProperties(hdr, '');
+  return p === null || p === EXPIRED ? {} : p;
 }

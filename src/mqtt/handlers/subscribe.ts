@@ -22,7 +22,7 @@ import { nuid } from '../ids.js';
 import { deliverPubRel, deliverQoS0, deliverQoS12, MqttSubscription, sendPublish, topicBytes } from '../deliver.js';
 import type { RetainedMsg } from '../retained.js';
 import { MSGS_STREAM, MSGS_SUBJECT_PREFIX, OUT_STREAM, PUBREL_DURABLE_PREFIX, SUB_PREFIX, type ConsumerCfg, type MqttSession, type SubOptions } from '../session.js';
-import { isReservedFilter, LEVEL_UP_SID_SUFFIX, mqttToNatsSubject, needsLevelUpSub, TopicError } from '../topics.js';
+import { fromBytes, isReservedFilter, LEVEL_UP_SID_SUFFIX, mqttToNatsSubject, needsLevelUpSub, toBytes, TopicError } from '../topics.js';
 import type { MqttClient } from '../connection.js';
 
 /** Go mqttMaxAckTotalLimit: a session's consumers may not have more than this in flight together. */
@@ -126,9 +126,9 @@ export function onSubscribe(c: MqttClient, p: SubscribePacket): void {
       if (s.retainAsPublished) opts.rap = true;
       if (subId > 0) opts.id = subId;
     }
-    return toFilter(c, s.topic, s.qos, opts, s.retainHandling);
+    return toFilter(c, toBytes(s.topic), s.qos, opts, s.retainHandling);
   });
-  if (c.log.traceEnabled) c.trace(`<<- [SUBSCRIBE [${filters.map((f) => `${f.topic} (${f.subject}) QoS=${f.qos}`).join(', ')}] pi=${p.packetId}]`);
+  if (c.log.traceEnabled) c.trace(`<<- [SUBSCRIBE [${filters.map((f) => `${fromBytes(f.topic)} (${fromBytes(f.subject)}) QoS=${f.qos}`).join(', ')}] pi=${p.packetId}]`);
   const sess = c.session;
   if (sess === null) return c.fail('invalid MQTT session');
   c.runHeld(async () => {
@@ -422,8 +422,8 @@ function release(c: MqttClient, s: MqttSubscription): void {
 
 export function onUnsubscribe(c: MqttClient, p: UnsubscribePacket): void {
   const v5 = c.version === C.MQTT_5;
-  const filters = p.topics.map((t) => toFilter(c, t, 0, {}, 0));
-  if (c.log.traceEnabled) c.trace(`<<- [UNSUBSCRIBE [${filters.map((f) => `${f.topic} (${f.subject})`).join(', ')}] pi=${p.packetId}]`);
+  const filters = p.topics.map((t) => toFilter(c, toBytes(t), 0, {}, 0));
+  if (c.log.traceEnabled) c.trace(`<<- [UNSUBSCRIBE [${filters.map((f) => `${fromBytes(f.topic)} (${fromBytes(f.subject)})`).join(', ')}] pi=${p.packetId}]`);
   const sess = c.session;
   if (sess === null) return c.fail('invalid MQTT session');
   c.runHeld(async () => {
