@@ -55,6 +55,7 @@ export const ERR_SEQUENCE_NOT_FOUND = 10043;
 export const ERR_STREAM_STORE_FAILED = 10077;
 
 const EMPTY = Buffer.alloc(0);
+const NAK = Buffer.from('-NAK');
 
 export class MqttJsa {
   readonly replyPrefix: string;
@@ -144,6 +145,11 @@ export class MqttJsa {
   /** Ack a JetStream delivery (an empty message on its ack reply). */
   ack(ackReply: string): void {
     if (ackReply !== '') this.send(ackReply, null, EMPTY);
+  }
+
+  /** Ask for a JetStream delivery again now (a resumed session's messages in flight). */
+  nak(ackReply: string): void {
+    if (ackReply !== '') this.send(ackReply, null, NAK);
   }
 
   // ------------------------------------------------------------------ helpers

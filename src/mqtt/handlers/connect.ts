@@ -235,6 +235,20 @@ async function takeSession(c: MqttClient, p: ConnectPacket, cid: string, assigne
   if (c.log.debugEnabled) c.log.debug(`${c.label()} - Client connected`);
   c.host2.clientConnected(c);
   if (sess.subs.size > 0) await restoreSubscriptions(c);
+  if (present) resendInFlight(c);
+}
+
+/**
+ * [MQTT-4.4.0-1]: a resumed session gets its unacknowledged PUBLISH and
+ * PUBREL packets again, with their identifiers, now rather than after
+ * ack_wait (Go waits for the consumer's redelivery): each is asked of its
+ * consumer again.
+ */
+function resendInFlight(c: MqttClient): void {
+  const sess = c.session!;
+  const jsa = c.asm!.jsa;
+  for (const p of sess.pendingPubRel.values()) jsa.nak(p.ackReply);
+  for (const p of sess.pendingPublish.values()) jsa.nak(p.ackReply);
 }
 
 function sessionExpired(sess: { expiry: number; disconnectedAt: number }): boolean {
