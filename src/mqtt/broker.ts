@@ -168,7 +168,8 @@ export class MqttBroker implements MqttHooks {
     if (o.no_auth_user) v.no_auth_user = o.no_auth_user;
     if (o.auth_timeout > 0) v.auth_timeout = o.auth_timeout / 1000;
     if (o.tls?.verify_and_map) v.tls_map = true;
-    if (o.tls) v.tls_timeout = o.tls.timeout / 1000;
+    // Go setBaselineOptions: the MQTT TLS timeout defaults to 2s whether TLS is configured or not
+    v.tls_timeout = (o.tls?.timeout ?? 2000) / 1000;
     if (o.js_domain) v.js_domain = o.js_domain;
     if (o.ack_wait > 0) v.ack_wait = o.ack_wait * 1e6;
     if (o.max_ack_pending > 0) v.max_ack_pending = o.max_ack_pending;
