@@ -11,6 +11,7 @@ import { defaultOptions, type Options } from '../src/config/options.js';
 import { clusterOptions } from '../src/config/cluster.js';
 import { gatewayOptions } from '../src/config/gateway.js';
 import { validateWebsocketOptions } from '../src/config/websocket.js';
+import { validateMqttOptions } from '../src/config/mqtt.js';
 import { launch } from '../src/index.js';
 import { Logger } from '../src/log/logger.js';
 import type { RouteManager } from '../src/cluster/route/routes.js';
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
       clusterOptions(opts);
       gatewayOptions(opts);
       validateWebsocketOptions(opts);
+      validateMqttOptions(opts);
     } catch (e) {
       process.stderr.write(`nats-server: ${(e as Error).message}\n`);
       return 1;

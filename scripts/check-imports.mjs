@@ -2,10 +2,12 @@
 // layers to lower ones. Type-only imports are exempt (they vanish at runtime).
 // src/raft is standalone (issue 16): it may import src/util only, type-only
 // imports included, so it can be tested and reused without the server.
+// src/mqtt/codec is the pure MQTT packet codec (issue 17): it may import only
+// itself and src/util, type-only imports included.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
-const RANK = { util: 0, raft: 1, protocol: 1, sublist: 1, log: 1, config: 1, auth: 2, accounts: 2, conn: 3, server: 4, jetstream: 5, cluster: 5, websocket: 5, monitor: 6, system: 7, 'index.ts': 8 };
+const RANK = { util: 0, raft: 1, protocol: 1, sublist: 1, log: 1, config: 1, auth: 2, accounts: 2, conn: 3, server: 4, jetstream: 5, cluster: 5, websocket: 5, mqtt: 5, monitor: 6, system: 7, 'index.ts': 8 };
 const root = 'src';
 const files = [];
 (function walk(d) {
@@ -29,6 +31,15 @@ for (const f of files) {
       console.error(`${f}: imports ${spec} (src/raft may import only src/util)`);
       bad++;
       continue;
+    }
+    const rel = relative(root, f);
+    if (rel.startsWith('mqtt/codec/')) {
+      const trel = relative(root, relative(process.cwd(), target));
+      if (!trel.startsWith('mqtt/codec/') && !trel.startsWith('util/')) {
+        console.error(`${f}: imports ${spec} (src/mqtt/codec may import only itself and src/util)`);
+        bad++;
+        continue;
+      }
     }
     if (m[1]) continue;
     if (!(from in RANK) || !(to in RANK)) continue;

@@ -22,6 +22,8 @@ import { startGateways } from './cluster/gateway/manager.js';
 import { gatewayOptions } from './config/gateway.js';
 import { enableWebSocket } from './websocket/listener.js';
 import { validateWebsocketOptions } from './config/websocket.js';
+import { validateMqttOptions } from './config/mqtt.js';
+import { enableMqtt } from './mqtt/broker.js';
 
 export { Server } from './server/server.js';
 export type { Options, UserSpec, UserPermissionsSpec, TlsOptions } from './config/options.js';
@@ -78,6 +80,7 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   clusterOptions(o); // cluster config errors surface before anything listens
   const gwOpts = gatewayOptions(o);
   validateWebsocketOptions(o);
+  validateMqttOptions(o);
   const server = new Server(o, log);
   enableSystemAccount(server);
   // Go standAloneMode: a cluster or gateway listener makes the server part of a larger system
@@ -94,6 +97,8 @@ export async function launch(o: Options, log?: Logger): Promise<RunningServer> {
   try {
     // Gateways listen before routes so the route INFO carries our gateway URL (Go gateway_url).
     await startGateways(server, gwOpts);
+    // Go Start: the MQTT listener starts before the websocket one, which hands it `/mqtt` upgrades
+    await enableMqtt(server);
     // Go Start: the websocket listener is up before routes, whose INFO carries its ws_connect_urls.
     await enableWebSocket(server);
     await startRoutes(server);

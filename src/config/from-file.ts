@@ -18,6 +18,7 @@ import { checkAccountReferences, parseAccountsBlock, parseMappings } from './acc
 import { checkAuthCalloutAccounts, parseAuthCallout } from './auth-callout.js';
 import { parseLeafNodes } from './leafnodes.js';
 import { parseWebsocket } from './websocket.js';
+import { parseMqtt } from './mqtt.js';
 import { findUnsupported } from './unsupported.js';
 import { parseOperatorKey, parseResolver, parseResolverPreload, parseTrustedKeys } from './operator.js';
 
@@ -25,7 +26,7 @@ import { parseOperatorKey, parseResolver, parseResolverPreload, parseTrustedKeys
 const PASSTHROUGH = new Set([
   'trace_headers', 'default_sentinel', 'cluster', 'gateway',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'ocsp', 'resolver_tls',
-  'resolver_pinned_accounts', 'mqtt', 'feature_flags', 'default_js_domain',
+  'resolver_pinned_accounts', 'feature_flags', 'default_js_domain',
   'ocsp_cache', 'proxies', 'https',
 ]);
 
@@ -147,6 +148,7 @@ export function applyConfig(tree: ConfMap, o: Options, file = '<config>'): { war
       case 'tls': o.tls = parseTls(ctx, p, v); break;
       case 'leafnodes': case 'leaf': o.leafnodes = parseLeafNodes(ctx, p, v, parseTls); break;
       case 'websocket': case 'ws': o.websocket = parseWebsocket(ctx, p, v, parseTls); break;
+      case 'mqtt': o.mqtt = parseMqtt(ctx, p, v, parseTls); break;
       case 'allow_non_tls': o.allow_non_tls = bool(ctx, p, v); break;
       case 'jetstream': {
         if (typeof v === 'boolean') o.jetstream = v;

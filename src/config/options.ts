@@ -137,6 +137,10 @@ export interface Options {
   /** the `websocket {}` block (alias `ws`), when configured */
   websocket?: WebsocketOptions;
 
+  // ---- MQTT ----
+  /** the `mqtt {}` block, when configured */
+  mqtt?: MqttOptions;
+
   // ---- accounts ----
   /** the `accounts {}` block; empty when only the global account exists */
   accounts: AccountSpec[];
@@ -509,5 +513,56 @@ export function defaultWebsocketOptions(): WebsocketOptions {
     pass_cookie: '',
     token_cookie: '',
     headers: {},
+  };
+}
+
+/** The `mqtt {}` block (Go MQTTOpts). Durations in ms; 0 = Go's default. */
+export interface MqttOptions {
+  host: string;
+  /** 0 = no MQTT listener; -1 = random port */
+  port: number;
+  tls?: TlsOptions;
+  /** `authorization {}` of the block: overrides the server's single user/token for MQTT clients */
+  username: string;
+  password: string;
+  token: string;
+  /** ms; 0 = the server's auth timeout */
+  auth_timeout: number;
+  no_auth_user: string;
+  /** redelivery of unacknowledged QoS 1/2 messages (default 30s) */
+  ack_wait: number;
+  /** timeout of the JetStream requests MQTT makes (default 5s) */
+  js_api_timeout: number;
+  /** QoS 1/2 messages in flight per subscription (0 = 1024) */
+  max_ack_pending: number;
+  js_domain: string;
+  stream_replicas: number;
+  consumer_replicas: number;
+  consumer_memory_storage: boolean;
+  /** ms; 0 = consumers never expire */
+  consumer_inactive_threshold: number;
+  reject_qos2_publish: boolean;
+  downgrade_qos2_subscribe: boolean;
+}
+
+export function defaultMqttOptions(): MqttOptions {
+  return {
+    host: '0.0.0.0',
+    port: 0,
+    username: '',
+    password: '',
+    token: '',
+    auth_timeout: 0,
+    no_auth_user: '',
+    ack_wait: 0,
+    js_api_timeout: 0,
+    max_ack_pending: 0,
+    js_domain: '',
+    stream_replicas: 0,
+    consumer_replicas: 0,
+    consumer_memory_storage: false,
+    consumer_inactive_threshold: 0,
+    reject_qos2_publish: false,
+    downgrade_qos2_subscribe: false,
   };
 }

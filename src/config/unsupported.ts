@@ -41,8 +41,8 @@ const TLS_IGNORED: readonly [string, string][] = [
   ['allow_insecure_cipher_suites', 'allows insecure cipher suites'],
 ];
 
-/** TLS blocks, each with the keys only that block ignores beyond TLS_IGNORED. */
-const TLS_BLOCKS: readonly [string, readonly [string, string][]][] = [
+/** TLS blocks, each with the keys only that block ignores beyond TLS_IGNORED, and the TLS_IGNORED keys it does act on. */
+const TLS_BLOCKS: readonly [string, readonly [string, string][], (readonly string[])?][] = [
   ['tls', []],
   ['cluster.tls', []],
   ['gateway.tls', [['min_version', 'sets the minimum TLS version'], ['cipher_suites', 'restricts the cipher suites']]],
@@ -53,11 +53,12 @@ const TLS_BLOCKS: readonly [string, readonly [string, string][]][] = [
     ['cipher_suites', 'restricts the cipher suites'],
   ]],
   ['websocket|ws.tls', [['cipher_suites', 'restricts the cipher suites']]],
+  // MQTT maps a verified client certificate to a user (Go verify_and_map for MQTT clients)
+  ['mqtt.tls', [['handshake_first|first|immediate', 'does the TLS handshake before INFO'], ['cipher_suites', 'restricts the cipher suites']], ['verify_and_map']],
 ];
 
 const OPTIONS: readonly UnsupportedOption[] = [
   // top level
-  { path: 'mqtt', go: 'MQTT listener' },
   { path: 'syslog', go: 'logs to syslog' },
   { path: 'remote_syslog', go: 'logs to a remote syslog' },
   { path: 'logfile_size_limit|log_size_limit', go: 'rotates the log file' },
@@ -134,8 +135,8 @@ const OPTIONS: readonly UnsupportedOption[] = [
   { path: 'websocket|ws.token_cookie', go: 'token login from a cookie' },
   { path: 'websocket|ws.ping_interval', go: 'websocket ping interval' },
   // every TLS block
-  ...TLS_BLOCKS.flatMap(([block, extra]) =>
-    [...TLS_IGNORED, ...extra].map(([key, go]) => ({ path: `${block}.${key}`, go }))),
+  ...TLS_BLOCKS.flatMap(([block, extra, supported]) =>
+    [...TLS_IGNORED.filter(([key]) => !supported?.includes(key)), ...extra].map(([key, go]) => ({ path: `${block}.${key}`, go }))),
 ];
 
 /** The table, for tests and documentation. */

@@ -116,6 +116,8 @@ export class Client implements ParserHandler {
   viaCallout = false;
   /** the transport whose authorization override applies (Go: a websocket {} block's); null = the server's users */
   authSource: { readonly auth: Authenticator | null } | null = null;
+  /** the MQTT client identifier of an MQTT connection ('' otherwise), for /connz `mqtt_client` */
+  mqttClient = '';
 
   constructor(
     readonly host_: ClientHost,
@@ -243,7 +245,7 @@ export class Client implements ParserHandler {
     this.writeDeadline.afterFlush(pending, this.host_.opts.write_deadline);
   }
 
-  private onDrain(): void {
+  protected onDrain(): void {
     this.sockPending = this.socket.writableLength;
     if (this.sockPending === 0) {
       this.stall.open();
@@ -424,7 +426,7 @@ export class Client implements ParserHandler {
   }
 
   /** Bind the authenticated user; false (connection closed) when its account is full. */
-  private applyAuth(user: string, perms: ClientPermissions | null, account: string, jwt?: JwtUserInfo): boolean {
+  protected applyAuth(user: string, perms: ClientPermissions | null, account: string, jwt?: JwtUserInfo): boolean {
     this.authorizedUser = user;
     this.perms = perms;
     this.jwtUser = jwt ?? null;

@@ -17,7 +17,7 @@
  */
 import type { Server } from '../server/server.js';
 import type { Client } from '../conn/client.js';
-import { displayString } from '../util/bytes.js';
+import { byteString, displayString } from '../util/bytes.js';
 import { subjectsCollide } from '../sublist/subject.js';
 import { GLOBAL_ACCOUNT } from '../accounts/account.js';
 import { goDuration, goTime, goUptime } from './format.js';
@@ -108,11 +108,13 @@ export function connzWith(srv: Server, o: ConnzOptions): Record<string, unknown>
     open = hit ? [hit] : [];
     closed = hit ? [] : closed.filter((r) => r.c.cid === o.cid).slice(0, 1);
   } else {
-    // No MQTT clients here: every open client has an empty MQTT client id.
-    open = open.filter((c) => (o.user === '' || c.authorizedUser === o.user) && o.mqttClient === '');
+    // Go: user, then MQTT client id (a byte string here, as subjects are)
+    const mq = o.mqttClient === '' ? '' : byteString(o.mqttClient);
+    open = open.filter((c) => (o.user === '' || c.authorizedUser === o.user) && (mq === '' || c.mqttClient === mq));
   }
   if (filter !== '') open = open.filter((c) => [...c.subs.values()].some((s) => subjectsCollide(filter, s.subject)));
-  closed = closed.filter((r) => (o.user === '' || r.c.authorizedUser === o.user) && o.mqttClient === '');
+  const mqc = o.mqttClient === '' ? '' : byteString(o.mqttClient);
+  closed = closed.filter((r) => (o.user === '' || r.c.authorizedUser === o.user) && (mqc === '' || r.c.mqttClient === mqc));
 
   const rows: Row[] = open.map((c) => ({ c, closed: false, reason: '', stop: null }));
   rows.push(...closed);
@@ -157,7 +159,8 @@ function connInfo(r: Row, now: Date, subs: SubsMode, auth: boolean): Record<stri
   const o: Record<string, unknown> = {
     cid: c.cid,
     kind: 'Client',
-    type: 'nats',
+    // Go clientTypeString: MQTT connections (over websocket too) are "mqtt"
+    type: c.mqttClient !== '' || c.connectionType === 'MQTT' || c.connectionType === 'MQTT_WS' ? 'mqtt' : 'nats',
     ip: c.host,
     port: c.port,
     start: goTime(c.start),
@@ -200,6 +203,7 @@ function connInfo(r: Row, now: Date, subs: SubsMode, auth: boolean): Record<stri
     // Go getNameTag: the account's name tag, else its name (open connections only, or non-$G closed ones)
     if (!r.closed || c.acc.name !== GLOBAL_ACCOUNT) o.name_tag = c.acc.name;
   }
+  if (c.mqttClient !== '') o.mqtt_client = displayString(c.mqttClient);
   return o;
 }
 

@@ -66,7 +66,7 @@ export class VarzBuilder {
       cluster: varzCluster(s),
       gateway: varzGateway(s),
       leaf: varzLeaf(s),
-      mqtt: {},
+      mqtt: s.mqtt?.varz() ?? {},
       websocket: varzWebsocket(s),
       jetstream: varzJetStream(s),
       tls_timeout: (tls?.timeout ?? 2000) / 1000,

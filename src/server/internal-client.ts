@@ -19,11 +19,20 @@ export class InternalClient {
   private readonly pa = new PubArg();
   private line = Buffer.allocUnsafe(256);
 
+  /**
+   * `client`: publish as this (connected) client instead of a new internal
+   * one (an MQTT connection routes its publishes this way).
+   */
   constructor(
     private readonly host: ClientHost & { route: ClientHost['route'] },
     cid: number,
     acc: Account,
+    client?: Client,
   ) {
+    if (client !== undefined) {
+      this.client = client;
+      return;
+    }
     // Never connected: the socket only satisfies the Client constructor.
     this.client = new Client(host, new net.Socket(), cid, acc);
     this.client.headers = true;

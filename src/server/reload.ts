@@ -41,7 +41,7 @@ const GO_NAMES: Partial<Record<keyof Options, string>> = {
   lame_duck_grace_period: 'LameDuckGracePeriod', write_timeout: 'WriteTimeout', disable_sublist_cache: 'NoSublistCache',
   no_header_support: 'NoHeaderSupport', allow_non_tls: 'AllowNonTLS', log_size_limit: 'LogSizeLimit', log_max_num: 'LogMaxFiles',
   no_system_account: 'NoSystemAccount', jetstream: 'JetStream', store_dir: 'StoreDir', jetstream_opts: 'JetStream',
-  operator: 'TrustedOperators', websocket: 'Websocket',
+  operator: 'TrustedOperators', websocket: 'Websocket', mqtt: 'MQTT',
 } as Partial<Record<keyof Options, string>>;
 
 function same(a: unknown, b: unknown): boolean {

@@ -79,6 +79,16 @@ export interface ClientTransport {
   readonly authTimeoutMs: number;
 }
 
+/** What the MQTT layer offers the core (set by src/mqtt when `mqtt {}` configures a port). */
+export interface MqttHooks {
+  /** bound MQTT port */
+  readonly port: number;
+  /** an MQTT connection that came over the websocket listener's `/mqtt` path (Go createMQTTClient with ws) */
+  acceptWebSocket(sock: net.Socket): void;
+  /** the /varz `mqtt` block (Go MQTTOptsVarz) */
+  varz(): Record<string, unknown>;
+}
+
 /** Receives client lifecycle events for the system account's advisories. */
 export interface ServerEventSink {
   connected(c: Client): void;
@@ -126,6 +136,8 @@ export class Server implements ClientHost {
   websocket: ClientTransport | null = null;
   /** `authorization { auth_callout {} }`: clients authenticated by an external service */
   readonly callout: AuthCallout | null;
+  /** the MQTT listener, when `mqtt {}` is configured (set by src/mqtt) */
+  mqtt: MqttHooks | null = null;
 
   private listener: net.Server | null = null;
   /** the accept-time INFO line of client-port connections, and what it was built from */
@@ -378,6 +390,29 @@ export class Server implements ClientHost {
     }
     c.startReading(this.auth.authRequired);
     return c;
+  }
+
+  /**
+   * Register a connection made by another protocol layer (MQTT, Go
+   * createMQTTClient): a client id, the connection counts and max_connections
+   * (false: over the limit, the caller closes it).
+   */
+  nextConnectionId(): number {
+    this.totalConnections++;
+    return ++this.cidSeq;
+  }
+
+  registerClient(c: Client): boolean {
+    const max = this.opts.max_connections;
+    if (max < 0 || (max > 0 && this.clients.size >= max)) {
+      this.log.error(`${c.label()} - ${ERR_MAX_CONNECTIONS}`);
+      this.closedClients.add(closedInfo(c, ClosedReason.MaxConnectionsExceeded));
+      return false;
+    }
+    this.clients.set(c.cid, c);
+    c.acc.numClients++;
+    if (this.log.debugEnabled) this.log.debug(`${c.label()} - Client connection created`);
+    return true;
   }
 
   /** Swap a client's socket for its TLS socket once the handshake is done. */

@@ -21,7 +21,7 @@ import { hostPort } from '../server/server.js';
 import { listenOn } from '../util/listen.js';
 import { validateWebsocketOptions } from '../config/websocket.js';
 import { WS_MAX_FRAME, WsSocket } from './adapter.js';
-import { checkUpgrade, upgradeKind, offersCompression, rejectUpgrade, httpErrorBody, OriginPolicy, KIND_LEAF } from './upgrade.js';
+import { checkUpgrade, upgradeKind, offersCompression, rejectUpgrade, httpErrorBody, OriginPolicy, KIND_LEAF, KIND_MQTT } from './upgrade.js';
 
 export class WebSocketListener implements ClientTransport {
   readonly connectionType = 'WEBSOCKET' as const;
@@ -164,7 +164,7 @@ export class WebSocketListener implements ClientTransport {
 
   /** A plain HTTP request (no Upgrade): Go runs the same checks, so it fails them with Go's status. */
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const bad = checkUpgrade(req, upgradeKind(req), this.origins, this.secure) ?? { status: 400, reason: 'websocket upgrade not supported' };
+    const bad = checkUpgrade(req, upgradeKind(req), this.origins, this.secure, this.srv.mqtt !== null) ?? { status: 400, reason: 'websocket upgrade not supported' };
     this.srv.log.error(`${req.socket.remoteAddress}:${req.socket.remotePort} - websocket handshake error: ${bad.reason}`);
     res.writeHead(bad.status, {
       'Content-Type': 'text/plain; charset=utf-8',
@@ -181,7 +181,7 @@ export class WebSocketListener implements ClientTransport {
       return;
     }
     const kind = upgradeKind(req);
-    const bad = checkUpgrade(req, kind, this.origins, this.secure);
+    const bad = checkUpgrade(req, kind, this.origins, this.secure, this.srv.mqtt !== null);
     if (bad !== null) {
       this.srv.log.error(`${remote} - websocket handshake error: ${bad.reason}`);
       rejectUpgrade(sock, bad.status);
@@ -201,7 +201,7 @@ export class WebSocketListener implements ClientTransport {
   private onOpen(ws: WebSocket, req: http.IncomingMessage, kind: number): void {
     // Before CONNECT a frame may hold the CONNECT line and, pipelined behind it, one largest message.
     const opts = this.srv.opts;
-    const preAuth = kind === KIND_LEAF ? 0 : opts.max_payload + 2 * opts.max_control_line;
+    const preAuth = kind === KIND_LEAF || kind === KIND_MQTT ? 0 : opts.max_payload + 2 * opts.max_control_line;
     const s = new WsSocket(ws, { address: req.socket.remoteAddress, port: req.socket.remotePort, secure: this.secure }, preAuth);
     this.open.add(s);
     s.once('close', () => this.open.delete(s));
@@ -218,6 +218,13 @@ export class WebSocketListener implements ClientTransport {
         return;
       }
       ln.acceptSocket(sock, true);
+      return;
+    }
+    if (kind === KIND_MQTT) {
+      // Go createMQTTClient(conn, ws): an MQTT client whose bytes come in websocket frames
+      const mq = this.srv.mqtt;
+      if (mq === null) s.destroy();
+      else mq.acceptWebSocket(sock);
       return;
     }
     this.srv.createClient(sock, false, this);

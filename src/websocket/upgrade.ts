@@ -110,9 +110,9 @@ export function upgradeKind(req: IncomingMessage): number {
 }
 
 /** Go wsUpgrade's checks, in its order (RFC 6455 4.2.1). null = go ahead. */
-export function checkUpgrade(req: IncomingMessage, kind: number, origins: OriginPolicy, secure: boolean): UpgradeRejection | null {
-  // This server has no MQTT listener, so the MQTT endpoint is never enabled.
-  if (kind === KIND_MQTT) return { status: 404, reason: 'mqtt websocket endpoint not enabled' };
+export function checkUpgrade(req: IncomingMessage, kind: number, origins: OriginPolicy, secure: boolean, mqttEnabled = false): UpgradeRejection | null {
+  // Go wsUpgrade: MQTT over WebSocket needs the MQTT listener configured
+  if (kind === KIND_MQTT && !mqttEnabled) return { status: 404, reason: 'mqtt websocket endpoint not enabled' };
   if (req.method !== 'GET') return { status: 405, reason: 'request method must be GET' };
   if (!req.headers.host) return { status: 400, reason: "'Host' missing in request" };
   if (!headerContains(req, 'upgrade', 'websocket')) return { status: 400, reason: "invalid value for header 'Upgrade'" };

@@ -53,7 +53,6 @@ describe('start-up warnings for options accepted but not supported', () => {
     const store = mkdtempSync(join(tmpdir(), 'unsup-js-'));
     t.after(() => rmSync(store, { recursive: true, force: true }));
     const conf = `
-mqtt { port: 1883 }
 prof_port: 6060
 syslog: true
 ocsp { mode: always }
@@ -69,7 +68,6 @@ websocket { listen: "127.0.0.1:-1", no_tls: true, ping_interval: "30s" }
       await pingPong(s.port);
       // (the cluster name and plain websocket warnings of Go come too)
       assert.deepEqual(warnings(s.logs()).filter((w) => w.includes('is not supported')), [
-        'Config option "mqtt" is not supported by this server and is ignored',
         'Config option "prof_port" is not supported by this server and is ignored',
         'Config option "syslog" is not supported by this server and is ignored',
         'Config option "ocsp" is not supported by this server and is ignored',

@@ -136,7 +136,8 @@ describe('config file -> options', () => {
       const o = loadConfigFile(p, defaultOptions());
       assert.equal(o.websocket?.port, 8080, 'websocket {} is parsed into its own options now');
       assert.equal(o.extra.websocket, undefined);
-      assert.deepEqual(o.extra.mqtt, { port: 1883 });
+      assert.equal(o.mqtt?.port, 1883, 'mqtt {} is parsed into its own options now');
+      assert.equal(o.extra.mqtt, undefined);
       assert.equal(o.system_account, 'SYS');
       assert.deepEqual(o.accounts.map((a) => a.name), ['A']);
       assert.deepEqual(o.users.map((u) => [u.user, u.account]), [['a', 'A']]);

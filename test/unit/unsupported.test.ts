@@ -72,12 +72,12 @@ describe('unsupported options table', () => {
 
   it('names keys as written: the user spelling, aliases, account names, no array index', () => {
     const o = load(`
-MQTT { port: 1883 }
+Prof_Port: 6060
 leaf { remotes: [ { url: "nats://127.0.0.1:1", websocket_no_masking: true }, { url: "nats://127.0.0.1:2", websocket_no_masking: true } ] }
 accounts { ORDERS: { trace_dest: "t" } }
 Log_Size_Limit: 100
 `);
-    assert.deepEqual(names(o), ['MQTT', 'leaf.remotes.websocket_no_masking', 'accounts.ORDERS.trace_dest', 'Log_Size_Limit']);
+    assert.deepEqual(names(o), ['Prof_Port', 'leaf.remotes.websocket_no_masking', 'accounts.ORDERS.trace_dest', 'Log_Size_Limit']);
   });
 
   it('reports nothing for a config of supported keys, nor for variables', () => {
@@ -127,9 +127,9 @@ describe('unsupported command line flags', () => {
   });
 
   it('add to what the config file reported', () => {
-    const file = load('mqtt {}\n');
+    const file = load('prof_port: 1\n');
     const merged = mergeOptions(file, parseArgs(['--syslog']).overrides);
-    assert.deepEqual(merged.unsupported, [{ kind: 'config', name: 'mqtt' }, { kind: 'flag', name: '--syslog' }]);
+    assert.deepEqual(merged.unsupported, [{ kind: 'config', name: 'prof_port' }, { kind: 'flag', name: '--syslog' }]);
   });
 });
 
