@@ -63,7 +63,7 @@ async function publishUntil(port: number, subject: string, size: number, done: (
 describe('fast producer, reading subscriber: never cut (Go fast-producer stall)', () => {
   for (const kind of KINDS) {
     for (const [count, size] of [[500_000, 128], [100_000, 1024]] as const) {
-      it(`${kind}: ${count} x ${size} B to a nats.js subscriber arrive in full, no slow consumer (3 runs)`, async () => {
+      it(`${kind}: ${count} x ${size} B to a nats.js subscriber arrive in full, no slow consumer (3 runs)`, async (t) => {
         let stalledRuns = 0;
         for (let run = 0; run < (kind === 'ours' ? 3 : 1); run++) {
           const srv = await start(kind, `max_pending: ${FLOOD_MP}\n`);
@@ -85,9 +85,9 @@ describe('fast producer, reading subscriber: never cut (Go fast-producer stall)'
             await srv.stop();
           }
         }
-        // The publisher sends tens of MB past the gate: the stall engaged (whether a given run
-        // needs it depends on how the machine schedules the reader).
-        if (kind === 'ours') assert.ok(stalledRuns > 0, 'no run stalled the publisher');
+        // Whether a run needs the stall depends on how the machine schedules the two ends; that it
+        // engages and is counted is asserted with a subscriber that stops reading (below).
+        if (kind === 'ours') t.diagnostic(`${stalledRuns} of 3 runs stalled the publisher`);
       });
     }
   }
@@ -110,6 +110,7 @@ describe('a subscriber that stops reading is a slow consumer', () => {
         assert.match(srv.logs(), new RegExp(`\\[INF\\] 127\\.0\\.0\\.1:\\d+ - cid:\\d+ - "stuck" - Slow Consumer Detected: MaxPending of ${MP} Exceeded`));
         // Each read of the publisher was held the full 10 ms while the stuck subscriber's gate was closed.
         await waitFor(() => /\[WRN\] .* - cid:\d+ - Producer was stalled for a total of \d+ms/.test(srv.logs()), 5000);
+        assert.ok((await json(srv, '/varz')).stalled_clients > 0, 'the stalls are counted');
         const v = await json(srv, '/varz');
         assert.equal(v.slow_consumers, 1);
         if (v.slow_consumer_stats) assert.deepEqual(v.slow_consumer_stats, { clients: 1, routes: 0, gateways: 0, leafs: 0 });

@@ -539,19 +539,26 @@ describe('file store', () => {
 
   it('keeps every acknowledged message when the writer is killed with SIGKILL (sync always)', async () => {
     const d = tmp();
-    const mod = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../src/jetstream/store/filestore/filestore.js');
+    const here = fileURLToPath(new URL('.', import.meta.url));
+    const mod = resolve(here, '../../src/jetstream/store/filestore/filestore.js');
+    const barrier = resolve(here, '../../src/util/write-barrier.js');
     const script = join(d, 'writer.mjs');
+    // The acks are printed as the server sends them: after the write barrier (group commit) ran.
     writeFileSync(
       script,
       `import { FileStore } from ${JSON.stringify(mod)};
+import { writeHeld } from ${JSON.stringify(barrier)};
 const fs = new FileStore(${JSON.stringify(join(d, 'st'))}, { name: 'T', storage: 'file', max_msgs: -1, max_bytes: -1, max_age: 0, max_msgs_per_subject: -1, discard: 'old' }, { syncIntervalMs: 'always', blockSize: 8192 });
 let i = 0;
 function burst() {
+  const acks = [];
   for (let k = 0; k < 50; k++) {
     const [seq] = fs.storeMsg('k.' + (i % 5), null, Buffer.from('v' + i++));
     if (seq % 7 === 0) fs.removeMsg(seq - 3);
-    process.stdout.write(seq + '\\n');
+    acks.push(seq);
   }
+  writeHeld();
+  process.stdout.write(acks.join('\\n') + '\\n');
   setImmediate(burst);
 }
 burst();
