@@ -116,7 +116,7 @@ export class ClusteredApi {
     const acc = req.jsa.acc.name;
     const sa = this.meta.streamAssignment(acc, stream);
     if (r.pattern === 'STREAM.CREATE.*' && sa === undefined) return this.create(r, req, stream);
-    if (sa === undefined) return false;
+    if (sa === undefined || sa.group.peers.length !== 1) return false;
     const owner = sa.group.peers[0] ?? '';
     if (owner === this.meta.id || owner === '') return false;
     this.forward(owner, req);
@@ -344,7 +344,13 @@ export class ClusteredApi {
 
   /** Go processStreamAssignment / processStreamRemoval on the server the group names. */
   private onStreamAssignment(op: number, acc: string, sa: StreamAssignment): void {
-    if (sa.group.peers[0] !== this.meta.id) return;
+    if (!sa.group.peers.includes(this.meta.id)) return;
+    // A replicated group (a Go meta leader may place one on us): we cannot run stream groups yet,
+    // and must not remove an assignment that the other peers can serve.
+    if (sa.group.peers.length !== 1) {
+      this.js.log.warn(`JetStream cluster: stream '${acc} > ${String(sa.stream.name ?? '')}' is assigned to this server in replicated group ${sa.group.name}, which is not supported yet`);
+      return;
+    }
     const d = this.js.dispatcherFor(acc);
     const jsa = this.js.accounts.get(acc);
     if (d === undefined || jsa === undefined) return;

@@ -56,6 +56,8 @@ export interface MetaOptions {
 }
 
 const STEPDOWN = 'META.LEADER.STEPDOWN';
+/** A peer heard from this recently counts as online for placement (lag in flight aside). */
+const RECENT_CONTACT_MS = 5000;
 /** Meta entries applied between two snapshots of the meta state. */
 const SNAPSHOT_EVERY = 256;
 
@@ -150,7 +152,8 @@ export class MetaGroup extends EventEmitter {
 
   /** Peers the leader heard from lately, this server included (Go: online JetStream peers). */
   currentPeers(): string[] {
-    return this.node.peers().filter((p) => p.id === this.id || p.current).map((p) => p.id);
+    const now = performance.now();
+    return this.node.peers().filter((p) => p.id === this.id || p.current || (p.last > 0 && now - p.last < RECENT_CONTACT_MS)).map((p) => p.id);
   }
 
   /** Meta peers this server has a route to now, itself included. */
