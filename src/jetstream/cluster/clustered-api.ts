@@ -324,8 +324,9 @@ export class ClusteredApi {
     if (d === undefined) return;
     const hdr = env.hdr === null ? null : Buffer.from(env.hdr, 'base64');
     const body = Buffer.from(env.body, 'base64');
-    // the meta leader gets creates; anyone else serves the stream it holds
-    if (env.subject.startsWith('$JS.API.STREAM.CREATE.') && this.meta.isLeader() && this.meta.streamAssignment(env.acc, env.subject.slice(22)) === undefined) {
+    // A create goes through the interceptor again: the meta leader places it, a server that
+    // learnt of the assignment meanwhile passes it to the holder, the holder serves it.
+    if (env.subject.startsWith('$JS.API.STREAM.CREATE.')) {
       d.runLocal(env.subject, env.reply, hdr, body, undefined, true);
       return;
     }
