@@ -118,6 +118,17 @@ cluster { name: r1-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => `"
     const other = servers.findIndex((s) => s !== holder(st1));
     assert.equal(await (await jetstreamManager(conns[other])).streams.delete(st1), true);
     await waitFor(() => holder(st1) === undefined && servers.every((s) => jsOf(s).meta!.streamAssignment('A', st1) === undefined), 5000);
+    // an update from another server reaches the holder and the assignment follows it
+    const st3 = 'ST3';
+    const notHolder3 = servers.findIndex((s) => s !== holder(st3));
+    const up = await (await jetstreamManager(conns[notHolder3])).streams.update(st3, { max_msgs: 100 });
+    assert.equal(up.config.max_msgs, 100);
+    await waitFor(() => servers.every((s) => jsOf(s).meta!.streamAssignment('A', st3)?.stream.max_msgs === 100), 5000);
+    // a stream deleted by a client of its own server leaves the assignments too
+    await (await jetstreamManager(conns[0])).streams.add({ name: 'TMP', subjects: ['tmp'] });
+    const th = servers.indexOf(holder('TMP')!);
+    assert.equal(await (await jetstreamManager(conns[th])).streams.delete('TMP'), true);
+    await waitFor(() => servers.every((s) => jsOf(s).meta!.streamAssignment('A', 'TMP') === undefined), 5000);
     // a duplicate create of an existing stream answers like the single server (idempotent)
     const again = await (await jetstreamManager(conns[2])).streams.add({ name: 'ST2', subjects: ['st2.>'] });
     assert.equal(again.state.messages, 3);

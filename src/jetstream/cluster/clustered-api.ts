@@ -23,7 +23,7 @@ import type { ApiRequest, ApiRoute } from '../api/request.js';
 import { respond } from '../api/request.js';
 import { ApiError, jsError } from '../api/errors.js';
 import type { Subscription } from '../../conn/subscription.js';
-import { EntryOp, encodeDeleteStreamAssignment, type StreamAssignment } from './assignments.js';
+import { EntryOp, encodeDeleteStreamAssignment, encodeUpdateStreamAssignment, type StreamAssignment } from './assignments.js';
 import { selectPeer } from './placement.js';
 import type { MetaGroup } from './meta.js';
 import { subjectsCollide } from '../../sublist/subject.js';
@@ -330,18 +330,35 @@ export class ClusteredApi {
       d.runLocal(env.subject, env.reply, hdr, body, undefined, true);
       return;
     }
-    const name = env.subject.startsWith('$JS.API.STREAM.DELETE.') ? env.subject.slice(22) : '';
     const sys = this.js.server.systemAccount;
     const via = env.sys === true ? (r: string, b: Buffer) => { this.js.ic.publish(sys, r, '', null, b); } : null;
-    d.runLocal(env.subject, env.reply, hdr, body, (out) => {
-      if (name !== '' && !(out instanceof ApiError)) this.removeAssignment(env.acc, name);
-    }, false, via);
+    d.runLocal(env.subject, env.reply, hdr, body, undefined, false, via);
   }
 
-  private removeAssignment(acc: string, name: string): void {
+  /**
+   * The dispatcher's observer: the holder of an assigned stream keeps the
+   * meta group in step with what it served (Go proposes the update or the
+   * removal to the meta leader): a successful update replaces the
+   * assignment's config, a successful delete removes the assignment.
+   */
+  observe(r: ApiRoute, req: ApiRequest, out: Record<string, unknown> | ApiError | null): void {
+    if (out === null || out instanceof ApiError) return;
+    if (r.pattern !== 'STREAM.UPDATE.*' && r.pattern !== 'STREAM.DELETE.*') return;
+    const acc = req.jsa.acc.name;
+    const name = req.tokens[2] ?? '';
     const sa = this.meta.streamAssignment(acc, name);
-    if (sa !== undefined) this.meta.propose(encodeDeleteStreamAssignment(sa));
+    if (sa === undefined || sa.group.peers.length !== 1 || sa.group.peers[0] !== this.meta.id) return;
+    if (r.pattern === 'STREAM.DELETE.*') {
+      this.meta.propose(encodeDeleteStreamAssignment(sa));
+      return;
+    }
+    const cfg = out.config;
+    if (cfg !== null && typeof cfg === 'object') {
+      const { reply: _reply, ...rest } = sa;
+      this.meta.propose(encodeUpdateStreamAssignment({ ...rest, stream: cfg as Record<string, unknown> }));
+    }
   }
+
 
   /** Go processStreamAssignment / processStreamRemoval on the server the group names. */
   private onStreamAssignment(op: number, acc: string, sa: StreamAssignment): void {
