@@ -267,7 +267,10 @@ export class JetStream implements JsContext {
     const d = new ApiDispatcher(jsa, this.server.opts.jetstream_opts.request_queue_limit || DEFAULT_REQUEST_QUEUE_LIMIT, (dropped) => this.apiLimitReached(dropped));
     d.start(this.apiPrefixes(), this.clustered);
     const capi = this.clusteredApi;
-    if (capi !== null) d.interceptor = (r, req) => capi.intercept(r, req);
+    if (capi !== null) {
+      d.interceptor = (r, req) => capi.intercept(r, req);
+      d.observer = (r, req, out) => capi.observe(r, req, out);
+    }
     this.dispatchers.set(acc.name, d);
     log(this, `  Enabled JetStream for account "${acc.name}"`);
     jsa.recover();

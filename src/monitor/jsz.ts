@@ -91,5 +91,7 @@ export function varzJetStream(srv: Server): Record<string, unknown> {
   const o: Record<string, unknown> = { config: js.configView(), stats: js.statsView() };
   const lim = js.limitsView();
   if (lim) o.limits = lim;
+  // Go JetStreamVarz.Meta: the same MetaClusterInfo as /jsz
+  if (js.meta !== null) o.meta = js.meta.clusterInfo();
   return o;
 }

@@ -34,6 +34,7 @@ describe('R1 streams placed by the meta group', () => {
   async function start(i: number, routes: string[]): Promise<RunningServer> {
     const f = join(dir, `s${i}.conf`);
     writeFileSync(f, `server_name: S${i + 1}
+server_tags: ["az:${i + 1}", "all"]
 accounts {
   SYS: { users: [{ user: sys, password: sys }] }
   A: { jetstream: enabled, users: [{ user: a, password: a }] }
@@ -103,6 +104,13 @@ cluster { name: r1-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => `"
       msg.ack();
     }
     assert.deepEqual(got, ['m0', 'm1', 'm2']);
+    // placement tags: only the server with the tag is a candidate; an unknown tag gets no peer
+    await waitFor(() => servers.every((s) => [0, 1, 2].every((k) => jsOf(s).meta!.tagsOf(jsOf(servers[k]).meta!.id).includes(`az:${k + 1}`))), 10000);
+    await m.streams.add({ name: 'TAGGED', subjects: ['tagged'], placement: { cluster: 'r1-test', tags: ['AZ:3'] } });
+    assert.equal(holder('TAGGED'), servers[2]);
+    await assert.rejects(m.streams.add({ name: 'NOWHERE', subjects: ['nowhere'], placement: { cluster: 'r1-test', tags: ['az:9'] } }), /insufficient resources/);
+    assert.equal((await m.streams.delete('TAGGED')), true);
+    await waitFor(() => servers.every((s) => jsOf(s).meta!.streamAssignment('A', 'TAGGED') === undefined), 5000);
     // R3 still refused
     await assert.rejects(m.streams.add({ name: 'R3', subjects: ['r3'], num_replicas: 3 }), /replicas > 1 not supported/);
     // delete from a server that does not hold it: gone there and from every server's assignments
@@ -110,6 +118,17 @@ cluster { name: r1-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => `"
     const other = servers.findIndex((s) => s !== holder(st1));
     assert.equal(await (await jetstreamManager(conns[other])).streams.delete(st1), true);
     await waitFor(() => holder(st1) === undefined && servers.every((s) => jsOf(s).meta!.streamAssignment('A', st1) === undefined), 5000);
+    // an update from another server reaches the holder and the assignment follows it
+    const st3 = 'ST3';
+    const notHolder3 = servers.findIndex((s) => s !== holder(st3));
+    const up = await (await jetstreamManager(conns[notHolder3])).streams.update(st3, { max_msgs: 100 });
+    assert.equal(up.config.max_msgs, 100);
+    await waitFor(() => servers.every((s) => jsOf(s).meta!.streamAssignment('A', st3)?.stream.max_msgs === 100), 5000);
+    // a stream deleted by a client of its own server leaves the assignments too
+    await (await jetstreamManager(conns[0])).streams.add({ name: 'TMP', subjects: ['tmp'] });
+    const th = servers.indexOf(holder('TMP')!);
+    assert.equal(await (await jetstreamManager(conns[th])).streams.delete('TMP'), true);
+    await waitFor(() => servers.every((s) => jsOf(s).meta!.streamAssignment('A', 'TMP') === undefined), 5000);
     // a duplicate create of an existing stream answers like the single server (idempotent)
     const again = await (await jetstreamManager(conns[2])).streams.add({ name: 'ST2', subjects: ['st2.>'] });
     assert.equal(again.state.messages, 3);

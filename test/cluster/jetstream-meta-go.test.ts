@@ -75,6 +75,15 @@ describe('meta_cluster shape against Go 2.9.10', { skip: skipGo }, () => {
     assert.equal(p2, 'number');
     assert.deepEqual(usFollower, shape(go.follower));
     assert.deepEqual(us.leader.replicas.map(shape), go.leader.replicas.map(shape));
+    // /varz jetstream.meta carries the same object
+    const varzMeta = async (url: string) => ((await (await fetch(`${url}/varz`)).json()) as { jetstream?: { meta?: Record<string, unknown> } }).jetstream?.meta;
+    const gv = await varzMeta(`http://127.0.0.1:${gos[0].monitorPort}`);
+    const ov = await varzMeta(ours[0].monitorUrl!);
+    assert.ok(gv && ov);
+    const { pending: p3, replicas: _r1, ...ovShape } = shape(ov);
+    const { replicas: _r2, ...gvShape } = shape(gv);
+    assert.equal(p3, 'number');
+    assert.deepEqual(ovShape, gvShape);
     for (const v of [go, us]) {
       assert.equal(v.leader.peer, nodeHash(v.leader.leader));
       for (const r of v.leader.replicas) assert.equal(r.peer, nodeHash(r.name));

@@ -37,6 +37,8 @@ export class ApiDispatcher {
    * or forwarded to the server that holds the stream).
    */
   interceptor: ((r: ApiRoute, req: ApiRequest) => boolean) | null = null;
+  /** Clustered JetStream: sees each result served here (to keep the meta assignments in step). */
+  observer: ((r: ApiRoute, req: ApiRequest, out: Record<string, unknown> | ApiError | null) => void) | null = null;
 
   /**
    * `limit`: Go's `request_queue_limit` (default 10000) — when that many
@@ -168,6 +170,7 @@ export class ApiDispatcher {
         if (!(e instanceof ApiError)) this.jsa.log.error(`JetStream API ${req.subject}: ${(e as Error).stack}`);
       }
     }
+    if (this.observer !== null) this.observer(r, req, out);
     if (out === null || req.reply === '') return out;
     respond(req, r.type, out);
     return out;

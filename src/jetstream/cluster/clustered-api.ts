@@ -23,7 +23,7 @@ import type { ApiRequest, ApiRoute } from '../api/request.js';
 import { respond } from '../api/request.js';
 import { ApiError, jsError } from '../api/errors.js';
 import type { Subscription } from '../../conn/subscription.js';
-import { EntryOp, encodeDeleteStreamAssignment, type StreamAssignment } from './assignments.js';
+import { EntryOp, encodeDeleteStreamAssignment, encodeUpdateStreamAssignment, type StreamAssignment } from './assignments.js';
 import { selectPeer } from './placement.js';
 import type { MetaGroup } from './meta.js';
 import { subjectsCollide } from '../../sublist/subject.js';
@@ -116,7 +116,7 @@ export class ClusteredApi {
     const acc = req.jsa.acc.name;
     const sa = this.meta.streamAssignment(acc, stream);
     if (r.pattern === 'STREAM.CREATE.*' && sa === undefined) return this.create(r, req, stream);
-    if (sa === undefined) return false;
+    if (sa === undefined || sa.group.peers.length !== 1) return false;
     const owner = sa.group.peers[0] ?? '';
     if (owner === this.meta.id || owner === '') return false;
     this.forward(owner, req);
@@ -324,27 +324,51 @@ export class ClusteredApi {
     if (d === undefined) return;
     const hdr = env.hdr === null ? null : Buffer.from(env.hdr, 'base64');
     const body = Buffer.from(env.body, 'base64');
-    // the meta leader gets creates; anyone else serves the stream it holds
-    if (env.subject.startsWith('$JS.API.STREAM.CREATE.') && this.meta.isLeader() && this.meta.streamAssignment(env.acc, env.subject.slice(22)) === undefined) {
+    // A create goes through the interceptor again: the meta leader places it, a server that
+    // learnt of the assignment meanwhile passes it to the holder, the holder serves it.
+    if (env.subject.startsWith('$JS.API.STREAM.CREATE.')) {
       d.runLocal(env.subject, env.reply, hdr, body, undefined, true);
       return;
     }
-    const name = env.subject.startsWith('$JS.API.STREAM.DELETE.') ? env.subject.slice(22) : '';
     const sys = this.js.server.systemAccount;
     const via = env.sys === true ? (r: string, b: Buffer) => { this.js.ic.publish(sys, r, '', null, b); } : null;
-    d.runLocal(env.subject, env.reply, hdr, body, (out) => {
-      if (name !== '' && !(out instanceof ApiError)) this.removeAssignment(env.acc, name);
-    }, false, via);
+    d.runLocal(env.subject, env.reply, hdr, body, undefined, false, via);
   }
 
-  private removeAssignment(acc: string, name: string): void {
+  /**
+   * The dispatcher's observer: the holder of an assigned stream keeps the
+   * meta group in step with what it served (Go proposes the update or the
+   * removal to the meta leader): a successful update replaces the
+   * assignment's config, a successful delete removes the assignment.
+   */
+  observe(r: ApiRoute, req: ApiRequest, out: Record<string, unknown> | ApiError | null): void {
+    if (out === null || out instanceof ApiError) return;
+    if (r.pattern !== 'STREAM.UPDATE.*' && r.pattern !== 'STREAM.DELETE.*') return;
+    const acc = req.jsa.acc.name;
+    const name = req.tokens[2] ?? '';
     const sa = this.meta.streamAssignment(acc, name);
-    if (sa !== undefined) this.meta.propose(encodeDeleteStreamAssignment(sa));
+    if (sa === undefined || sa.group.peers.length !== 1 || sa.group.peers[0] !== this.meta.id) return;
+    if (r.pattern === 'STREAM.DELETE.*') {
+      this.meta.propose(encodeDeleteStreamAssignment(sa));
+      return;
+    }
+    const cfg = out.config;
+    if (cfg !== null && typeof cfg === 'object') {
+      const { reply: _reply, ...rest } = sa;
+      this.meta.propose(encodeUpdateStreamAssignment({ ...rest, stream: cfg as Record<string, unknown> }));
+    }
   }
+
 
   /** Go processStreamAssignment / processStreamRemoval on the server the group names. */
   private onStreamAssignment(op: number, acc: string, sa: StreamAssignment): void {
-    if (sa.group.peers[0] !== this.meta.id) return;
+    if (!sa.group.peers.includes(this.meta.id)) return;
+    // A replicated group (a Go meta leader may place one on us): we cannot run stream groups yet,
+    // and must not remove an assignment that the other peers can serve.
+    if (sa.group.peers.length !== 1) {
+      this.js.log.warn(`JetStream cluster: stream '${acc} > ${String(sa.stream.name ?? '')}' is assigned to this server in replicated group ${sa.group.name}, which is not supported yet`);
+      return;
+    }
     const d = this.js.dispatcherFor(acc);
     const jsa = this.js.accounts.get(acc);
     if (d === undefined || jsa === undefined) return;

@@ -56,6 +56,8 @@ export interface MetaOptions {
 }
 
 const STEPDOWN = 'META.LEADER.STEPDOWN';
+/** A peer heard from this recently counts as online for placement (lag in flight aside). */
+const RECENT_CONTACT_MS = 5000;
 /** Meta entries applied between two snapshots of the meta state. */
 const SNAPSHOT_EVERY = 256;
 
@@ -68,6 +70,8 @@ export class MetaGroup extends EventEmitter {
   /** `account stream` -> consumer name -> assignment */
   readonly consumers = new Map<string, Map<string, ConsumerAssignment>>();
   private readonly names = new Map<string, string>();
+  /** node id -> server tags, learned from `$SYS.SERVER.*.STATSZ` (Go nodeToInfo) */
+  private readonly tags = new Map<string, string[]>();
   private readonly subs: Subscription[] = [];
   private readonly transport: ServerRaftTransport;
   private sinceSnapshot = 0;
@@ -106,6 +110,9 @@ export class MetaGroup extends EventEmitter {
     });
     // Go setupMetaGroup: with no state, campaign early
     if (bootstrap) this.node.campaign();
+    this.tags.set(this.id, [...(server.opts.tags ?? [])]);
+    // Go keeps each server's name, tags and JetStream flag from its statsz (nodeToInfo)
+    this.subs.push(ic.subscribe(sys, '$SYS.SERVER.*.STATSZ', null, (_s, _subj, _reply, _hdr, payload) => this.learn(Buffer.from(payload))));
     // Kept off the routes: as Go, the system account advertises only `$JS.API.>` (JetStream's
     // answerForwarded), which brings another server's request here.
     for (const p of apiPrefixes) {
@@ -113,6 +120,24 @@ export class MetaGroup extends EventEmitter {
         this.stepdownRequest(reply, Buffer.from(payload));
       }, true));
     }
+  }
+
+  private learn(payload: Buffer): void {
+    try {
+      const o = JSON.parse(payload.toString()) as { server?: { name?: string; tags?: string[] } };
+      const name = o.server?.name;
+      if (typeof name !== 'string' || name === '') return;
+      const id = nodeHash(name);
+      this.names.set(id, name);
+      this.tags.set(id, Array.isArray(o.server!.tags) ? o.server!.tags.filter((t) => typeof t === 'string') : []);
+    } catch {
+      // not a statsz we can read
+    }
+  }
+
+  /** A peer's server tags as last seen ([] when unknown). */
+  tagsOf(id: string): string[] {
+    return this.tags.get(id) ?? [];
   }
 
   /** Server name of a peer id, as far as this server has seen it (Go serverNameForNode). */
@@ -127,7 +152,8 @@ export class MetaGroup extends EventEmitter {
 
   /** Peers the leader heard from lately, this server included (Go: online JetStream peers). */
   currentPeers(): string[] {
-    return this.node.peers().filter((p) => p.id === this.id || p.current).map((p) => p.id);
+    const now = performance.now();
+    return this.node.peers().filter((p) => p.id === this.id || p.current || (p.last > 0 && now - p.last < RECENT_CONTACT_MS)).map((p) => p.id);
   }
 
   /** Meta peers this server has a route to now, itself included. */
