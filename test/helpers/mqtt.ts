@@ -121,9 +121,9 @@ export class RawMqtt {
 }
 
 /** Go 2.9.10 with JetStream and MQTT on random ports (the MQTT port read from its log). */
-export async function startGoMqtt(extra = ''): Promise<GoServer & { mqttPort: number; mqttUrl: string; store: string }> {
+export async function startGoMqtt(extra = '', mqttExtra = ''): Promise<GoServer & { mqttPort: number; mqttUrl: string; store: string }> {
   const store = mkdtempSync(join(tmpdir(), 'gomqtt-js-'));
-  const g = await startGoServer([], `server_name: gomqtt\njetstream { store_dir: "${store}" }\nmqtt { listen: "127.0.0.1:-1" }\n${extra}`);
+  const g = await startGoServer([], `server_name: gomqtt\njetstream { store_dir: "${store}" }\nmqtt { listen: "127.0.0.1:-1"\n${mqttExtra} }\n${extra}`);
   let port = 0;
   await waitFor(() => {
     const m = /Listening for MQTT clients on \w+:\/\/[^:]+:(\d+)/.exec(g.logs());
