@@ -121,9 +121,9 @@ export class RawMqtt {
 }
 
 /** Go 2.9.10 with JetStream and MQTT on random ports (the MQTT port read from its log). */
-export async function startGoMqtt(extra = '', mqttExtra = ''): Promise<GoServer & { mqttPort: number; mqttUrl: string; store: string }> {
-  const store = mkdtempSync(join(tmpdir(), 'gomqtt-js-'));
-  const g = await startGoServer([], `server_name: gomqtt\njetstream { store_dir: "${store}" }\nmqtt { listen: "127.0.0.1:-1"\n${mqttExtra} }\n${extra}`);
+export async function startGoMqtt(extra = '', mqttExtra = '', cmd?: string[], storeDir?: string): Promise<GoServer & { mqttPort: number; mqttUrl: string; store: string }> {
+  const store = storeDir ?? mkdtempSync(join(tmpdir(), 'gomqtt-js-'));
+  const g = await startGoServer([], `server_name: gomqtt\njetstream { store_dir: "${store}" }\nmqtt { listen: "127.0.0.1:-1"\n${mqttExtra} }\n${extra}`, cmd);
   let port = 0;
   await waitFor(() => {
     const m = /Listening for MQTT clients on \w+:\/\/[^:]+:(\d+)/.exec(g.logs());
@@ -137,7 +137,7 @@ export async function startGoMqtt(extra = '', mqttExtra = ''): Promise<GoServer 
     store,
     async stop() {
       await g.stop();
-      rmSync(store, { recursive: true, force: true });
+      if (storeDir === undefined) rmSync(store, { recursive: true, force: true });
     },
   };
 }
