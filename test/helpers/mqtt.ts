@@ -6,7 +6,7 @@
  * is absent.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,9 +121,9 @@ export class RawMqtt {
 }
 
 /** Go 2.9.10 with JetStream and MQTT on random ports (the MQTT port read from its log). */
-export async function startGoMqtt(extra = ''): Promise<GoServer & { mqttPort: number; mqttUrl: string; store: string }> {
-  const store = mkdtempSync(join(tmpdir(), 'gomqtt-js-'));
-  const g = await startGoServer([], `server_name: gomqtt\njetstream { store_dir: "${store}" }\nmqtt { listen: "127.0.0.1:-1" }\n${extra}`);
+export async function startGoMqtt(extra = '', mqttExtra = '', cmd?: string[], storeDir?: string): Promise<GoServer & { mqttPort: number; mqttUrl: string; store: string }> {
+  const store = storeDir ?? mkdtempSync(join(tmpdir(), 'gomqtt-js-'));
+  const g = await startGoServer([], `server_name: gomqtt\njetstream { store_dir: "${store}" }\nmqtt { listen: "127.0.0.1:-1"\n${mqttExtra} }\n${extra}`, cmd);
   let port = 0;
   await waitFor(() => {
     const m = /Listening for MQTT clients on \w+:\/\/[^:]+:(\d+)/.exec(g.logs());
@@ -137,7 +137,7 @@ export async function startGoMqtt(extra = ''): Promise<GoServer & { mqttPort: nu
     store,
     async stop() {
       await g.stop();
-      rmSync(store, { recursive: true, force: true });
+      if (storeDir === undefined) rmSync(store, { recursive: true, force: true });
     },
   };
 }
@@ -180,10 +180,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Run mosquitto_pub to completion. */
-export function mosquittoPub(port: number, args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', timeout: 10000 });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+/** Run mosquitto_pub to completion (asynchronously: the server under test may be in this process). */
+export function mosquittoPub(port: number, args: string[]): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(MOSQUITTO_PUB!, ['-h', '127.0.0.1', '-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d.toString()));
+    p.stderr.on('data', (d) => (out += d.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), 10000);
+    p.on('exit', (status) => {
+      clearTimeout(t);
+      resolve({ status, out });
+    });
+  });
 }
 
 /** Start mosquitto_sub; resolves with its output once it exits (after -C messages or -W seconds). */
