@@ -164,6 +164,9 @@ cluster { name: r1-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => `"
     servers.pop(); // start() appended it; it is back in its slot
     await waitMeshed(servers);
     await waitFor(() => jsOf(servers[ri]).meta!.streams.get('A')?.size === 5 && jsOf(servers[ri]).meta!.node.leaderId !== '', 10000);
+    assert.equal(jsOf(servers[ri]).meta!.recovering, false);
+    // deleted streams stay deleted (the replay of their assign + remove creates nothing)
+    for (const gone of ['ST1', 'TMP']) assert.equal(jsOf(servers[ri]).accounts.get('A')!.streams.has(gone), false);
     const m0 = await jetstreamManager(conns[0]);
     for (const name of held) {
       const si = await waitFor(async () => m0.streams.info(name).catch(() => null), 10000);
