@@ -26,7 +26,7 @@ describe('R1 streams placed by the meta group', () => {
   const servers: RunningServer[] = [];
   const conns: NatsConnection[] = [];
   after(async () => {
-    for (const c of conns) await c.close().catch(() => {});
+    for (const c of conns) if (!c.isClosed()) await c.close().catch(() => {});
     await Promise.all(servers.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -162,12 +162,34 @@ cluster { name: r1-test, listen: "127.0.0.1:-1", routes: [${routes.map((r) => `"
     await servers[ri].stop();
     servers[ri] = await start(ri, [routeURL(servers[0])]);
     servers.pop(); // start() appended it; it is back in its slot
+    conns[ri] = await connect({ servers: servers[ri].url, user: 'a', pass: 'a' });
     await waitMeshed(servers);
     await waitFor(() => jsOf(servers[ri]).meta!.streams.get('A')?.size === 5 && jsOf(servers[ri]).meta!.node.leaderId !== '', 10000);
+    assert.equal(jsOf(servers[ri]).meta!.recovering, false);
+    // deleted streams stay deleted (the replay of their assign + remove creates nothing)
+    for (const gone of ['ST1', 'TMP']) assert.equal(jsOf(servers[ri]).accounts.get('A')!.streams.has(gone), false);
     const m0 = await jetstreamManager(conns[0]);
     for (const name of held) {
       const si = await waitFor(async () => m0.streams.info(name).catch(() => null), 10000);
       assert.equal(si!.state.messages, 3);
     }
+
+    // stop the meta leader's server: the other two elect a new one and creates keep working
+    const li = servers.findIndex((s) => jsOf(s).meta!.isLeader());
+    assert.ok(li >= 0);
+    await conns[li].close();
+    await servers[li].stop();
+    const alive = [0, 1, 2].filter((i) => i !== li);
+    await waitFor(() => alive.some((i) => jsOf(servers[i]).meta!.isLeader()) && alive.every((i) => {
+      const l = jsOf(servers[i]).meta!.node.leaderId;
+      return l !== '' && l !== jsOf(servers[li]).meta?.id;
+    }), 20000);
+    const c2 = conns[alive[0]];
+    const after = await (await jetstreamManager(c2)).streams.add({ name: 'AFTER', subjects: ['after.>'] });
+    assert.equal(after.config.name, 'AFTER');
+    assert.ok(alive.some((i) => servers[i] === holder('AFTER')));
+    const ack = await jetstream(conns[alive[1]]).publish('after.1', 'x');
+    assert.equal(ack.stream, 'AFTER');
+    assert.equal(ack.seq, 1);
   });
 });

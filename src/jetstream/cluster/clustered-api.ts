@@ -89,7 +89,10 @@ export class ClusteredApi {
     const sys = js.server.systemAccount;
     this.sub = js.ic.subscribe(sys, FORWARD_PREFIX + meta.id, null, (_s, _subj, _reply, _hdr, payload) => this.onForwarded(Buffer.from(payload)));
     this.gatherSub = js.ic.subscribe(sys, `${GATHER_PREFIX}${meta.id}.*.*`, null, (_s, subj, _reply, _hdr, payload) => this.onGathered(subj, Buffer.from(payload)));
-    meta.on('stream', (op: number, acc: string, sa: StreamAssignment) => this.onStreamAssignment(op, acc, sa));
+    meta.on('stream', (op: number, acc: string, sa: StreamAssignment) => {
+      if (!meta.recovering) this.onStreamAssignment(op, acc, sa);
+    });
+    meta.on('recovered', () => this.reconcile());
   }
 
   stop(): void {
@@ -359,6 +362,13 @@ export class ClusteredApi {
     }
   }
 
+
+  /** After the meta replay at start-up (Go processMetaRecovery): create the R1 streams assigned here that are missing. */
+  private reconcile(): void {
+    for (const [acc, m] of this.meta.streams) {
+      for (const sa of m.values()) this.onStreamAssignment(EntryOp.assignStream, acc, { ...sa, reply: undefined });
+    }
+  }
 
   /** Go processStreamAssignment / processStreamRemoval on the server the group names. */
   private onStreamAssignment(op: number, acc: string, sa: StreamAssignment): void {

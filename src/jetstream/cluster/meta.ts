@@ -75,6 +75,13 @@ export class MetaGroup extends EventEmitter {
   private readonly subs: Subscription[] = [];
   private readonly transport: ServerRaftTransport;
   private sinceSnapshot = 0;
+  /**
+   * Replaying what was committed before this start (Go js.metaRecovering):
+   * assignments only update the state; the servers act on the result once,
+   * when the replay is done ('recovered').
+   */
+  recovering = false;
+  private recoverTo = 0;
 
   constructor(
     private readonly server: Server,
@@ -108,6 +115,8 @@ export class MetaGroup extends EventEmitter {
       recovering: true,
       logger: { warn: (m) => server.log.warn(`RAFT [${this.id} - ${META_GROUP}] ${m}`) },
     });
+    this.recoverTo = this.node.progress().commit;
+    this.recovering = this.recoverTo > 0;
     // Go setupMetaGroup: with no state, campaign early
     if (bootstrap) this.node.campaign();
     this.tags.set(this.id, [...(server.opts.tags ?? [])]);
@@ -187,6 +196,10 @@ export class MetaGroup extends EventEmitter {
   /** Go applyMetaEntries: keep the assignments of each committed entry. */
   private apply(ce: CommittedEntry): void {
     this.applyEntries(ce);
+    if (this.recovering && ce.index >= this.recoverTo) {
+      this.recovering = false;
+      this.emit('recovered');
+    }
     // Go monitorCluster snapshots the meta state now and then; we do it every SNAPSHOT_EVERY entries
     if (++this.sinceSnapshot >= SNAPSHOT_EVERY) {
       this.sinceSnapshot = 0;
