@@ -23,6 +23,12 @@ export const PUBREL_SUBJECT_PREFIX = '$MQTT.out.pubrel.';
 export const PUBREL_DELIVERY_PREFIX = '$MQTT.deliver.pubrel.';
 export const PUBREL_DURABLE_PREFIX = '$MQTT_PUBREL_';
 export const SUB_PREFIX = '$MQTT.sub.';
+/** 5.0 shared subscriptions: one consumer per group and filter, kept when a member leaves */
+export const SHARED_DURABLE_PREFIX = '$MQTT_share_';
+
+export function isShared(durable: string): boolean {
+  return durable.startsWith(SHARED_DURABLE_PREFIX);
+}
 
 /** A JetStream consumer config as MQTT creates (and persists) it, in Go's JSON field names. */
 export interface ConsumerCfg {
@@ -147,7 +153,7 @@ export class MqttSession {
 
   /** Forget everything (Go mqttSession.clear, the in-memory part); returns the consumers to delete. */
   clearState(): { durables: string[]; pubRel: string | null; seq: number } {
-    const durables = [...this.cons.values()].map((c) => c.durable_name);
+    const durables = [...this.cons.values()].map((c) => c.durable_name).filter((d) => !isShared(d));
     const pubRel = this.pubRelConsumer?.durable_name ?? null;
     const seq = this.seq;
     this.cons.clear();

@@ -149,7 +149,7 @@ export async function startMosquitto(): Promise<{ port: number; url: string; sto
   const dir = mkdtempSync(join(tmpdir(), 'mosq-'));
   const conf = join(dir, 'm.conf');
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\n`);
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
   const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   await waitFor(() => new Promise<boolean>((r) => {
     const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); });

@@ -44,7 +44,7 @@ function natsHeader(c: MqttClient, pp: Pub, forQoS2Store: boolean): { hdr: Buffe
   if (!forQoS2Store && !v5) return { hdr: HDR_QOS[pp.qos], reply: '' };
   let h = `NATS/1.0\r\nNmqtt-Pub:${pp.qos}`;
   // Go: the staged QoS 2 message keeps its PUBLISH flags as a hex digit after the QoS (a 5.0 one too, for Retain As Published)
-  if (forQoS2Store || pp.retain) h += '0123456789abcdef'[(pp.qos << 1) | (pp.retain ? C.PUB_RETAIN : 0)];
+  if (forQoS2Store || (pp.retain && v5)) h += '0123456789abcdef'[(pp.qos << 1) | (pp.retain ? C.PUB_RETAIN : 0)];
   h += '\r\n';
   if (forQoS2Store) {
     h += `Nmqtt-Subject:${pp.subject}\r\n`;
@@ -214,10 +214,8 @@ function route(c: MqttClient, pp: Pub, done: Done | null): void {
     done(null, 0);
     return;
   }
-  asm.jsa.storeMsg(MSGS_SUBJECT_PREFIX + pp.subject, hdr, pp.payload, (err, r) => {
-    // 5.0 [MQTT-3.4.2.1]: No matching subscribers when neither NATS nor a consumer took it
-    done(err, !delivered && r.seq === undefined ? C.ReasonCode.NoMatchingSubscribers : 0);
-  });
+  void delivered;
+  asm.jsa.storeMsg(MSGS_SUBJECT_PREFIX + pp.subject, hdr, pp.payload, (err) => done(err, 0));
 }
 
 /** `$MQTT.qos2.in.<client id>.<packet id>` (Go mqttQoS2InternalSubject). */

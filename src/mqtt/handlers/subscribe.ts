@@ -14,14 +14,15 @@
  * Retain As Published and Retain Handling [MQTT-3.8.3].
  */
 import type { Subscription } from '../../conn/subscription.js';
+import { isValidSublistSubject } from '../../sublist/subject.js';
 import * as C from '../codec/constants.js';
 import { encodeSuback, encodeUnsuback } from '../codec/encode.js';
 import type { Properties, SubscribePacket, UnsubscribePacket } from '../codec/packets.js';
 import { jsaP } from '../account-manager.js';
-import { nuid } from '../ids.js';
+import { getHash, nuid } from '../ids.js';
 import { deliverPubRel, deliverQoS0, deliverQoS12, MqttSubscription, sendPublish, topicBytes } from '../deliver.js';
 import type { RetainedMsg } from '../retained.js';
-import { MSGS_STREAM, MSGS_SUBJECT_PREFIX, OUT_STREAM, PUBREL_DURABLE_PREFIX, SUB_PREFIX, type ConsumerCfg, type MqttSession, type SubOptions } from '../session.js';
+import { isShared, MSGS_STREAM, MSGS_SUBJECT_PREFIX, OUT_STREAM, PUBREL_DURABLE_PREFIX, SHARED_DURABLE_PREFIX, SUB_PREFIX, type ConsumerCfg, type MqttSession, type SubOptions } from '../session.js';
 import { fromBytes, isReservedFilter, LEVEL_UP_SID_SUFFIX, mqttToNatsSubject, needsLevelUpSub, toBytes, TopicError } from '../topics.js';
 import type { MqttClient } from '../connection.js';
 
@@ -105,15 +106,35 @@ function toFilter(c: MqttClient, topic: string, qos: number, opts: SubOptions, r
     f.rc = v5 ? C.ReasonCode.TopicFilterInvalid : C.SUBACK_FAILURE;
     return f;
   }
+  if (v5 && !wildcardsInPlace(ft)) {
+    f.rc = C.ReasonCode.TopicFilterInvalid;
+    return f;
+  }
   const s = mqttToNatsSubject(ft, true);
   if (s instanceof TopicError) {
     c.log.error(`${c.label()} - invalid topic ${JSON.stringify(ft)}: ${s.message}`);
     f.rc = v5 ? C.ReasonCode.TopicFilterInvalid : C.SUBACK_FAILURE;
     return f;
   }
+  if (!isValidSublistSubject(s)) {
+    // [MQTT-4.7.1-1..3]: `#` only last and alone in its level, `+` alone in its level
+    f.rc = v5 ? C.ReasonCode.TopicFilterInvalid : C.SUBACK_FAILURE;
+    return f;
+  }
   f.subject = s;
   f.key = opts.group !== undefined ? `${SHARE_PREFIX}${opts.group}/${s}` : s;
   return f;
+}
+
+/** 5.0 [MQTT-4.7.1-1..3]: `#` alone in the last level, `+` alone in its level (3.1.1 takes them literally, as Go does). */
+function wildcardsInPlace(filter: string): boolean {
+  const levels = filter.split('/');
+  for (let k = 0; k < levels.length; k++) {
+    const l = levels[k];
+    if (l.includes('#') && (l !== '#' || k !== levels.length - 1)) return false;
+    if (l.includes('+') && l !== '+') return false;
+  }
+  return true;
 }
 
 export function onSubscribe(c: MqttClient, p: SubscribePacket): void {
@@ -261,7 +282,7 @@ async function consumerFor(c: MqttClient, sess: MqttSession, subject: string, si
     const dsub = c.subs.get(cc.deliver_subject);
     if (dsub instanceof MqttSubscription) dsub.torn = true;
     sess.purgePending(cc.durable_name, sid);
-    asm.jsa.deleteConsumer(MSGS_STREAM, cc.durable_name, null);
+    if (!isShared(cc.durable_name)) asm.jsa.deleteConsumer(MSGS_STREAM, cc.durable_name, null);
     if (dsub !== undefined) c.unsubscribe(dsub);
     return;
   }
@@ -284,11 +305,19 @@ async function consumerFor(c: MqttClient, sess: MqttSession, subject: string, si
   } else {
     const max = maxAckPending(c);
     if (sess.tmaxack + max > MAX_ACK_TOTAL) throw new Error(`max_ack_pending for all consumers would be ${sess.tmaxack + max} which exceeds the limit of ${MAX_ACK_TOTAL}`);
-    inbox = SUB_PREFIX + nuid();
-    durable = `${sess.idHash}_${nuid()}`;
+    if (f.opts.group !== undefined) {
+      // [MQTT-4.8.2]: a shared subscription's QoS 1/2 messages go to one member: one consumer for the
+      // group (in this account), its delivery subject a queue subscription of every member
+      const h = getHash(`${f.opts.group} ${subject}`, 16);
+      inbox = `${SUB_PREFIX}share.${h}`;
+      durable = `${SHARED_DURABLE_PREFIX}${h}`;
+    } else {
+      inbox = SUB_PREFIX + nuid();
+      durable = `${sess.idHash}_${nuid()}`;
+    }
   }
   // subscribe first, so nothing the consumer sends is lost
-  const dsub = natsSub(c, inbox, null, inbox, deliverQoS12, f);
+  const dsub = natsSub(c, inbox, f.opts.group ?? null, inbox, deliverQoS12, f);
   if (dsub === null) throw new Error(`unable to subscribe to ${inbox}`);
   dsub.jsDur = durable;
   dsub.main = main;
@@ -297,15 +326,15 @@ async function consumerFor(c: MqttClient, sess: MqttSession, subject: string, si
     return;
   }
   const cfg = { ...consumerBase(c), durable_name: durable, deliver_subject: inbox, filter_subject: MSGS_SUBJECT_PREFIX + subject } as ConsumerCfg;
-  if (f.opts.group !== undefined) {
-    // shared: one consumer for the group, its members a queue on the delivery subject
-    cfg.deliver_group = f.opts.group;
-  }
+  if (f.opts.group !== undefined) cfg.deliver_group = f.opts.group;
   try {
     await jsaP((cb) => asm.jsa.createConsumer(MSGS_STREAM, cfg, cb));
   } catch (e) {
-    c.unsubscribe(dsub);
-    throw e;
+    // another member of the group created it already
+    if (!(f.opts.group !== undefined && /already/.test((e as Error).message))) {
+      c.unsubscribe(dsub);
+      throw e;
+    }
   }
   sess.cons.set(sid, cfg);
   sess.tmaxack += cfg.max_ack_pending;
@@ -452,7 +481,7 @@ function removeOne(c: MqttClient, sess: MqttSession, sid: string): void {
   if (cc !== undefined) {
     sess.cons.delete(sid);
     sess.tmaxack -= cc.max_ack_pending;
-    c.asm?.jsa.deleteConsumer(MSGS_STREAM, cc.durable_name, null);
+    if (!isShared(cc.durable_name)) c.asm?.jsa.deleteConsumer(MSGS_STREAM, cc.durable_name, null);
     const dsub = c.subs.get(cc.deliver_subject);
     if (dsub instanceof MqttSubscription) {
       dsub.torn = true;
