@@ -6,11 +6,11 @@
  */
 import { ConfMap, type ConfValue, type Pos } from './parser.js';
 import { defaultMqttOptions, type MqttOptions, type Options, type TlsOptions } from './options.js';
-import { parseGoDuration } from './durations.js';
 import { ConfigError } from '../util/errors.js';
 import { clusterOptions } from './cluster.js';
 import { gatewayOptions } from './gateway.js';
 import { Ctx, bool, describe, duration, forEachKey, hostPort, int, str } from './values.js';
+import { parseSimpleAuth } from './websocket.js';
 
 type TlsParser = (ctx: Ctx, p: Pos | undefined, v: ConfValue, client?: boolean) => TlsOptions;
 
@@ -51,27 +51,6 @@ export function parseMqtt(ctx: Ctx, p: Pos | undefined, v: ConfValue, parseTls: 
     }
   });
   return o;
-}
-
-/** Go parseSimpleAuth for the mqtt block: user, password, token, timeout (seconds or a duration). */
-function parseSimpleAuth(ctx: Ctx, p: Pos | undefined, v: ConfValue, o: MqttOptions): void {
-  forEachKey(ctx, p, v, 'authorization', (key, val, kp, raw) => {
-    switch (key) {
-      case 'user': case 'username': o.username = str(ctx, kp, val); break;
-      case 'pass': case 'password': o.password = str(ctx, kp, val); break;
-      case 'token': o.token = str(ctx, kp, val); break;
-      case 'timeout': {
-        if (typeof val === 'number') o.auth_timeout = val * 1000;
-        else {
-          const d = parseGoDuration(str(ctx, kp, val));
-          if (d === null) ctx.err(kp, `error parsing authorization timeout: invalid duration "${String(val)}"`);
-          o.auth_timeout = d;
-        }
-        break;
-      }
-      default: ctx.err(kp, `unknown field "${raw}"`);
-    }
-  });
 }
 
 /** Go validateMQTTOptions: the errors a server refuses to start with (2.9.10 texts). */

@@ -62,8 +62,16 @@ export function parseWebsocket(ctx: Ctx, p: Pos | undefined, v: ConfValue, parse
   return o;
 }
 
+/** The fields a listener's own `authorization {}` sets (websocket, mqtt). */
+export interface SimpleAuthOptions {
+  username: string;
+  password: string;
+  token: string;
+  auth_timeout: number;
+}
+
 /** Go parseSimpleAuth: user, password, token and timeout of a listener's own `authorization {}`. */
-function parseSimpleAuth(ctx: Ctx, p: Pos | undefined, v: ConfValue, o: WebsocketOptions): void {
+export function parseSimpleAuth(ctx: Ctx, p: Pos | undefined, v: ConfValue, o: SimpleAuthOptions): void {
   forEachKey(ctx, p, v, 'authorization', (key, val, kp, raw) => {
     switch (key) {
       case 'user': case 'username': o.username = str(ctx, kp, val); break;
