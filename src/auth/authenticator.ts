@@ -85,6 +85,16 @@ export class ConfiguredAuth implements Authenticator {
     return null;
   }
 
+  /**
+   * The configured user (or nkey) of this name, without a password check:
+   * for a name taken from a verified TLS client certificate (Go verify_and_map).
+   */
+  userByName(name: string, connectionType: ConnectionType): AuthResult | null {
+    const e = this.users.get(name) ?? this.nkeys.get(name);
+    if (e === undefined || !this.typeAllowed(e, connectionType)) return null;
+    return this.result(name, e);
+  }
+
   noAuthUser(req: AuthRequest): AuthResult | null {
     const name = this.opts.no_auth_user;
     if (!name) return null;

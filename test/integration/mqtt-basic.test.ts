@@ -149,6 +149,20 @@ describe('MQTT <-> NATS', () => {
     assert.deepEqual(got.map((m) => [m.topic, m.payload, m.packet.qos]), [['foo/bar', 'foo.bar', 0], ['a.b', 'a//b', 0], ['/a', '/.a', 0], ['x/', 'x./', 0], ['with/hdr', 'h', 0]]);
   });
 
+  it('account subject mappings apply to MQTT publishes (the topic follows the mapped subject)', async (t) => {
+    const s = await startMqtt({ mappings: [{ source: 'old.*', dests: [{ subject: 'new.$1', weight: 100 }] }] });
+    t.after(() => s.stop());
+    const c = await mqttConnect(s.url, { clientId: 'c' });
+    t.after(() => endAll(c));
+    const got = collect(c);
+    await c.subscribeAsync('new/#', { qos: 1 });
+    await c.subscribeAsync('old/#', { qos: 1 });
+    await c.publishAsync('old/x', 'q0');
+    await c.publishAsync('old/y', 'q1', { qos: 1 });
+    await waitFor(() => got.length === 2);
+    assert.deepEqual(got.map((m) => [m.topic, m.payload]).sort(), [['new/x', 'q0'], ['new/y', 'q1']]);
+  });
+
   it('a QoS 1 MQTT publish can be consumed from the $MQTT_msgs stream', async (t) => {
     const s = await startMqtt();
     t.after(() => s.stop());

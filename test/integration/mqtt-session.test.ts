@@ -144,6 +144,26 @@ describe('MQTT sessions', () => {
     void connz;
   });
 
+  it("takeover flapping: the replaced client reconnecting within a second is held a second, then closed (Go's jail)", async (t) => {
+    const s = await startMqtt();
+    t.after(() => s.stop());
+    const a = await RawMqtt.open(s.port);
+    a.send(rawConnect('flap', true));
+    await a.next(C.CONNACK);
+    const b = await RawMqtt.open(s.port);
+    t.after(() => b.close());
+    b.send(rawConnect('flap', true));
+    await b.next(C.CONNACK);
+    await a.waitClosed();
+    const again = await RawMqtt.open(s.port);
+    const t0 = Date.now();
+    again.send(rawConnect('flap', true));
+    await again.waitClosed(4000);
+    assert.ok(Date.now() - t0 >= 900, 'held about a second');
+    assert.equal(again.packets.length, 0, 'no CONNACK');
+    assert.equal(b.closed, false, 'the session stays with its current client');
+  });
+
   it('will: published when the connection drops [MQTT-3.1.2-8], retained when asked; not after DISCONNECT', async (t) => {
     const s = await startMqtt();
     t.after(() => s.stop());

@@ -97,6 +97,17 @@ describe('MQTT 5: CONNECT and CONNACK', () => {
     await b.waitClosed();
   });
 
+  it('server DISCONNECT reasons: keep alive timeout 0x8D, server shutting down 0x8B [MQTT-3.14.2.1]', async () => {
+    const s = await startMqtt();
+    const [k] = await raw5(s.port, 'ka', { keepAlive: 1 });
+    assert.equal(((await k.next(C.DISCONNECT, 4000)) as DisconnectPacket).reasonCode, C.ReasonCode.KeepAliveTimeout);
+    await k.waitClosed();
+    const [r] = await raw5(s.port, 'sd');
+    await s.stop();
+    assert.equal(((await r.next(C.DISCONNECT)) as DisconnectPacket).reasonCode, C.ReasonCode.ServerShuttingDown);
+    await r.waitClosed();
+  });
+
   it('a packet above our Maximum Packet Size gets DISCONNECT 0x95 [MQTT-3.2.2-15]', async (t) => {
     const s = await startMqtt({ max_payload: 1024 });
     t.after(() => s.stop());

@@ -7,7 +7,9 @@
  * [MQTT-3.1.4-2], saved, and CONNACK with Session Present [MQTT-3.2.2-1..3];
  * finally the stored subscriptions are set up again.
  */
+import type { TLSSocket } from 'node:tls';
 import { ClosedReason } from '../../conn/closed-reason.js';
+import { ConfiguredAuth } from '../../auth/authenticator.js';
 import { defaultConnectOptions } from '../../conn/connect.js';
 import * as C from '../codec/constants.js';
 import { encodeConnack } from '../codec/encode.js';
@@ -104,9 +106,41 @@ export function onConnect(c: MqttClient, p: ConnectPacket): void {
   c.runHeld(() => connectSession(c, p, cid, assigned));
 }
 
+/**
+ * Go checkClientTLSCertSubject for `mqtt { tls { verify_and_map: true } }`:
+ * the names a verified client certificate offers, in Go's order (e-mail
+ * addresses, DNS names, URIs, then the subject as an RFC 2253 string).
+ */
+function certNames(c: MqttClient): string[] {
+  const t = c.socket as TLSSocket;
+  if (typeof t.getPeerX509Certificate !== 'function' || !t.authorized) return [];
+  const cert = t.getPeerX509Certificate();
+  if (cert === undefined) return [];
+  const names: string[] = [];
+  const san = cert.subjectAltName ?? '';
+  for (const kind of ['email:', 'DNS:', 'URI:']) {
+    for (const part of san.split(', ')) if (part.startsWith(kind)) names.push(part.slice(kind.length));
+  }
+  names.push(cert.subject.split('\n').filter((x) => x !== '').reverse().join(','));
+  return names;
+}
+
 /** Go isClientAuthorized for MQTT: user name, password (also tried as a token, and as a JWT in operator mode). */
 function authenticate(c: MqttClient, p: ConnectPacket): boolean {
   const auth = c.authn;
+  if (c.broker.opts.tls?.verify_and_map && auth instanceof ConfiguredAuth) {
+    for (const name of certNames(c)) {
+      const r = auth.userByName(name, c.connectionType);
+      if (r === null) continue;
+      if (c.log.debugEnabled) c.log.debug(`${c.label()} - Using certificate name for auth [${JSON.stringify(name)}]`);
+      c.authorizedUser = r.user;
+      return c.bindUser(r);
+    }
+    c.log.error(`${c.label()} - authentication error - no user matched the client certificate`);
+    sendConnackError(c, C.RC_NOT_AUTHORIZED);
+    c.closeConnection(ClosedReason.AuthenticationViolation);
+    return false;
+  }
   const pass = p.password === null ? '' : p.password.toString('utf8');
   const o = defaultConnectOptions();
   if (p.username !== null) o.user = p.username;
